@@ -1,0 +1,48 @@
+# Khata developer commands. Quick start: `make run` (serve with demo data), `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# XStatic-Bootstrap is built from an sdist whose build needs setuptools<81.
+export PIP_BUILD_CONSTRAINT := $(CURDIR)/build-constraints.txt
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install os-deps migrate demo lint check clean
+
+$(BIN)/.installed: requirements.txt build-constraints.txt
+	@bash scripts/os-deps.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.3"
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+install: $(BIN)/.installed
+
+os-deps:
+	@bash scripts/os-deps.sh
+
+migrate: install
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=true $(BIN)/python manage.py seed_demo
+
+run: demo
+	@echo ""
+	@echo "  Khata is running at http://127.0.0.1:$(PORT)/"
+	@echo "  Demo login: username 'demo', password 'demo-pass-123'"
+	@echo ""
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+check: install
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=true $(BIN)/python manage.py check
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,40 @@
+"""Writes of the accounts app: registration and shop settings."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from accounts.models import Membership, Shop
+
+
+@transaction.atomic
+def shop_register(*, username: str, email: str, password: str, shop_name: str, phone: str = "",
+                  address: str = "", currency: str = Shop.Currency.INR, locale: str = Shop.Locale.EN_IN):
+    """Create a user, their shop and the owner membership in one transaction.
+
+    Returns ``(user, shop)``. Raises ``django.core.exceptions.ValidationError`` when
+    a model rule fails (e.g. a taken username); nothing is written then.
+    """
+    User = get_user_model()
+    user = User(username=username, email=email)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    shop = Shop(name=shop_name, phone=phone, address=address, currency=currency, locale=locale)
+    shop.full_clean()
+    shop.save()
+    Membership.objects.create(user=user, shop=shop, role=Membership.Role.OWNER)
+    return user, shop
+
+
+@transaction.atomic
+def shop_update(*, shop: Shop, **fields) -> Shop:
+    """Change a shop's settings (name, phone, address, currency, locale, upi_id)."""
+    allowed = {"name", "phone", "address", "currency", "locale", "upi_id"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"unknown shop fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(shop, name, value)
+    shop.full_clean()
+    shop.save(update_fields=sorted(fields))
+    return shop

@@ -1,0 +1,28 @@
+from django import forms
+
+from customers.models import Customer
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ("name", "phone", "email", "address", "notes", "credit_limit")
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "placeholder": "e.g. 98765 43210"}),
+        }
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Enter the customer's name.")
+        return name
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        digits = [c for c in phone if c.isdigit()]
+        if phone and (len(digits) < 6 or len(digits) > 15 or any(c not in "+0123456789 -()" for c in phone)):
+            raise forms.ValidationError("Enter a phone number of 6 to 15 digits (spaces, '+', '-' and brackets are fine).")
+        # Stored as digits (with a leading '+' if given) so a search by digits finds it.
+        return ("+" if phone.startswith("+") else "") + "".join(digits)

@@ -1,0 +1,73 @@
+"""Customers of a shop. Ledger figures on the row are written only by ledger services."""
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import ScopedManager
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Shop
+from accounts.money import MoneyField
+
+
+class Customer(models.Model):
+    """A person or business the shop gives credit to.
+
+    ``balance`` is outstanding dues minus unapplied credit (Decimal, shop currency;
+    negative means the shop owes the customer credit). ``oldest_open_due_date`` is the
+    earliest due date among unpaid dues, so "overdue" needs no join.
+    ``last_activity_at`` is the time of the latest ledger entry. The ledger's
+    services keep all three exact; ``manage.py check_ledger`` verifies them.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="customers")
+    name = models.CharField(max_length=120)
+    phone = models.CharField(max_length=32, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    credit_limit = MoneyField(null=True, blank=True, help_text="Optional. Leave empty for no limit.")
+    is_archived = models.BooleanField(default=False)
+    balance = MoneyField(default=0, editable=False)
+    oldest_open_due_date = models.DateField(null=True, blank=True, editable=False)
+    last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(shop="shop")
+    history = HistoricalRecords(excluded_fields=["balance", "oldest_open_due_date", "last_activity_at", "updated_at"])
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [
+            models.Index(fields=["shop", "is_archived", "name"], name="customer_shop_name"),
+            models.Index(fields=["shop", "is_archived", "balance"], name="customer_shop_balance"),
+            models.Index(fields=["shop", "is_archived", "last_activity_at"], name="customer_shop_activity"),
+            models.Index(fields=["shop", "phone"], name="customer_shop_phone"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(credit_limit__isnull=True) | models.Q(credit_limit__gte=0),
+                name="customer_credit_limit_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        # The customer's account page is served by the ledger app (DESIGN §2).
+        return reverse("ledger:customer_account", kwargs={"customer_id": self.pk})
+
+    @property
+    def is_overdue(self) -> bool:
+        """True when an unpaid due's due date has passed (uses the stored date only)."""
+        return (
+            self.oldest_open_due_date is not None
+            and self.balance > 0
+            and self.oldest_open_due_date < timezone.localdate()
+        )
+
+    @property
+    def has_credit(self) -> bool:
+        return self.balance < 0

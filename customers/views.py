@@ -1,0 +1,73 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.tenancy import shop_required
+from customers import selectors, services
+from customers.forms import CustomerForm
+from customers.models import Customer
+
+PAGE_SIZE = 25
+
+
+@shop_required
+def customer_list(request):
+    """List with search (``q``), sort (``sort``), ``archived=1`` and pagination.
+
+    An htmx request (live search) gets only the results table.
+    """
+    query = request.GET.get("q", "").strip()[:100]
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    if sort not in selectors.SORTS:
+        sort = selectors.DEFAULT_SORT
+    archived = request.GET.get("archived") == "1"
+    customers = selectors.customer_list(shop=request.shop, query=query, sort=sort, archived=archived)
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query, "sort": sort, "archived": archived}
+    template = "customers/_table.html" if request.htmx else "customers/list.html"
+    return render(request, template, context)
+
+
+@shop_required
+def customer_create(request):
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        customer = services.customer_create(shop=request.shop, **form.cleaned_data)
+        messages.success(request, f"Added {customer.name}.")
+        return redirect(customer)
+    return render(request, "customers/form.html", {"form": form, "title": "Add customer"})
+
+
+@shop_required
+def customer_edit(request, customer_id):
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    form = CustomerForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        services.customer_update(customer=customer, **form.cleaned_data)
+        messages.success(request, f"Saved {customer.name}.")
+        return redirect(customer)
+    return render(request, "customers/form.html", {"form": form, "customer": customer,
+                                                   "title": f"Edit {customer.name}"})
+
+
+@require_POST
+@shop_required
+def customer_archive(request, customer_id):
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    try:
+        services.customer_archive(customer=customer)
+    except services.CustomerError as exc:
+        messages.error(request, str(exc))
+        return redirect(customer)
+    messages.success(request, f"Archived {customer.name}.")
+    return redirect("customers:list")
+
+
+@require_POST
+@shop_required
+def customer_unarchive(request, customer_id):
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    services.customer_unarchive(customer=customer)
+    messages.success(request, f"{customer.name} is back in the customer list.")
+    return redirect(customer)

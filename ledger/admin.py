@@ -1,0 +1,44 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from ledger.models import Allocation, Due, Payment
+
+
+class AllocationInline(admin.TabularInline):
+    model = Allocation
+    extra = 0
+    can_delete = False
+    readonly_fields = ("payment", "due", "amount", "created_at")
+    fk_name = "due"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Due)
+class DueAdmin(SimpleHistoryAdmin):
+    list_display = ("description", "customer", "shop", "amount", "incurred_on", "due_date", "voided_at")
+    list_filter = ("shop", ("voided_at", admin.EmptyFieldListFilter), "incurred_on")
+    search_fields = ("description", "customer__name", "customer__phone")
+    date_hierarchy = "incurred_on"
+    list_select_related = ("customer", "shop")
+    raw_id_fields = ("customer", "created_by", "voided_by")
+    inlines = [AllocationInline]
+
+
+@admin.register(Payment)
+class PaymentAdmin(SimpleHistoryAdmin):
+    list_display = ("customer", "shop", "amount", "method", "received_on", "reference", "voided_at")
+    list_filter = ("shop", "method", ("voided_at", admin.EmptyFieldListFilter), "received_on")
+    search_fields = ("reference", "note", "customer__name", "customer__phone")
+    date_hierarchy = "received_on"
+    list_select_related = ("customer", "shop")
+    raw_id_fields = ("customer", "due", "created_by", "voided_by")
+
+
+@admin.register(Allocation)
+class AllocationAdmin(SimpleHistoryAdmin):
+    list_display = ("payment", "due", "shop", "amount", "created_at")
+    list_filter = ("shop",)
+    raw_id_fields = ("payment", "due")
+    list_select_related = ("payment", "due", "shop")

@@ -1,0 +1,153 @@
+"""Accounts receivable (DESIGN §5): dues, payments and the allocations between them.
+
+Rows are never deleted by shop users: dues and payments are voided with a reason.
+Allocations are bookkeeping derived from the two: voiding removes the voided row's
+allocations and re-runs allocation, so every ``Allocation`` links an active payment
+to an active due.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django_scopes import ScopedManager
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Shop
+from accounts.money import MoneyField
+from customers.models import Customer
+
+
+class VoidableEntry(models.Model):
+    """Fields and helpers shared by dues and payments."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    void_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+
+class Due(VoidableEntry):
+    """Credit given to a customer: ``amount`` (Decimal > 0) owed from ``incurred_on``.
+
+    Status is derived from the sum of its allocations: open → partially paid → paid;
+    overdue when ``due_date`` has passed and it is not paid.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PARTIAL = "partial", "Partially paid"
+        PAID = "paid", "Paid"
+        VOID = "void", "Void"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="dues")
+    amount = MoneyField()
+    description = models.CharField(max_length=200)
+    incurred_on = models.DateField("date")
+    due_date = models.DateField(null=True, blank=True)
+
+    objects = ScopedManager(shop="shop")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["incurred_on", "pk"]
+        indexes = [
+            models.Index(fields=["shop", "customer", "incurred_on"], name="due_shop_customer_date"),
+            models.Index(fields=["shop", "due_date"], name="due_shop_due_date"),
+            models.Index(fields=["shop", "created_at"], name="due_shop_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="due_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(due_date__isnull=True) | Q(due_date__gte=models.F("incurred_on")),
+                name="due_date_not_before_incurred",
+                violation_error_message="The due date cannot be before the date the credit was given.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.description} ({self.amount})"
+
+    def get_absolute_url(self):
+        return reverse("ledger:customer_account", kwargs={"customer_id": self.customer_id})
+
+
+class Payment(VoidableEntry):
+    """Money received from a customer (Decimal > 0), allocated to their dues.
+
+    ``due`` is the due the user chose to pay, if any; allocation then goes there first.
+    """
+
+    class Method(models.TextChoices):
+        CASH = "cash", "Cash"
+        UPI = "upi", "UPI"
+        CARD = "card", "Card"
+        BANK = "bank", "Bank transfer"
+        OTHER = "other", "Other"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payments")
+    amount = MoneyField()
+    received_on = models.DateField()
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.CASH)
+    reference = models.CharField(max_length=100, blank=True, help_text="UPI / card / bank reference, if any")
+    note = models.CharField(max_length=200, blank=True)
+    due = models.ForeignKey(Due, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                            verbose_name="applied to")
+
+    objects = ScopedManager(shop="shop")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["received_on", "pk"]
+        indexes = [
+            models.Index(fields=["shop", "customer", "received_on"], name="payment_shop_customer_date"),
+            models.Index(fields=["shop", "received_on"], name="payment_shop_received"),
+            models.Index(fields=["shop", "created_at"], name="payment_shop_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_method_display()} {self.amount} on {self.received_on}"
+
+    def get_absolute_url(self):
+        return reverse("ledger:customer_account", kwargs={"customer_id": self.customer_id})
+
+
+class Allocation(models.Model):
+    """``amount`` of ``payment`` applied to ``due`` (Decimal > 0)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    due = models.ForeignKey(Due, on_delete=models.CASCADE, related_name="allocations")
+    amount = MoneyField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(shop="shop")
+    history = HistoricalRecords()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["shop", "due"], name="allocation_shop_due"),
+            models.Index(fields=["shop", "payment"], name="allocation_shop_payment"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+            models.UniqueConstraint(fields=["payment", "due"], name="allocation_unique_payment_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} of payment {self.payment_id} to due {self.due_id}"

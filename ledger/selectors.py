@@ -1,0 +1,249 @@
+"""Ledger reads: a customer's dues and statement, the dashboard figures, drift checks.
+
+All amounts are ``Decimal`` in the shop's currency.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Min, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Shop
+from accounts.money import ZERO
+from customers.models import Customer
+from ledger.models import Allocation, Due, Payment
+
+
+def _with_allocated(qs):
+    return qs.annotate(allocated=Coalesce(Sum("allocations__amount"), ZERO))
+
+
+def _set_status(due: Due, today: datetime.date) -> Due:
+    """Attach ``outstanding``, ``status`` and ``is_overdue`` to a due annotated with ``allocated``."""
+    if due.is_voided:
+        due.outstanding = ZERO
+        due.status = Due.Status.VOID
+    else:
+        due.outstanding = due.amount - due.allocated
+        if due.outstanding <= 0:
+            due.status = Due.Status.PAID
+        elif due.allocated > 0:
+            due.status = Due.Status.PARTIAL
+        else:
+            due.status = Due.Status.OPEN
+    due.is_overdue = due.status in (Due.Status.OPEN, Due.Status.PARTIAL) and bool(due.due_date) and due.due_date < today
+    return due
+
+
+def customer_open_dues(*, customer: Customer, today: datetime.date | None = None) -> list[Due]:
+    """Unpaid, unvoided dues of ``customer``, oldest due date first, with
+    ``outstanding``/``status``/``is_overdue`` set."""
+    today = today or timezone.localdate()
+    dues = (
+        _with_allocated(Due.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True))
+        .filter(allocated__lt=F("amount"))
+        .order_by(Coalesce("due_date", "incurred_on"), "incurred_on", "pk")
+    )
+    return [_set_status(due, today) for due in dues]
+
+
+@dataclass
+class StatementLine:
+    """One row of a statement: a due (debit) or a payment (credit)."""
+
+    date: datetime.date
+    kind: str  # "due" or "payment"
+    entry: Due | Payment
+    description: str
+    debit: Decimal | None
+    credit: Decimal | None
+    balance: Decimal
+    voided: bool
+
+
+@dataclass
+class Statement:
+    lines: list[StatementLine] = field(default_factory=list)
+    total_dues: Decimal = ZERO
+    total_payments: Decimal = ZERO
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total_dues - self.total_payments
+
+
+def customer_statement(*, customer: Customer) -> Statement:
+    """Every due and payment of ``customer`` in date order with a running balance.
+
+    Voided entries are listed (marked ``voided``) but do not move the balance. Two
+    queries whatever the number of entries.
+    """
+    today = timezone.localdate()
+    dues = _with_allocated(Due.objects.filter(shop_id=customer.shop_id, customer=customer)).select_related(
+        "voided_by")
+    payments = Payment.objects.filter(shop_id=customer.shop_id, customer=customer).select_related("voided_by")
+    rows = []
+    for due in dues:
+        _set_status(due, today)
+        rows.append((due.incurred_on, due.created_at, 0, due.pk, "due", due))
+    for payment in payments:
+        rows.append((payment.received_on, payment.created_at, 1, payment.pk, "payment", payment))
+    rows.sort(key=lambda r: r[:4])
+    statement = Statement()
+    balance = ZERO
+    for date, _created, _order, _pk, kind, entry in rows:
+        voided = entry.is_voided
+        if kind == "due":
+            if not voided:
+                balance += entry.amount
+                statement.total_dues += entry.amount
+            description = entry.description
+            debit, credit = entry.amount, None
+        else:
+            if not voided:
+                balance -= entry.amount
+                statement.total_payments += entry.amount
+            description = f"Payment ({entry.get_method_display()})"
+            if entry.reference:
+                description += f" ref {entry.reference}"
+            if entry.note:
+                description += f" · {entry.note}"
+            debit, credit = None, entry.amount
+        statement.lines.append(StatementLine(date=date, kind=kind, entry=entry, description=description,
+                                             debit=debit, credit=credit, balance=balance, voided=voided))
+    return statement
+
+
+@dataclass
+class DashboardSummary:
+    customers_count: int
+    total_outstanding: Decimal
+    total_credit: Decimal
+    overdue_amount: Decimal
+    overdue_customers: int
+    overdue_dues: int
+    collected_this_month: Decimal
+
+
+def dashboard_summary(*, shop: Shop, today: datetime.date | None = None) -> DashboardSummary:
+    """Headline figures for the dashboard: four aggregate queries, independent of size.
+
+    ``total_outstanding`` sums positive customer balances (what customers owe net of
+    their own credit); ``overdue_amount`` is the unpaid part of dues whose due date
+    has passed.
+    """
+    today = today or timezone.localdate()
+    customers = Customer.objects.filter(shop=shop).aggregate(
+        count=Count("pk", filter=Q(is_archived=False)),
+        outstanding=Coalesce(Sum("balance", filter=Q(balance__gt=0)), ZERO),
+        credit=Coalesce(Sum("balance", filter=Q(balance__lt=0)), ZERO),
+        overdue_customers=Count("pk", filter=Q(balance__gt=0, oldest_open_due_date__lt=today)),
+    )
+    overdue_filter = dict(shop=shop, voided_at__isnull=True, due_date__lt=today)
+    overdue_dues = Due.objects.filter(**overdue_filter).aggregate(
+        amount=Coalesce(Sum("amount"), ZERO), count=Count("pk"))
+    overdue_paid = Allocation.objects.filter(
+        shop=shop, due__voided_at__isnull=True, due__due_date__lt=today,
+    ).aggregate(amount=Coalesce(Sum("amount"), ZERO))["amount"]
+    paid_overdue_dues = (
+        _with_allocated(Due.objects.filter(**overdue_filter)).filter(allocated__gte=F("amount")).count()
+    )
+    month_start = today.replace(day=1)
+    collected = Payment.objects.filter(shop=shop, voided_at__isnull=True, received_on__gte=month_start,
+                                       received_on__lte=today).aggregate(total=Coalesce(Sum("amount"), ZERO))
+    return DashboardSummary(
+        customers_count=customers["count"],
+        total_outstanding=customers["outstanding"],
+        total_credit=-customers["credit"],
+        overdue_amount=overdue_dues["amount"] - overdue_paid,
+        overdue_customers=customers["overdue_customers"],
+        overdue_dues=overdue_dues["count"] - paid_overdue_dues,
+        collected_this_month=collected["total"],
+    )
+
+
+def top_debtors(*, shop: Shop, limit: int = 5) -> list[Customer]:
+    """The ``limit`` customers who owe the most (positive balance), largest first."""
+    return list(Customer.objects.filter(shop=shop, balance__gt=0).order_by("-balance", "pk")[:limit])
+
+
+@dataclass
+class RecentEntry:
+    kind: str  # "due" or "payment"
+    entry: Due | Payment
+    customer: Customer
+    amount: Decimal
+    created_at: datetime.datetime
+    date: datetime.date
+
+
+def recent_entries(*, shop: Shop, limit: int = 10) -> list[RecentEntry]:
+    """The ``limit`` most recently recorded dues and payments, newest first (two queries)."""
+    dues = Due.objects.filter(shop=shop).select_related("customer").order_by("-created_at", "-pk")[:limit]
+    payments = Payment.objects.filter(shop=shop).select_related("customer").order_by("-created_at", "-pk")[:limit]
+    entries = [RecentEntry("due", d, d.customer, d.amount, d.created_at, d.incurred_on) for d in dues]
+    entries += [RecentEntry("payment", p, p.customer, p.amount, p.created_at, p.received_on) for p in payments]
+    entries.sort(key=lambda e: (e.created_at, e.entry.pk), reverse=True)
+    return entries[:limit]
+
+
+@dataclass
+class Drift:
+    """One disagreement between stored figures and what the entries say."""
+
+    shop_id: int
+    customer_id: int | None
+    problem: str
+
+
+def ledger_drift(*, shops=None) -> list[Drift]:
+    """Recompute every customer's balance and earliest open due date from the entries
+    and check every allocation; return each disagreement (empty list: all exact).
+
+    Run outside any scope restriction (``scopes_disabled()``); ``shops`` limits the
+    check to some shops.
+    """
+    shops = list(shops) if shops is not None else list(Shop.objects.all())
+    problems: list[Drift] = []
+    for shop in shops:
+        due_totals = dict(
+            Due.objects.filter(shop=shop, voided_at__isnull=True).values_list("customer").annotate(t=Sum("amount"))
+            .values_list("customer", "t")
+        )
+        payment_totals = dict(
+            Payment.objects.filter(shop=shop, voided_at__isnull=True).values_list("customer")
+            .annotate(t=Sum("amount")).values_list("customer", "t")
+        )
+        open_dues = _with_allocated(
+            Due.objects.filter(shop=shop, voided_at__isnull=True, due_date__isnull=False)
+        ).filter(allocated__lt=F("amount"))
+        # Group in an outer query: ``.values("customer")`` straight on ``open_dues`` would
+        # regroup its per-due Sum by customer (and amount), pooling the dues' allocations.
+        earliest = dict(
+            Due.objects.filter(pk__in=open_dues.values("pk")).values("customer").annotate(d=Min("due_date"))
+            .values_list("customer", "d")
+        )
+        for customer_id, balance, stored_date in Customer.objects.filter(shop=shop).values_list(
+                "pk", "balance", "oldest_open_due_date"):
+            expected = due_totals.get(customer_id, ZERO) - payment_totals.get(customer_id, ZERO)
+            if balance != expected:
+                problems.append(Drift(shop.pk, customer_id, f"balance is {balance}, entries say {expected}"))
+            if stored_date != earliest.get(customer_id):
+                problems.append(Drift(shop.pk, customer_id,
+                                      f"oldest open due date is {stored_date}, entries say {earliest.get(customer_id)}"))
+        for due in _with_allocated(Due.objects.filter(shop=shop)).filter(
+                Q(allocated__gt=F("amount")) | Q(voided_at__isnull=False, allocated__gt=0)):
+            problems.append(Drift(shop.pk, due.customer_id, f"due {due.pk} has {due.allocated} allocated of "
+                                                            f"{due.amount}{' (void)' if due.is_voided else ''}"))
+        for payment in _with_allocated(Payment.objects.filter(shop=shop)).filter(
+                Q(allocated__gt=F("amount")) | Q(voided_at__isnull=False, allocated__gt=0)):
+            problems.append(Drift(shop.pk, payment.customer_id,
+                                  f"payment {payment.pk} has {payment.allocated} allocated of {payment.amount}"
+                                  f"{' (void)' if payment.is_voided else ''}"))
+        for allocation in Allocation.objects.filter(shop=shop).exclude(
+                payment__customer_id=F("due__customer_id"), payment__shop=shop, due__shop=shop):
+            problems.append(Drift(shop.pk, None, f"allocation {allocation.pk} links entries of different customers"))
+    return problems

@@ -1,0 +1,250 @@
+"""Ledger writes (DESIGN §5). Every function runs in one transaction and holds the
+customer's row lock (``select_for_update``) for its whole length, so two entries for
+the same customer never interleave and ``Customer.balance`` stays exact.
+
+Allocation rule: a payment goes to the due the user picked, else to open dues oldest
+due date first (a due without a due date counts from the date it was given); each
+due gets min(what is left of the payment, its outstanding). What is left of a payment
+is customer credit, applied to the next dues recorded. Voiding removes the voided
+entry's allocations and applies any freed credit again.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Min, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Shop
+from accounts.money import ZERO, quantize_money
+from customers.models import Customer
+from ledger.models import Allocation, Due, Payment
+
+
+class LedgerError(Exception):
+    """A ledger change the rules refuse. ``str(error)`` is a message for the user;
+    ``field`` names the form field it belongs to, if any."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def _allocated():
+    return Coalesce(Sum("allocations__amount"), ZERO)
+
+
+def _lock_customer(shop: Shop, customer: Customer) -> Customer:
+    """Lock and return a fresh copy of ``customer``; it must belong to ``shop``."""
+    try:
+        return Customer.objects.select_for_update().get(shop=shop, pk=customer.pk)
+    except Customer.DoesNotExist:
+        raise LedgerError("That customer does not belong to this shop.") from None
+
+
+def _open_dues(customer: Customer, exclude_pk=None) -> list:
+    """Open dues of ``customer`` oldest first, each with ``.outstanding`` set."""
+    dues = (
+        Due.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True)
+        .exclude(pk=exclude_pk)
+        .annotate(allocated=_allocated())
+        .filter(allocated__lt=F("amount"))
+        .order_by(Coalesce("due_date", "incurred_on"), "incurred_on", "pk")
+    )
+    for due in dues:
+        due.outstanding = due.amount - due.allocated
+    return list(dues)
+
+
+def due_outstanding(due: Due) -> Decimal:
+    """Amount still owed on ``due`` (0 for a voided due)."""
+    if due.is_voided:
+        return ZERO
+    allocated = Allocation.objects.filter(shop_id=due.shop_id, due=due).aggregate(total=Sum("amount"))["total"]
+    return due.amount - (allocated or ZERO)
+
+
+def _allocate(payment: Payment, available: Decimal, dues: list) -> Decimal:
+    """Apply up to ``available`` of ``payment`` to ``dues`` in order; return what is left.
+
+    Mutates each due's ``.outstanding``; paid dues are left in the list at zero.
+    """
+    new = []
+    for due in dues:
+        if available <= 0:
+            break
+        if due.outstanding <= 0:
+            continue
+        amount = min(available, due.outstanding)
+        new.append(Allocation(shop_id=payment.shop_id, payment=payment, due=due, amount=amount))
+        due.outstanding -= amount
+        available -= amount
+    for allocation in new:
+        # save() rather than bulk_create so history records each allocation.
+        allocation.save()
+    return available
+
+
+def _apply_credit(customer: Customer) -> None:
+    """Apply every payment's unallocated remainder to open dues, oldest payment first."""
+    payments = (
+        Payment.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True)
+        .annotate(allocated=_allocated())
+        .filter(allocated__lt=F("amount"))
+        .order_by("received_on", "pk")
+    )
+    payments = list(payments)
+    if not payments:
+        return
+    dues = _open_dues(customer)
+    for payment in payments:
+        if not any(due.outstanding > 0 for due in dues):
+            break
+        _allocate(payment, payment.amount - payment.allocated, dues)
+
+
+def _refresh_customer(customer: Customer, balance_change: Decimal) -> None:
+    """Store the new balance, earliest open due date and last activity on the locked row."""
+    customer.balance = customer.balance + balance_change
+    customer.oldest_open_due_date = (
+        Due.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True,
+                           due_date__isnull=False)
+        .annotate(allocated=_allocated())
+        .filter(allocated__lt=F("amount"))
+        .aggregate(earliest=Min("due_date"))["earliest"]
+    )
+    customer.last_activity_at = timezone.now()
+    customer.save(update_fields=["balance", "oldest_open_due_date", "last_activity_at"])
+
+
+def _clean_amount(amount) -> Decimal:
+    try:
+        amount = quantize_money(amount)
+    except (TypeError, ValueError):
+        raise LedgerError("Enter an amount such as 250 or 99.50.", field="amount") from None
+    if amount <= 0:
+        raise LedgerError("The amount must be more than zero.", field="amount")
+    return amount
+
+
+def _full_clean(obj) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise LedgerError(" ".join(messages), field=None if field == "__all__" else field) from exc
+
+
+@transaction.atomic
+def due_create(*, shop: Shop, customer: Customer, amount, description: str, incurred_on: datetime.date,
+               due_date: datetime.date | None = None, created_by=None) -> Due:
+    """Record credit given to ``customer``: ``amount`` (Decimal > 0, shop currency).
+
+    Any unapplied customer credit is applied to the new due at once. Returns the due.
+    Raises ``LedgerError`` for a bad amount, a due date before ``incurred_on``, or a
+    customer of another shop.
+    """
+    customer = _lock_customer(shop, customer)
+    amount = _clean_amount(amount)
+    due = Due(shop=shop, customer=customer, amount=amount, description=description.strip(),
+              incurred_on=incurred_on, due_date=due_date, created_by=created_by)
+    _full_clean(due)
+    due.save()
+    _apply_credit(customer)
+    _refresh_customer(customer, amount)
+    return due
+
+
+@transaction.atomic
+def payment_create(*, shop: Shop, customer: Customer, amount, received_on: datetime.date,
+                   method: str = Payment.Method.CASH, reference: str = "", note: str = "",
+                   due: Due | None = None, created_by=None) -> Payment:
+    """Record a payment and allocate it (to ``due`` if given, else oldest dues first).
+
+    ``amount`` is a Decimal > 0 in the shop's currency. A payment above what is owed
+    leaves customer credit. Raises ``LedgerError`` for a bad amount, a voided or
+    foreign due, or an amount above the chosen due's outstanding.
+    """
+    customer = _lock_customer(shop, customer)
+    amount = _clean_amount(amount)
+    dues = _open_dues(customer)
+    if due is not None:
+        chosen = next((d for d in dues if d.pk == due.pk), None)
+        if chosen is None:
+            if due.customer_id != customer.pk or due.shop_id != shop.pk or due.is_voided:
+                raise LedgerError("Choose one of this customer's open dues.", field="due")
+            raise LedgerError("That due is already paid.", field="due")
+        if amount > chosen.outstanding:
+            raise LedgerError(
+                f"This is more than the {chosen.outstanding} outstanding on the chosen due. "
+                "Lower the amount, or apply it to the oldest dues instead.",
+                field="amount",
+            )
+        dues.remove(chosen)
+        dues.insert(0, chosen)
+    payment = Payment(shop=shop, customer=customer, amount=amount, received_on=received_on, method=method,
+                      reference=reference.strip(), note=note.strip(), due=due, created_by=created_by)
+    _full_clean(payment)
+    payment.save()
+    _allocate(payment, amount, dues)
+    _refresh_customer(customer, -amount)
+    return payment
+
+
+def due_mark_paid(*, shop: Shop, due: Due, received_on: datetime.date | None = None,
+                  method: str = Payment.Method.CASH, created_by=None) -> Payment:
+    """Record a payment of the due's whole outstanding amount, allocated to it.
+
+    Raises ``LedgerError`` when the due is voided or already paid.
+    """
+    with transaction.atomic():
+        _lock_customer(shop, due.customer)
+        due = Due.objects.get(shop=shop, pk=due.pk)
+        if due.is_voided:
+            raise LedgerError("A voided due cannot be paid.")
+        outstanding = due_outstanding(due)
+        if outstanding <= 0:
+            raise LedgerError("This due is already paid.")
+        return payment_create(shop=shop, customer=due.customer, amount=outstanding,
+                              received_on=received_on or timezone.localdate(), method=method,
+                              note=f"Marked as paid: {due.description}"[:200], due=due, created_by=created_by)
+
+
+@transaction.atomic
+def _void(*, shop: Shop, entry, reason: str, voided_by, label: str, sign: int):
+    customer = _lock_customer(shop, entry.customer)
+    entry = type(entry).objects.select_for_update().get(shop=shop, pk=entry.pk)
+    if entry.is_voided:
+        raise LedgerError(f"This {label} is already void.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise LedgerError("Give a reason for voiding.", field="reason")
+    entry.voided_at = timezone.now()
+    entry.voided_by = voided_by
+    entry.void_reason = reason[:200]
+    entry.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    for allocation in entry.allocations.all():
+        allocation.delete()
+    _apply_credit(customer)
+    _refresh_customer(customer, sign * entry.amount)
+    return entry
+
+
+def due_void(*, shop: Shop, due: Due, reason: str, voided_by=None) -> Due:
+    """Void a due (never delete): it stops counting, and payments applied to it become
+    credit that is re-allocated to the customer's other open dues.
+
+    Raises ``LedgerError`` when already void or without a reason.
+    """
+    return _void(shop=shop, entry=due, reason=reason, voided_by=voided_by, label="due", sign=-1)
+
+
+def payment_void(*, shop: Shop, payment: Payment, reason: str, voided_by=None) -> Payment:
+    """Void a payment: the dues it paid open again (and take any other unapplied credit).
+
+    Raises ``LedgerError`` when already void or without a reason.
+    """
+    return _void(shop=shop, entry=payment, reason=reason, voided_by=voided_by, label="payment", sign=1)

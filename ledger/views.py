@@ -1,0 +1,119 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.money import format_money
+from accounts.tenancy import owner_required, shop_required
+from customers.models import Customer
+from ledger import selectors, services
+from ledger.forms import DueForm, PaymentForm, VoidForm
+from ledger.models import Due, Payment
+
+
+def _money(request, amount) -> str:
+    return format_money(amount, request.shop.currency, request.shop.locale)
+
+
+def _form_error(form, error: services.LedgerError):
+    """Put a service's refusal on the form, next to its field when it names one."""
+    form.add_error(error.field if error.field in form.fields else None, str(error))
+
+
+@shop_required
+def dashboard(request):
+    context = {
+        "summary": selectors.dashboard_summary(shop=request.shop),
+        "top_debtors": selectors.top_debtors(shop=request.shop),
+        "recent": selectors.recent_entries(shop=request.shop),
+    }
+    return render(request, "ledger/dashboard.html", context)
+
+
+@shop_required
+def customer_account(request, customer_id):
+    """The customer's page: contact card, balance, open dues, statement and actions."""
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    context = {
+        "customer": customer,
+        "open_dues": selectors.customer_open_dues(customer=customer),
+        "statement": selectors.customer_statement(customer=customer),
+    }
+    return render(request, "ledger/customer_account.html", context)
+
+
+@shop_required
+def due_create(request, customer_id):
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    form = DueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            due = services.due_create(shop=request.shop, customer=customer, created_by=request.user,
+                                      **form.cleaned_data)
+        except services.LedgerError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Recorded a due of {_money(request, due.amount)} for {customer.name}.")
+            return redirect(customer)
+    return render(request, "ledger/due_form.html", {"form": form, "customer": customer})
+
+
+@shop_required
+def payment_create(request, customer_id):
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    open_dues = selectors.customer_open_dues(customer=customer)
+    initial = {}
+    if request.method == "GET" and request.GET.get("due", "").isdigit():
+        initial["due"] = int(request.GET["due"])
+    form = PaymentForm(request.POST or None, shop=request.shop, open_dues=open_dues, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = services.payment_create(shop=request.shop, customer=customer, created_by=request.user,
+                                              **form.cleaned_data)
+        except services.LedgerError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Recorded a payment of {_money(request, payment.amount)} from {customer.name}.")
+            return redirect(customer)
+    return render(request, "ledger/payment_form.html", {"form": form, "customer": customer,
+                                                         "open_dues": open_dues})
+
+
+@require_POST
+@shop_required
+def due_mark_paid(request, due_id):
+    due = get_object_or_404(Due.objects.select_related("customer"), shop=request.shop, pk=due_id)
+    try:
+        payment = services.due_mark_paid(shop=request.shop, due=due, created_by=request.user)
+    except services.LedgerError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Marked “{due.description}” as paid ({_money(request, payment.amount)} received).")
+    return redirect(due.customer)
+
+
+def _void_view(request, entry, void_service, label):
+    form = VoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            void_service(request.shop, entry, form.cleaned_data["reason"], request.user)
+        except services.LedgerError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"The {label} is void. Balances and allocations were updated.")
+            return redirect(entry.customer)
+    return render(request, "ledger/void_form.html", {"form": form, "entry": entry, "label": label,
+                                                      "customer": entry.customer})
+
+
+@owner_required
+def due_void(request, due_id):
+    due = get_object_or_404(Due.objects.select_related("customer"), shop=request.shop, pk=due_id)
+    return _void_view(request, due, lambda shop, e, reason, user: services.due_void(
+        shop=shop, due=e, reason=reason, voided_by=user), "due")
+
+
+@owner_required
+def payment_void(request, payment_id):
+    payment = get_object_or_404(Payment.objects.select_related("customer"), shop=request.shop, pk=payment_id)
+    return _void_view(request, payment, lambda shop, e, reason, user: services.payment_void(
+        shop=shop, payment=e, reason=reason, voided_by=user), "payment")
