@@ -77,14 +77,23 @@ def shop_required(view):
     return wrapper
 
 
+def require_owner(request) -> None:
+    """Raise ``PermissionDenied`` (403) unless the user owns the request's shop.
+
+    Call it after looking up the object, so another shop's id is still a 404.
+    """
+    if request.membership is None or not request.membership.is_owner:
+        raise PermissionDenied("Only the shop owner can do this.")
+
+
 def owner_required(view):
-    """Like :func:`shop_required`, and raise 403 unless the user owns the shop."""
+    """Like :func:`shop_required`, and 403 unless the user owns the shop (for views
+    that take no object id; see :func:`require_owner` for those that do)."""
 
     @wraps(view)
     @shop_required
     def wrapper(request, *args, **kwargs):
-        if not request.membership.is_owner:
-            raise PermissionDenied("Only the shop owner can do this.")
+        require_owner(request)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -1,5 +1,6 @@
 """Customers of a shop. Ledger figures on the row are written only by ledger services."""
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +27,8 @@ class Customer(models.Model):
     email = models.EmailField(blank=True)
     address = models.TextField(blank=True)
     notes = models.TextField(blank=True)
-    credit_limit = MoneyField(null=True, blank=True, help_text="Optional. Leave empty for no limit.")
+    credit_limit = MoneyField(null=True, blank=True, validators=[MinValueValidator(0)],
+                              help_text="Optional. Leave empty for no limit.")
     is_archived = models.BooleanField(default=False)
     balance = MoneyField(default=0, editable=False)
     oldest_open_due_date = models.DateField(null=True, blank=True, editable=False)

@@ -220,12 +220,7 @@ def ledger_drift(*, shops=None) -> list[Drift]:
         open_dues = _with_allocated(
             Due.objects.filter(shop=shop, voided_at__isnull=True, due_date__isnull=False)
         ).filter(allocated__lt=F("amount"))
-        # Group in an outer query: ``.values("customer")`` straight on ``open_dues`` would
-        # regroup its per-due Sum by customer (and amount), pooling the dues' allocations.
-        earliest = dict(
-            Due.objects.filter(pk__in=open_dues.values("pk")).values("customer").annotate(d=Min("due_date"))
-            .values_list("customer", "d")
-        )
+        earliest = dict(open_dues.values("customer").annotate(d=Min("due_date")).values_list("customer", "d"))
         for customer_id, balance, stored_date in Customer.objects.filter(shop=shop).values_list(
                 "pk", "balance", "oldest_open_due_date"):
             expected = due_totals.get(customer_id, ZERO) - payment_totals.get(customer_id, ZERO)

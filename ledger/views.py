@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.money import format_money
-from accounts.tenancy import owner_required, shop_required
+from accounts.tenancy import require_owner, shop_required
 from customers.models import Customer
 from ledger import selectors, services
 from ledger.forms import DueForm, PaymentForm, VoidForm
@@ -105,15 +105,17 @@ def _void_view(request, entry, void_service, label):
                                                       "customer": entry.customer})
 
 
-@owner_required
+@shop_required
 def due_void(request, due_id):
     due = get_object_or_404(Due.objects.select_related("customer"), shop=request.shop, pk=due_id)
+    require_owner(request)
     return _void_view(request, due, lambda shop, e, reason, user: services.due_void(
         shop=shop, due=e, reason=reason, voided_by=user), "due")
 
 
-@owner_required
+@shop_required
 def payment_void(request, payment_id):
     payment = get_object_or_404(Payment.objects.select_related("customer"), shop=request.shop, pk=payment_id)
+    require_owner(request)
     return _void_view(request, payment, lambda shop, e, reason, user: services.payment_void(
         shop=shop, payment=e, reason=reason, voided_by=user), "payment")

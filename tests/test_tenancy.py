@@ -1,0 +1,135 @@
+"""Tenancy (DESIGN §3): another shop's objects are invisible — 404 on GET and POST,
+never 200 or 500 — and scoped queries refuse to run outside a shop scope."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_scopes import ScopeError, scope
+from django_scopes.state import state
+
+from accounts.models import Membership
+from customers.models import Customer
+from ledger import services as ledger
+from ledger.models import Allocation, Due, Payment
+from tests.factories import CustomerFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 11, 1)
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from _walk(entry.url_patterns, namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{prefix}{entry.name}", entry
+
+
+def object_url_names():
+    """Every named URL of our apps whose pattern takes an integer object id."""
+    names = set()
+    for name, pattern in _walk(get_resolver().url_patterns):
+        if name.startswith("admin:"):
+            continue
+        if any(type(c).__name__ == "IntConverter" for c in pattern.pattern.converters.values()):
+            names.add(name)
+    return names
+
+
+@pytest.fixture
+def victim(owner):
+    """Shop A's book: a customer with a due, a partial payment and another open due."""
+    shop = owner.shop
+    customer = CustomerFactory(shop=shop, name="Victim Customer")
+    due = ledger.due_create(shop=shop, customer=customer, amount=Decimal("500"), description="Rice",
+                            incurred_on=TODAY, due_date=TODAY + datetime.timedelta(days=7))
+    ledger.due_create(shop=shop, customer=customer, amount=Decimal("80"), description="Tea", incurred_on=TODAY)
+    payment = ledger.payment_create(shop=shop, customer=customer, amount=Decimal("200"), received_on=TODAY)
+    return {"customer": customer, "due": due, "payment": payment}
+
+
+# URL name -> (kwargs from the victim's objects, POST data that would be valid for the owner)
+MATRIX = {
+    "customers:edit": (lambda v: {"customer_id": v["customer"].pk}, {"name": "Hijacked", "phone": "9999999999"}),
+    "customers:archive": (lambda v: {"customer_id": v["customer"].pk}, {}),
+    "customers:unarchive": (lambda v: {"customer_id": v["customer"].pk}, {}),
+    "ledger:customer_account": (lambda v: {"customer_id": v["customer"].pk}, {}),
+    "ledger:due_create": (lambda v: {"customer_id": v["customer"].pk},
+                          {"amount": "10", "description": "x", "incurred_on": "2026-11-01"}),
+    "ledger:payment_create": (lambda v: {"customer_id": v["customer"].pk},
+                              {"amount": "10", "received_on": "2026-11-01", "method": "cash"}),
+    "ledger:due_mark_paid": (lambda v: {"due_id": v["due"].pk}, {}),
+    "ledger:due_void": (lambda v: {"due_id": v["due"].pk}, {"reason": "malice"}),
+    "ledger:payment_void": (lambda v: {"payment_id": v["payment"].pk}, {"reason": "malice"}),
+}
+
+
+def test_matrix_covers_every_url_that_takes_an_object_id():
+    assert object_url_names() == set(MATRIX), "add new object URLs to the tenancy MATRIX"
+
+
+def _snapshot(shop):
+    return (
+        list(Customer.objects.filter(shop=shop).values_list("pk", "name", "balance", "is_archived")),
+        list(Due.objects.filter(shop=shop).values_list("pk", "amount", "voided_at")),
+        list(Payment.objects.filter(shop=shop).values_list("pk", "amount", "voided_at")),
+        list(Allocation.objects.filter(shop=shop).values_list("pk", "amount")),
+    )
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_other_shops_user_gets_404_and_nothing_changes(client, owner, victim, other_owner, name, method):
+    kwargs, data = MATRIX[name]
+    url = reverse(name, kwargs=kwargs(victim))
+    before = _snapshot(owner.shop)
+    client.force_login(other_owner.user)
+
+    response = getattr(client, method)(url, data)
+
+    # POST-only views answer GET with 405 before looking anything up; that leaks nothing either.
+    assert response.status_code in ((404, 405) if method == "get" else (404,))
+    assert _snapshot(owner.shop) == before
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_staff_of_another_shop_also_gets_404(client, owner, victim, name):
+    outsider = MembershipFactory(role=Membership.Role.STAFF)
+    kwargs, data = MATRIX[name]
+    client.force_login(outsider.user)
+    assert client.post(reverse(name, kwargs=kwargs(victim)), data).status_code == 404
+
+
+def test_payment_form_refuses_a_due_of_another_shop(owner_client, shop, other_owner):
+    mine = CustomerFactory(shop=shop)
+    theirs = CustomerFactory(shop=other_owner.shop)
+    foreign_due = ledger.due_create(shop=other_owner.shop, customer=theirs, amount=Decimal("50"),
+                                    description="x", incurred_on=TODAY)
+
+    response = owner_client.post(reverse("ledger:payment_create", args=[mine.pk]), {
+        "amount": "10", "received_on": "2026-11-01", "method": "cash", "due": foreign_due.pk})
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.context["form"].errors["due"][0]
+    assert not Payment.objects.exists()
+
+
+def test_queries_outside_a_scope_raise():
+    CustomerFactory()
+    token = state.set({})  # undo the suite's scopes_disabled() for this test
+    try:
+        with pytest.raises(ScopeError):
+            list(Customer.objects.all())
+    finally:
+        state.reset(token)
+
+
+def test_scope_filters_to_the_shop():
+    a = CustomerFactory(name="A")
+    CustomerFactory(name="B")
+    with scope(shop=a.shop):
+        assert [c.name for c in Customer.objects.all()] == ["A"]
