@@ -9,11 +9,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test install os-deps migrate demo lint check clean
 
-$(BIN)/.installed: requirements.txt build-constraints.txt
+$(BIN)/.installed: requirements.txt requirements-dev.txt build-constraints.txt
 	@bash scripts/os-deps.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.3"
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
 install: $(BIN)/.installed

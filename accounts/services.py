@@ -14,8 +14,7 @@ def shop_register(*, username: str, email: str, password: str, shop_name: str, p
     Returns ``(user, shop)``. Raises ``django.core.exceptions.ValidationError`` when
     a model rule fails (e.g. a taken username); nothing is written then.
     """
-    User = get_user_model()
-    user = User(username=username, email=email)
+    user = get_user_model()(username=username, email=email)
     user.set_password(password)
     user.full_clean()
     user.save()

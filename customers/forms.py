@@ -22,7 +22,9 @@ class CustomerForm(forms.ModelForm):
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
         digits = [c for c in phone if c.isdigit()]
-        if phone and (len(digits) < 6 or len(digits) > 15 or any(c not in "+0123456789 -()" for c in phone)):
-            raise forms.ValidationError("Enter a phone number of 6 to 15 digits (spaces, '+', '-' and brackets are fine).")
+        if phone and (not 6 <= len(digits) <= 15 or any(c not in "+0123456789 -()" for c in phone)):
+            raise forms.ValidationError(
+                "Enter a phone number of 6 to 15 digits (spaces, '+', '-' and brackets are fine)."
+            )
         # Stored as digits (with a leading '+' if given) so a search by digits finds it.
         return ("+" if phone.startswith("+") else "") + "".join(digits)

@@ -11,7 +11,8 @@ DATE_ERRORS = {"invalid": "Enter a date as YYYY-MM-DD."}
 
 class DueForm(forms.Form):
     amount = AmountField()
-    description = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"placeholder": "e.g. Rice 10 kg, oil 2 L"}))
+    description = forms.CharField(max_length=200,
+                                  widget=forms.TextInput(attrs={"placeholder": "e.g. Rice 10 kg, oil 2 L"}))
     incurred_on = forms.DateField(label="Date", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
     due_date = forms.DateField(required=False, widget=DATE_WIDGET, error_messages=DATE_ERRORS,
                                help_text="When the customer promised to pay (optional).")

@@ -7,26 +7,30 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, F, Min, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from accounts.models import Shop
-from accounts.money import ZERO
+from accounts.money import ZERO, quantize_money
 from customers.models import Customer
 from ledger.models import Allocation, Due, Payment
 
 
 def _with_allocated(qs):
-    return qs.annotate(allocated=Coalesce(Sum("allocations__amount"), ZERO))
+    # Rounded to the money scale: SQLite sums decimal columns as binary floats
+    # (0.70 + 0.10 < 0.80 there), which would make a paid due look open.
+    return qs.annotate(allocated=Coalesce(Round(Sum("allocations__amount"), settings.MONEY_DECIMAL_PLACES), ZERO))
 
 
 def _set_status(due: Due, today: datetime.date) -> Due:
-    """Attach ``outstanding``, ``status`` and ``is_overdue`` to a due annotated with ``allocated``."""
+    """Attach ``outstanding``, ``status``, ``status_label`` and ``is_overdue`` to a due annotated with ``allocated``."""
     if due.is_voided:
         due.outstanding = ZERO
         due.status = Due.Status.VOID
     else:
+        due.allocated = quantize_money(due.allocated)
         due.outstanding = due.amount - due.allocated
         if due.outstanding <= 0:
             due.status = Due.Status.PAID
@@ -34,6 +38,7 @@ def _set_status(due: Due, today: datetime.date) -> Due:
             due.status = Due.Status.PARTIAL
         else:
             due.status = Due.Status.OPEN
+    due.status_label = Due.Status(due.status).label
     due.is_overdue = due.status in (Due.Status.OPEN, Due.Status.PARTIAL) and bool(due.due_date) and due.due_date < today
     return due
 
@@ -142,7 +147,7 @@ def dashboard_summary(*, shop: Shop, today: datetime.date | None = None) -> Dash
         credit=Coalesce(Sum("balance", filter=Q(balance__lt=0)), ZERO),
         overdue_customers=Count("pk", filter=Q(balance__gt=0, oldest_open_due_date__lt=today)),
     )
-    overdue_filter = dict(shop=shop, voided_at__isnull=True, due_date__lt=today)
+    overdue_filter = {"shop": shop, "voided_at__isnull": True, "due_date__lt": today}
     overdue_dues = Due.objects.filter(**overdue_filter).aggregate(
         amount=Coalesce(Sum("amount"), ZERO), count=Count("pk"))
     overdue_paid = Allocation.objects.filter(
@@ -220,24 +225,31 @@ def ledger_drift(*, shops=None) -> list[Drift]:
         open_dues = _with_allocated(
             Due.objects.filter(shop=shop, voided_at__isnull=True, due_date__isnull=False)
         ).filter(allocated__lt=F("amount"))
-        earliest = dict(open_dues.values("customer").annotate(d=Min("due_date")).values_list("customer", "d"))
+        # Group in an outer query: ``.values("customer")`` straight on ``open_dues`` would
+        # regroup its per-due Sum by customer (and amount), pooling the dues' allocations.
+        earliest = dict(
+            Due.objects.filter(pk__in=open_dues.values("pk")).values("customer").annotate(d=Min("due_date"))
+            .values_list("customer", "d")
+        )
         for customer_id, balance, stored_date in Customer.objects.filter(shop=shop).values_list(
                 "pk", "balance", "oldest_open_due_date"):
-            expected = due_totals.get(customer_id, ZERO) - payment_totals.get(customer_id, ZERO)
+            expected = quantize_money(due_totals.get(customer_id, ZERO) - payment_totals.get(customer_id, ZERO))
             if balance != expected:
                 problems.append(Drift(shop.pk, customer_id, f"balance is {balance}, entries say {expected}"))
-            if stored_date != earliest.get(customer_id):
+            expected_date = earliest.get(customer_id)
+            if stored_date != expected_date:
                 problems.append(Drift(shop.pk, customer_id,
-                                      f"oldest open due date is {stored_date}, entries say {earliest.get(customer_id)}"))
+                                      f"oldest open due date is {stored_date}, entries say {expected_date}"))
         for due in _with_allocated(Due.objects.filter(shop=shop)).filter(
                 Q(allocated__gt=F("amount")) | Q(voided_at__isnull=False, allocated__gt=0)):
-            problems.append(Drift(shop.pk, due.customer_id, f"due {due.pk} has {due.allocated} allocated of "
-                                                            f"{due.amount}{' (void)' if due.is_voided else ''}"))
+            problems.append(Drift(shop.pk, due.customer_id,
+                                  f"due {due.pk} has {quantize_money(due.allocated)} allocated of "
+                                  f"{due.amount}{' (void)' if due.is_voided else ''}"))
         for payment in _with_allocated(Payment.objects.filter(shop=shop)).filter(
                 Q(allocated__gt=F("amount")) | Q(voided_at__isnull=False, allocated__gt=0)):
             problems.append(Drift(shop.pk, payment.customer_id,
-                                  f"payment {payment.pk} has {payment.allocated} allocated of {payment.amount}"
-                                  f"{' (void)' if payment.is_voided else ''}"))
+                                  f"payment {payment.pk} has {quantize_money(payment.allocated)} allocated of "
+                                  f"{payment.amount}{' (void)' if payment.is_voided else ''}"))
         for allocation in Allocation.objects.filter(shop=shop).exclude(
                 payment__customer_id=F("due__customer_id"), payment__shop=shop, due__shop=shop):
             problems.append(Drift(shop.pk, None, f"allocation {allocation.pk} links entries of different customers"))

@@ -12,10 +12,11 @@ entry's allocations and applies any freed credit again.
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Min, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from accounts.models import Shop
@@ -34,7 +35,9 @@ class LedgerError(Exception):
 
 
 def _allocated():
-    return Coalesce(Sum("allocations__amount"), ZERO)
+    # Rounded to the money scale: SQLite sums decimal columns as binary floats
+    # (0.70 + 0.10 < 0.80 there), which would keep a paid due "open" in comparisons.
+    return Coalesce(Round(Sum("allocations__amount"), settings.MONEY_DECIMAL_PLACES), ZERO)
 
 
 def _lock_customer(shop: Shop, customer: Customer) -> Customer:
@@ -55,7 +58,7 @@ def _open_dues(customer: Customer, exclude_pk=None) -> list:
         .order_by(Coalesce("due_date", "incurred_on"), "incurred_on", "pk")
     )
     for due in dues:
-        due.outstanding = due.amount - due.allocated
+        due.outstanding = due.amount - quantize_money(due.allocated)
     return list(dues)
 
 
@@ -64,22 +67,30 @@ def due_outstanding(due: Due) -> Decimal:
     if due.is_voided:
         return ZERO
     allocated = Allocation.objects.filter(shop_id=due.shop_id, due=due).aggregate(total=Sum("amount"))["total"]
-    return due.amount - (allocated or ZERO)
+    return due.amount - quantize_money(allocated or ZERO)
 
 
-def _allocate(payment: Payment, available: Decimal, dues: list) -> Decimal:
+def _allocate(payment: Payment, available: Decimal, dues: list, *, new_payment: bool = False) -> Decimal:
     """Apply up to ``available`` of ``payment`` to ``dues`` in order; return what is left.
 
     Mutates each due's ``.outstanding``; paid dues are left in the list at zero.
     """
     new = []
+    # A payment may already hold an allocation to a due (it part-paid the due, then a
+    # void freed more of it): add to that row, as (payment, due) is unique.
+    existing = {} if new_payment else {
+        a.due_id: a for a in Allocation.objects.filter(shop_id=payment.shop_id, payment=payment)}
     for due in dues:
         if available <= 0:
             break
         if due.outstanding <= 0:
             continue
         amount = min(available, due.outstanding)
-        new.append(Allocation(shop_id=payment.shop_id, payment=payment, due=due, amount=amount))
+        allocation = existing.get(due.pk)
+        if allocation is None:
+            allocation = Allocation(shop_id=payment.shop_id, payment=payment, due=due, amount=ZERO)
+        allocation.amount += amount
+        new.append(allocation)
         due.outstanding -= amount
         available -= amount
     for allocation in new:
@@ -103,7 +114,7 @@ def _apply_credit(customer: Customer) -> None:
     for payment in payments:
         if not any(due.outstanding > 0 for due in dues):
             break
-        _allocate(payment, payment.amount - payment.allocated, dues)
+        _allocate(payment, payment.amount - quantize_money(payment.allocated), dues)
 
 
 def _refresh_customer(customer: Customer, balance_change: Decimal) -> None:
@@ -151,6 +162,8 @@ def due_create(*, shop: Shop, customer: Customer, amount, description: str, incu
     amount = _clean_amount(amount)
     due = Due(shop=shop, customer=customer, amount=amount, description=description.strip(),
               incurred_on=incurred_on, due_date=due_date, created_by=created_by)
+    if due_date is not None and incurred_on is not None and due_date < incurred_on:
+        raise LedgerError("The due date cannot be before the date the credit was given.", field="due_date")
     _full_clean(due)
     due.save()
     _apply_credit(customer)
@@ -189,7 +202,7 @@ def payment_create(*, shop: Shop, customer: Customer, amount, received_on: datet
                       reference=reference.strip(), note=note.strip(), due=due, created_by=created_by)
     _full_clean(payment)
     payment.save()
-    _allocate(payment, amount, dues)
+    _allocate(payment, amount, dues, new_payment=True)
     _refresh_customer(customer, -amount)
     return payment
 

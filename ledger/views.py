@@ -53,6 +53,10 @@ def due_create(request, customer_id):
             _form_error(form, exc)
         else:
             messages.success(request, f"Recorded a due of {_money(request, due.amount)} for {customer.name}.")
+            updated = due.customer  # the service's locked copy, with the new balance
+            if updated.credit_limit is not None and updated.balance > updated.credit_limit:
+                messages.warning(request, f"{customer.name} now owes {_money(request, updated.balance)}, above "
+                                          f"the credit limit of {_money(request, updated.credit_limit)}.")
             return redirect(customer)
     return render(request, "ledger/due_form.html", {"form": form, "customer": customer})
 

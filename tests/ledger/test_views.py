@@ -195,7 +195,7 @@ def test_customer_page_shows_balance_open_dues_and_statement(owner_client, custo
     assert [(d.description, d.outstanding, d.is_overdue) for d in response.context["open_dues"]] == [
         ("Rice", Decimal("600.00"), True), ("Oil", Decimal("500.00"), False)]
     assert "₹1,100.00" in body
-    assert "Overdue" in body
+    assert "Overdue" in body and "Partially paid" in body
 
 
 def test_pages_query_count_is_constant(owner_client, customer, django_assert_max_num_queries):
@@ -237,3 +237,15 @@ def test_dashboard_figures(owner_client, shop, other_owner):
     body = response.content.decode()
     assert "₹1,050.00" in body and "₹750.00" in body
     assert Customer.objects.filter(shop=other_owner.shop).get().balance == Decimal("99999.00")
+
+
+def test_due_above_the_credit_limit_is_recorded_with_a_warning(owner_client, shop):
+    customer = CustomerFactory(shop=shop, name="Limited", credit_limit=Decimal("1000"))
+    add_due(customer, "800")
+
+    response = owner_client.post(reverse("ledger:due_create", args=[customer.pk]), {
+        "amount": "300", "description": "Oil", "incurred_on": TODAY().isoformat()}, follow=True)
+
+    assert "Limited now owes ₹1,100.00, above the credit limit of ₹1,000.00." in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.balance == Decimal("1100.00")
