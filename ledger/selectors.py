@@ -231,6 +231,18 @@ def ledger_drift(*, shops=None) -> list[Drift]:
             Due.objects.filter(pk__in=open_dues.values("pk")).values("customer").annotate(d=Min("due_date"))
             .values_list("customer", "d")
         )
+        # The allocation rule: credit left on a payment is applied to open dues at once,
+        # so no customer may have both.
+        with_open_dues = set(
+            _with_allocated(Due.objects.filter(shop=shop, voided_at__isnull=True))
+            .filter(allocated__lt=F("amount")).values_list("customer", flat=True)
+        )
+        with_credit = set(
+            _with_allocated(Payment.objects.filter(shop=shop, voided_at__isnull=True))
+            .filter(allocated__lt=F("amount")).values_list("customer", flat=True)
+        )
+        for customer_id in sorted(with_open_dues & with_credit):
+            problems.append(Drift(shop.pk, customer_id, "has unapplied payment credit while dues are open"))
         for customer_id, balance, stored_date in Customer.objects.filter(shop=shop).values_list(
                 "pk", "balance", "oldest_open_due_date"):
             expected = quantize_money(due_totals.get(customer_id, ZERO) - payment_totals.get(customer_id, ZERO))

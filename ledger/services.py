@@ -128,7 +128,10 @@ def _refresh_customer(customer: Customer, balance_change: Decimal) -> None:
         .aggregate(earliest=Min("due_date"))["earliest"]
     )
     customer.last_activity_at = timezone.now()
-    customer.save(update_fields=["balance", "oldest_open_due_date", "last_activity_at"])
+    # update() rather than save(): these derived figures are kept out of the history.
+    Customer.objects.filter(shop_id=customer.shop_id, pk=customer.pk).update(
+        balance=customer.balance, oldest_open_due_date=customer.oldest_open_due_date,
+        last_activity_at=customer.last_activity_at)
 
 
 def _clean_amount(amount) -> Decimal:

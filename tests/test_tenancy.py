@@ -133,3 +133,28 @@ def test_scope_filters_to_the_shop():
     CustomerFactory(name="B")
     with scope(shop=a.shop):
         assert [c.name for c in Customer.objects.all()] == ["A"]
+
+
+PUBLIC_URLS = {
+    "accounts:login", "accounts:register", "accounts:password_reset", "accounts:password_reset_done",
+    "accounts:password_reset_confirm", "accounts:password_reset_complete",
+}
+
+
+def _dummy_kwargs(pattern):
+    return {name: 1 if type(conv).__name__ == "IntConverter" else "x"
+            for name, conv in pattern.pattern.converters.items()}
+
+
+def test_every_page_but_the_public_ones_requires_login(client):
+    checked = 0
+    for name, pattern in _walk(get_resolver().url_patterns):
+        if name.startswith("admin:") or name in PUBLIC_URLS:
+            continue
+        url = reverse(name, kwargs=_dummy_kwargs(pattern))
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code == 302, (name, method, response.status_code)
+            assert response.url.startswith(reverse("accounts:login")), (name, method)
+        checked += 1
+    assert checked >= 12

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from customers.services import customer_archive
-from ledger.models import Due, Payment
+from ledger.models import Allocation, Due, Payment
 from ledger.selectors import (
     customer_open_dues,
     customer_statement,
@@ -295,3 +295,15 @@ def test_recent_entries_include_voided_entries(shop, other_shop):
     due_void(shop=shop, due=due, reason="mistake")
     assert [(e.kind, e.entry.pk, e.entry.is_voided) for e in recent_entries(shop=shop)] == [("due", due.pk, True)]
     assert recent_entries(shop=other_shop) == []
+
+
+def test_drift_reports_credit_left_unapplied_while_dues_are_open(shop):
+    customer = CustomerFactory(shop=shop)
+    due_create(shop=shop, customer=customer, amount=D("100"), description="x", incurred_on=datetime.date(2026, 1, 1))
+    payment_create(shop=shop, customer=customer, amount=D("60"), received_on=datetime.date(2026, 1, 2))
+    assert ledger_drift(shops=[shop]) == []
+
+    Allocation.objects.filter(shop=shop).delete()  # as if the payment had never been allocated
+
+    problems = [d.problem for d in ledger_drift(shops=[shop])]
+    assert problems == ["has unapplied payment credit while dues are open"]
