@@ -22,7 +22,7 @@ os-deps:
 	@bash scripts/os-deps.sh
 
 migrate: install
-	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py migrate --noinput -v 0
 
 demo: migrate
 	DEBUG=true $(BIN)/python manage.py seed_demo
