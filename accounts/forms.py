@@ -27,8 +27,12 @@ class RegistrationForm(UserCreationForm):
 class ShopSettingsForm(forms.ModelForm):
     class Meta:
         model = Shop
-        fields = ("name", "phone", "address", "currency", "locale", "upi_id")
+        fields = ("name", "phone", "address", "currency", "locale", "upi_id", "gstin", "invoice_prefix",
+                  "financial_year_start_month")
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_gstin(self):
+        return self.cleaned_data["gstin"].strip().upper()
 
 
 class AmountField(forms.DecimalField):

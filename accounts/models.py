@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 
@@ -40,6 +41,21 @@ class Shop(models.Model):
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.INR)
     locale = models.CharField(max_length=10, choices=Locale.choices, default=Locale.EN_IN)
     upi_id = models.CharField("UPI ID", max_length=100, blank=True, help_text="e.g. shopname@okaxis")
+    gstin = models.CharField(
+        "GSTIN", max_length=15, blank=True,
+        validators=[RegexValidator(r"^[0-9]{2}[A-Z0-9]{10}[0-9A-Z]Z[0-9A-Z]$",
+                                   "Enter a 15-character GSTIN such as 09ABCDE1234F1Z5.")],
+        help_text="Optional. With a GSTIN, invoices show tax as CGST + SGST (or IGST for inter-state).",
+    )
+    invoice_prefix = models.CharField(
+        max_length=5, default="INV",
+        validators=[RegexValidator(r"^[A-Za-z0-9]{1,5}$", "Use 1 to 5 letters or digits.")],
+        help_text="Invoice numbers look like INV/26-27/0001 (GST rule 46(b): at most 16 characters).",
+    )
+    financial_year_start_month = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text="Month the financial year starts (4 = April, as in India).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -27,8 +27,9 @@ def shop_register(*, username: str, email: str, password: str, shop_name: str, p
 
 @transaction.atomic
 def shop_update(*, shop: Shop, **fields) -> Shop:
-    """Change a shop's settings (name, phone, address, currency, locale, upi_id)."""
-    allowed = {"name", "phone", "address", "currency", "locale", "upi_id"}
+    """Change a shop's settings (see ``allowed``); raises ``ValidationError`` on bad values."""
+    allowed = {"name", "phone", "address", "currency", "locale", "upi_id", "gstin", "invoice_prefix",
+               "financial_year_start_month"}
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"unknown shop fields: {sorted(unknown)}")

@@ -1,1 +1,295 @@
-"""Billing (products, stock, invoices): see DESIGN §6. Models arrive with the billing issue."""
+"""Billing (DESIGN §6): catalogue, stock history, invoices and the cash drawer.
+
+Quantities are ``Decimal`` with 3 places (1.250 kg); money is ``Decimal`` with the
+project's money digits, in the shop's currency. Stock changes only through a
+``StockMovement`` written by ``billing.services`` in the same transaction.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django_scopes import ScopedManager
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Shop
+from accounts.money import MoneyField
+from customers.models import Customer
+from ledger.models import Due, Payment
+
+
+def QuantityField(verbose_name=None, **kwargs):  # noqa: N802 (reads as a field class)
+    """A quantity: Decimal with 3 places (grams of a kilogram, millilitres of a litre)."""
+    kwargs.setdefault("max_digits", 14)
+    kwargs.setdefault("decimal_places", 3)
+    return models.DecimalField(verbose_name, **kwargs)
+
+
+TAX_RATE_PRESETS = [Decimal("0"), Decimal("5"), Decimal("12"), Decimal("18"), Decimal("28")]
+
+
+def TaxRateField(verbose_name="tax rate %", **kwargs):  # noqa: N802
+    """A GST rate in percent, 0–100 with 2 places (presets 0/5/12/18/28)."""
+    kwargs.setdefault("max_digits", 5)
+    kwargs.setdefault("decimal_places", 2)
+    kwargs.setdefault("default", Decimal("0"))
+    kwargs.setdefault("validators", [MinValueValidator(0), MaxValueValidator(100)])
+    return models.DecimalField(verbose_name, **kwargs)
+
+
+class Category(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=80)
+
+    objects = ScopedManager(shop="shop")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+        constraints = [models.UniqueConstraint(fields=["shop", "name"], name="category_unique_shop_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    """Something the shop sells. ``sale_price`` excludes tax; ``tax_rate`` is added on top."""
+
+    class Unit(models.TextChoices):
+        PCS = "pcs", "pcs"
+        KG = "kg", "kg"
+        G = "g", "g"
+        LITRE = "litre", "litre"
+        ML = "ml", "ml"
+        METRE = "metre", "metre"
+        BOX = "box", "box"
+        PACK = "pack", "pack"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    sku = models.CharField("SKU", max_length=40)
+    name = models.CharField(max_length=120)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
+    unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.PCS)
+    sale_price = MoneyField(validators=[MinValueValidator(0)], help_text="Before tax.")
+    tax_rate = TaxRateField()
+    hsn_code = models.CharField("HSN/SAC code", max_length=8, blank=True)
+    stock_quantity = QuantityField(default=0, editable=False)
+    low_stock_level = QuantityField(default=0, validators=[MinValueValidator(0)])
+    track_stock = models.BooleanField(default=True)
+    allow_negative_stock = models.BooleanField("allow selling below zero", default=False)
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(shop="shop")
+    history = HistoricalRecords(excluded_fields=["stock_quantity", "updated_at"])
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [
+            models.Index(fields=["shop", "is_active", "name"], name="product_shop_name"),
+            models.Index(fields=["shop", "category"], name="product_shop_category"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "sku"], name="product_unique_shop_sku",
+                                    violation_error_message="Another product already has this SKU."),
+            models.CheckConstraint(condition=Q(sale_price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="product_tax_rate_range"),
+            models.CheckConstraint(condition=Q(low_stock_level__gte=0), name="product_low_stock_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.sku})"
+
+    def get_absolute_url(self):
+        return reverse("billing:product_detail", kwargs={"product_id": self.pk})
+
+    @property
+    def is_low_stock(self) -> bool:
+        return self.track_stock and self.stock_quantity <= self.low_stock_level
+
+
+class StockMovement(models.Model):
+    """One change of a product's stock: ``quantity`` is signed (+ in, − out)."""
+
+    class Kind(models.TextChoices):
+        RECEIVE = "receive", "Received / purchase"
+        SALE = "sale", "Sale"
+        SALE_VOID = "sale_void", "Sale voided"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    quantity = QuantityField()
+    balance_after = QuantityField()
+    reason = models.CharField(max_length=200, blank=True)
+    invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(shop="shop")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["shop", "product", "created_at"], name="movement_shop_product")]
+        constraints = [models.CheckConstraint(condition=~Q(quantity=0), name="movement_quantity_not_zero")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.quantity} of {self.product_id}"
+
+
+class InvoiceSequence(models.Model):
+    """The last number used per shop and financial year (``"26-27"``). Read under
+    ``select_for_update()`` while issuing, so numbers are consecutive with no gaps."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    financial_year = models.CharField(max_length=5)
+    last_number = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(shop="shop")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "financial_year"], name="sequence_unique_shop_year")]
+
+    def __str__(self):
+        return f"{self.financial_year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """An issued sale. Totals are stored as computed at issue (``billing.totals``).
+
+    ``due``/``payment`` are the ledger entries it posted (none for a walk-in sale).
+    """
+
+    class DiscountType(models.TextChoices):
+        AMOUNT = "amount", "Amount"
+        PERCENT = "percent", "Percent"
+
+    class PaymentStatus(models.TextChoices):
+        PAID = "paid", "Paid"
+        PARTIAL = "partial", "Partly paid"
+        UNPAID = "unpaid", "Unpaid"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    number = models.CharField(max_length=16)
+    financial_year = models.CharField(max_length=5)
+    sequence_number = models.PositiveIntegerField()
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
+    issued_on = models.DateField()
+    is_inter_state = models.BooleanField("inter-state supply", default=False)
+    gst_split = models.BooleanField(default=False, help_text="Tax shown as CGST+SGST or IGST (shop had a GSTIN).")
+    discount_type = models.CharField(max_length=8, choices=DiscountType.choices, default=DiscountType.AMOUNT)
+    discount_value = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    round_off = models.BooleanField(default=False)
+    subtotal = MoneyField()
+    discount_total = MoneyField(default=0)
+    taxable_total = MoneyField()
+    tax_total = MoneyField()
+    round_off_amount = MoneyField(default=0)
+    total = MoneyField()
+    amount_paid = MoneyField(default=0)
+    payment_method = models.CharField(max_length=10, choices=Payment.Method.choices, default=Payment.Method.CASH)
+    payment_status = models.CharField(max_length=8, choices=PaymentStatus.choices)
+    cash_tendered = MoneyField(null=True, blank=True)
+    change_given = MoneyField(default=0)
+    notes = models.CharField(max_length=200, blank=True)
+    due = models.OneToOneField(Due, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice")
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    void_reason = models.CharField(max_length=200, blank=True)
+
+    objects = ScopedManager(shop="shop")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-issued_on", "-sequence_number"]
+        indexes = [
+            models.Index(fields=["shop", "issued_on"], name="invoice_shop_issued"),
+            models.Index(fields=["shop", "customer", "issued_on"], name="invoice_shop_customer"),
+            models.Index(fields=["shop", "payment_status"], name="invoice_shop_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "number"], name="invoice_unique_shop_number"),
+            models.UniqueConstraint(fields=["shop", "financial_year", "sequence_number"],
+                                    name="invoice_unique_shop_year_sequence"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_paid_not_negative"),
+            models.CheckConstraint(condition=Q(amount_paid__lte=models.F("total")), name="invoice_paid_not_above_total"),
+            models.CheckConstraint(condition=Q(discount_value__gte=0), name="invoice_discount_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("billing:invoice_detail", kwargs={"invoice_id": self.pk})
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+    @property
+    def balance_due(self):
+        return self.total - self.amount_paid
+
+
+class InvoiceLine(models.Model):
+    """A line item, snapshotting description, HSN, unit price and tax rate at issue."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=200)
+    hsn_code = models.CharField(max_length=8, blank=True)
+    unit = models.CharField(max_length=10, blank=True)
+    quantity = QuantityField()
+    unit_price = MoneyField()
+    tax_rate = TaxRateField()
+    line_net = MoneyField()
+    discount = MoneyField(default=0)
+    taxable_value = MoneyField()
+
+    objects = ScopedManager(shop="shop")
+
+    class Meta:
+        ordering = ["position"]
+        indexes = [models.Index(fields=["shop", "invoice"], name="line_shop_invoice")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.description}"
+
+
+class Denomination(models.Model):
+    """How many notes or coins of ``value`` (Decimal, shop currency) the cash drawer holds."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    value = MoneyField(validators=[MinValueValidator(Decimal("0.01"))])
+    count = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(shop="shop")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-value"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "value"], name="denomination_unique_shop_value"),
+            models.CheckConstraint(condition=Q(value__gt=0), name="denomination_value_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.value} × {self.count}"

@@ -1,0 +1,13 @@
+"""Billing writes, one module per area (pretix style): ``catalogue`` (products,
+categories, stock), ``invoices`` (numbering, issuing, voiding), ``drawer`` (cash
+drawer counts). Each public function runs in one transaction and raises
+``BillingError`` with a message for the user."""
+
+
+class BillingError(Exception):
+    """A billing change the rules refuse. ``str(error)`` is for the user; ``field``
+    names the form field it belongs to, if any."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field

@@ -1,0 +1,135 @@
+"""Products, categories and stock. ``Product.stock_quantity`` changes only through
+:func:`stock_move`, which writes a ``StockMovement`` in the same transaction under a
+row lock of the product (``select_for_update(of=("self",))``, as Saleor does)."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import Shop
+from billing.models import Category, Product, StockMovement
+from billing.services import BillingError
+
+QUANTITY = Decimal("0.001")
+
+
+def clean_quantity(value, *, field="quantity", allow_negative=False) -> Decimal:
+    """``value`` as a Decimal with 3 places; raises ``BillingError`` if not a number,
+    zero, negative (unless allowed) or longer than 11 digits before the point."""
+    try:
+        quantity = Decimal(str(value)).quantize(QUANTITY)
+    except (InvalidOperation, TypeError, ValueError):
+        raise BillingError("Enter a quantity such as 2 or 1.250.", field=field) from None
+    if not quantity.is_finite() or abs(quantity) >= Decimal("1e11"):
+        raise BillingError("That quantity is too large.", field=field)
+    if quantity == 0 or (quantity < 0 and not allow_negative):
+        raise BillingError("The quantity must be more than zero.", field=field)
+    return quantity
+
+
+def _full_clean(obj):
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise BillingError(" ".join(messages), field=None if field == "__all__" else field) from exc
+
+
+def lock_products(shop: Shop, product_ids) -> dict[int, Product]:
+    """Lock and return ``{id: product}`` for ``product_ids`` of ``shop`` (in id order,
+    so concurrent sales lock in the same order and cannot deadlock)."""
+    products = (
+        Product.objects.select_for_update(of=("self",))
+        .filter(shop=shop, pk__in=sorted(set(product_ids)))
+        .order_by("pk")
+    )
+    return {p.pk: p for p in products}
+
+
+def stock_move(*, product: Product, quantity: Decimal, kind: str, reason: str = "", invoice=None,
+               created_by=None) -> StockMovement:
+    """Change a locked ``product``'s stock by ``quantity`` (signed) and record it.
+
+    The caller holds the product's row lock (see :func:`lock_products`). Raises
+    ``BillingError`` when stock would go below zero for a tracked product that does
+    not allow it.
+    """
+    new_balance = product.stock_quantity + quantity
+    if product.track_stock and new_balance < 0 and not product.allow_negative_stock:
+        raise BillingError(
+            f"Not enough stock of {product.name}: {product.stock_quantity.normalize():f} {product.unit} left.",
+            field="quantity",
+        )
+    product.stock_quantity = new_balance
+    product.save(update_fields=["stock_quantity", "updated_at"])
+    return StockMovement.objects.create(shop_id=product.shop_id, product=product, kind=kind, quantity=quantity,
+                                        balance_after=new_balance, reason=reason[:200], invoice=invoice,
+                                        created_by=created_by)
+
+
+@transaction.atomic
+def stock_receive(*, shop: Shop, product: Product, quantity, reason: str = "", created_by=None) -> StockMovement:
+    """Add received/purchased stock (``quantity`` > 0)."""
+    quantity = clean_quantity(quantity)
+    product = lock_products(shop, [product.pk])[product.pk]
+    return stock_move(product=product, quantity=quantity, kind=StockMovement.Kind.RECEIVE,
+                      reason=reason or "Stock received", created_by=created_by)
+
+
+@transaction.atomic
+def stock_adjust(*, shop: Shop, product: Product, quantity, reason: str, created_by=None) -> StockMovement:
+    """Correct stock by a signed ``quantity`` (a count, damage, theft); ``reason`` is required."""
+    quantity = clean_quantity(quantity, allow_negative=True)
+    if not (reason or "").strip():
+        raise BillingError("Say why the stock is being adjusted.", field="reason")
+    product = lock_products(shop, [product.pk])[product.pk]
+    return stock_move(product=product, quantity=quantity, kind=StockMovement.Kind.ADJUSTMENT,
+                      reason=reason.strip(), created_by=created_by)
+
+
+PRODUCT_FIELDS = ("sku", "name", "category", "unit", "sale_price", "tax_rate", "hsn_code", "low_stock_level",
+                  "track_stock", "allow_negative_stock", "is_active")
+
+
+@transaction.atomic
+def product_create(*, shop: Shop, opening_stock=None, created_by=None, **fields) -> Product:
+    """Add a product (fields: ``PRODUCT_FIELDS``); ``opening_stock`` > 0 is recorded as
+    a received movement. Raises ``BillingError`` (e.g. a duplicate SKU)."""
+    unknown = set(fields) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown product fields: {sorted(unknown)}")
+    if fields.get("category") is not None and fields["category"].shop_id != shop.pk:
+        raise BillingError("Choose one of your categories.", field="category")
+    product = Product(shop=shop, **fields)
+    _full_clean(product)
+    product.save()
+    if opening_stock:
+        stock_move(product=product, quantity=clean_quantity(opening_stock, field="opening_stock"),
+                   kind=StockMovement.Kind.RECEIVE, reason="Opening stock", created_by=created_by)
+    return product
+
+
+@transaction.atomic
+def product_update(*, shop: Shop, product: Product, **fields) -> Product:
+    """Change a product's details (not its stock: use receive/adjust)."""
+    unknown = set(fields) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    if fields.get("category") is not None and fields["category"].shop_id != shop.pk:
+        raise BillingError("Choose one of your categories.", field="category")
+    for name, value in fields.items():
+        setattr(product, name, value)
+    _full_clean(product)
+    product.save()
+    return product
+
+
+@transaction.atomic
+def category_save(*, shop: Shop, name: str, category: Category | None = None) -> Category:
+    """Create (or rename ``category``) with a name unique in the shop."""
+    category = category or Category(shop=shop)
+    category.name = " ".join((name or "").split())
+    _full_clean(category)
+    category.save()
+    return category

@@ -1,0 +1,45 @@
+"""Invoice numbers (DESIGN §6; GST rule 46(b) of the CGST Rules 2017): per shop and
+financial year, consecutive with no gaps, unique, at most 16 characters of letters,
+digits, ``-`` and ``/`` — e.g. ``INV/26-27/0001``."""
+
+import datetime
+
+from accounts.models import Shop
+from billing.models import InvoiceSequence
+from billing.services import BillingError
+
+MAX_LENGTH = 16
+
+
+def financial_year(day: datetime.date, start_month: int = 4) -> str:
+    """The financial year containing ``day`` as ``"YY-YY"``: 2026-04-01 → ``"26-27"``,
+    2027-03-31 → ``"26-27"`` (with the default April start)."""
+    start_year = day.year if day.month >= start_month else day.year - 1
+    if start_month == 1:
+        return f"{start_year % 100:02d}"
+    return f"{start_year % 100:02d}-{(start_year + 1) % 100:02d}"
+
+
+def format_number(prefix: str, year: str, sequence: int) -> str:
+    """``prefix/year/NNNN`` (at least 4 digits). Raises ``BillingError`` past 16 characters."""
+    number = f"{prefix}/{year}/{sequence:04d}"
+    if len(number) > MAX_LENGTH:
+        raise BillingError(f"Invoice number {number} would be longer than {MAX_LENGTH} characters; "
+                           "use a shorter invoice prefix in shop settings.")
+    return number
+
+
+def next_invoice_number(shop: Shop, day: datetime.date) -> tuple[str, str, int]:
+    """Take the next number for ``day``'s financial year: ``(number, year, sequence)``.
+
+    Must run inside the issuing transaction: the sequence row is locked with
+    ``select_for_update()`` until it commits, so concurrent invoices queue and a
+    rolled-back invoice gives its number back (no gaps).
+    """
+    year = financial_year(day, shop.financial_year_start_month)
+    sequence, _ = InvoiceSequence.objects.get_or_create(shop=shop, financial_year=year)
+    sequence = InvoiceSequence.objects.select_for_update().get(pk=sequence.pk)
+    sequence.last_number += 1
+    number = format_number(shop.invoice_prefix, year, sequence.last_number)
+    sequence.save(update_fields=["last_number"])
+    return number, year, sequence.last_number

@@ -1,0 +1,142 @@
+"""Invoice arithmetic: line nets, discount spread, tax per rate, round-off.
+
+All money is ``Decimal`` in the shop's currency, rounded ROUND_HALF_UP to the money
+scale (``accounts.money.quantize_money``). Prices exclude tax; tax is added on the
+taxable value (line net − its share of the invoice discount).
+
+GST: an invoice's tax is computed per rate on the sum of the taxable values at that
+rate. For a shop with a GSTIN it is shown as CGST + SGST, each at half the rate and
+rounded separately (intra-state supply), or as IGST at the full rate (inter-state),
+per the CGST Act 2017 s.9 and IGST Act 2017 s.5.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from accounts.money import ZERO, quantize_money
+
+HUNDRED = Decimal(100)
+QUANTITY_PLACES = Decimal("0.001")
+
+
+@dataclass
+class LineInput:
+    """One line as entered: ``quantity`` (Decimal, up to 3 places), ``unit_price``
+    (Decimal money, before tax), ``tax_rate`` (Decimal percent)."""
+
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: Decimal
+    description: str = ""
+    product: object = None
+    hsn_code: str = ""
+    unit: str = ""
+
+
+@dataclass
+class LineTotals:
+    line: LineInput
+    line_net: Decimal
+    discount: Decimal
+    taxable_value: Decimal
+
+
+@dataclass
+class TaxRow:
+    """Tax at one rate: ``cgst``/``sgst`` (intra-state GST), ``igst`` (inter-state) or
+    just ``tax`` (no GST split)."""
+
+    rate: Decimal
+    taxable_value: Decimal
+    cgst: Decimal = ZERO
+    sgst: Decimal = ZERO
+    igst: Decimal = ZERO
+    tax: Decimal = ZERO
+
+
+@dataclass
+class InvoiceTotals:
+    lines: list[LineTotals] = field(default_factory=list)
+    tax_rows: list[TaxRow] = field(default_factory=list)
+    subtotal: Decimal = ZERO
+    discount_total: Decimal = ZERO
+    taxable_total: Decimal = ZERO
+    tax_total: Decimal = ZERO
+    round_off_amount: Decimal = ZERO
+    total: Decimal = ZERO
+
+
+class TotalsError(ValueError):
+    """The discount does not fit the invoice (negative, or more than the subtotal)."""
+
+
+def invoice_discount(subtotal: Decimal, discount_type: str, discount_value: Decimal) -> Decimal:
+    """The discount as an amount: ``discount_value`` itself (type ``"amount"``) or that
+    percentage of ``subtotal`` (type ``"percent"``). Raises ``TotalsError`` when
+    negative, above 100 %, or above the subtotal."""
+    discount_value = discount_value or ZERO
+    if discount_value < 0:
+        raise TotalsError("A discount cannot be negative.")
+    if discount_type == "percent":
+        if discount_value > HUNDRED:
+            raise TotalsError("A percentage discount cannot be more than 100%.")
+        return quantize_money(subtotal * discount_value / HUNDRED)
+    discount = quantize_money(discount_value)
+    if discount > subtotal:
+        raise TotalsError("The discount is more than the invoice subtotal.")
+    return discount
+
+
+def spread_discount(nets: list[Decimal], discount: Decimal) -> list[Decimal]:
+    """Split ``discount`` over lines in proportion to their nets, to the money scale,
+    so that the shares add up exactly to ``discount`` (largest remainders get the
+    leftover cents)."""
+    total = sum(nets, ZERO)
+    if discount == 0 or total == 0:
+        return [ZERO for _ in nets]
+    cent = Decimal("0.01")
+    exact = [discount * net / total for net in nets]
+    shares = [e.quantize(cent, rounding="ROUND_DOWN") for e in exact]
+    leftover = int((discount - sum(shares, ZERO)) / cent)
+    order = sorted(range(len(nets)), key=lambda i: (exact[i] - shares[i], nets[i]), reverse=True)
+    for i in order[:leftover]:
+        shares[i] += cent
+    return shares
+
+
+def compute_totals(lines: list[LineInput], *, discount_type: str = "amount", discount_value: Decimal = ZERO,
+                   round_off: bool = False, gst_split: bool = False, inter_state: bool = False) -> InvoiceTotals:
+    """Totals of an invoice. ``gst_split`` shows tax as CGST+SGST (or IGST when
+    ``inter_state``). ``round_off`` rounds the total to the nearest whole unit
+    (half up) and records the difference. Raises ``TotalsError`` for a bad discount."""
+    result = InvoiceTotals()
+    nets = [quantize_money(line.quantity * line.unit_price) for line in lines]
+    result.subtotal = sum(nets, ZERO)
+    result.discount_total = invoice_discount(result.subtotal, discount_type, discount_value)
+    shares = spread_discount(nets, result.discount_total)
+    by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    for line, net, share in zip(lines, nets, shares, strict=True):
+        taxable = net - share
+        result.lines.append(LineTotals(line=line, line_net=net, discount=share, taxable_value=taxable))
+        by_rate[Decimal(line.tax_rate).normalize()] += taxable
+    for rate in sorted(by_rate):
+        taxable = by_rate[rate]
+        row = TaxRow(rate=rate, taxable_value=taxable)
+        if gst_split and not inter_state:
+            row.cgst = row.sgst = quantize_money(taxable * rate / 2 / HUNDRED)
+            row.tax = row.cgst + row.sgst
+        elif gst_split:
+            row.igst = row.tax = quantize_money(taxable * rate / HUNDRED)
+        else:
+            row.tax = quantize_money(taxable * rate / HUNDRED)
+        result.tax_rows.append(row)
+    result.taxable_total = sum((row.taxable_value for row in result.tax_rows), ZERO)
+    result.tax_total = sum((row.tax for row in result.tax_rows), ZERO)
+    before = result.taxable_total + result.tax_total
+    if round_off:
+        result.total = before.quantize(Decimal(1), rounding=ROUND_HALF_UP).quantize(Decimal("0.01"))
+        result.round_off_amount = result.total - before
+    else:
+        result.total = before
+    return result

@@ -1,0 +1,32 @@
+from django.urls import path
+
+from billing.views import catalogue, documents, drawer, invoices
+
+app_name = "billing"
+
+urlpatterns = [
+    # Catalogue and stock
+    path("products/", catalogue.product_list, name="product_list"),
+    path("products/new/", catalogue.product_create, name="product_create"),
+    path("products/<int:product_id>/", catalogue.product_detail, name="product_detail"),
+    path("products/<int:product_id>/edit/", catalogue.product_edit, name="product_edit"),
+    path("products/<int:product_id>/stock/", catalogue.product_stock, name="product_stock"),
+    path("categories/", catalogue.category_list, name="category_list"),
+    path("categories/<int:category_id>/edit/", catalogue.category_edit, name="category_edit"),
+    # Invoices
+    path("invoices/", invoices.invoice_list, name="invoice_list"),
+    path("invoices/new/", invoices.invoice_create, name="invoice_create"),
+    path("invoices/new/products/", invoices.product_search, name="invoice_product_search"),
+    path("invoices/new/customers/", invoices.customer_search, name="invoice_customer_search"),
+    path("invoices/new/line/", invoices.invoice_line, name="invoice_line"),
+    path("invoices/new/totals/", invoices.invoice_totals, name="invoice_totals"),
+    path("invoices/<int:invoice_id>/", invoices.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:invoice_id>/void/", invoices.invoice_void, name="invoice_void"),
+    path("invoices/<int:invoice_id>/print/", documents.invoice_print, name="invoice_print"),
+    path("invoices/<int:invoice_id>/receipt/", documents.invoice_receipt, name="invoice_receipt"),
+    path("invoices/<int:invoice_id>/pdf/", documents.invoice_pdf, name="invoice_pdf"),
+    path("customers/<int:customer_id>/purchases/", invoices.customer_purchases, name="customer_purchases"),
+    path("panels/sales/", invoices.sales_panel, name="sales_panel"),
+    # Cash drawer
+    path("drawer/", drawer.drawer, name="drawer"),
+]

@@ -1,0 +1,2 @@
+"""Billing views, one module per area: ``catalogue``, ``invoices``, ``documents``
+(print/PDF), ``drawer``."""
