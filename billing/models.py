@@ -224,7 +224,8 @@ class Invoice(models.Model):
                                     name="invoice_unique_shop_year_sequence"),
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_paid_not_negative"),
-            models.CheckConstraint(condition=Q(amount_paid__lte=models.F("total")), name="invoice_paid_not_above_total"),
+            models.CheckConstraint(condition=Q(amount_paid__lte=models.F("total")),
+                                   name="invoice_paid_not_above_total"),
             models.CheckConstraint(condition=Q(discount_value__gte=0), name="invoice_discount_not_negative"),
         ]
 

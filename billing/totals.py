@@ -54,6 +54,11 @@ class TaxRow:
     igst: Decimal = ZERO
     tax: Decimal = ZERO
 
+    @property
+    def half_rate(self) -> Decimal:
+        """The CGST (and SGST) rate: half of ``rate``."""
+        return self.rate / 2
+
 
 @dataclass
 class InvoiceTotals:
@@ -88,6 +93,13 @@ def invoice_discount(subtotal: Decimal, discount_type: str, discount_value: Deci
     return discount
 
 
+def _plain_rate(rate) -> Decimal:
+    """``rate`` without trailing zeros and never in exponent form: 18.00 → 18, 12.50 → 12.5,
+    10 → 10 (``Decimal("10").normalize()`` alone would print as ``1E+1``)."""
+    rate = Decimal(rate).normalize()
+    return rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate
+
+
 def spread_discount(nets: list[Decimal], discount: Decimal) -> list[Decimal]:
     """Split ``discount`` over lines in proportion to their nets, to the money scale,
     so that the shares add up exactly to ``discount`` (largest remainders get the
@@ -119,7 +131,7 @@ def compute_totals(lines: list[LineInput], *, discount_type: str = "amount", dis
     for line, net, share in zip(lines, nets, shares, strict=True):
         taxable = net - share
         result.lines.append(LineTotals(line=line, line_net=net, discount=share, taxable_value=taxable))
-        by_rate[Decimal(line.tax_rate).normalize()] += taxable
+        by_rate[_plain_rate(line.tax_rate)] += taxable
     for rate in sorted(by_rate):
         taxable = by_rate[rate]
         row = TaxRow(rate=rate, taxable_value=taxable)

@@ -10,6 +10,10 @@ from django_scopes import ScopeError, scope
 from django_scopes.state import state
 
 from accounts.models import Membership
+from billing.models import Category, Invoice, Product, StockMovement
+from billing.services.catalogue import category_save, product_create
+from billing.services.invoices import invoice_issue
+from billing.totals import LineInput
 from customers.models import Customer
 from ledger import services as ledger
 from ledger.models import Allocation, Due, Payment
@@ -49,7 +53,14 @@ def victim(owner):
                             incurred_on=TODAY, due_date=TODAY + datetime.timedelta(days=7))
     ledger.due_create(shop=shop, customer=customer, amount=Decimal("80"), description="Tea", incurred_on=TODAY)
     payment = ledger.payment_create(shop=shop, customer=customer, amount=Decimal("200"), received_on=TODAY)
-    return {"customer": customer, "due": due, "payment": payment}
+    category = category_save(shop=shop, name="Staples")
+    product = product_create(shop=shop, sku="RICE", name="Rice", category=category, unit="kg",
+                             sale_price=Decimal("50"), tax_rate=Decimal("5"), opening_stock=Decimal("10"))
+    invoice = invoice_issue(shop=shop, customer=customer, issued_on=TODAY, amount_paid=Decimal("10"), lines=[
+        LineInput(quantity=Decimal("1"), unit_price=Decimal("50"), tax_rate=Decimal("5"), description="Rice",
+                  product=product)])
+    return {"customer": customer, "due": due, "payment": payment, "product": product, "category": category,
+            "invoice": invoice}
 
 
 # URL name -> (kwargs from the victim's objects, POST data that would be valid for the owner)
@@ -65,6 +76,19 @@ MATRIX = {
     "ledger:due_mark_paid": (lambda v: {"due_id": v["due"].pk}, {}),
     "ledger:due_void": (lambda v: {"due_id": v["due"].pk}, {"reason": "malice"}),
     "ledger:payment_void": (lambda v: {"payment_id": v["payment"].pk}, {"reason": "malice"}),
+    "billing:product_detail": (lambda v: {"product_id": v["product"].pk}, {}),
+    "billing:product_edit": (lambda v: {"product_id": v["product"].pk},
+                             {"sku": "HIJACK", "name": "Hijacked", "unit": "kg", "sale_price": "1", "tax_rate_0": "0",
+                              "low_stock_level": "0"}),
+    "billing:product_stock": (lambda v: {"product_id": v["product"].pk},
+                              {"action": "adjust", "quantity": "-5", "reason": "malice"}),
+    "billing:category_edit": (lambda v: {"category_id": v["category"].pk}, {"name": "Hijacked"}),
+    "billing:invoice_detail": (lambda v: {"invoice_id": v["invoice"].pk}, {}),
+    "billing:invoice_void": (lambda v: {"invoice_id": v["invoice"].pk}, {"reason": "malice"}),
+    "billing:invoice_print": (lambda v: {"invoice_id": v["invoice"].pk}, {}),
+    "billing:invoice_receipt": (lambda v: {"invoice_id": v["invoice"].pk}, {}),
+    "billing:invoice_pdf": (lambda v: {"invoice_id": v["invoice"].pk}, {}),
+    "billing:customer_purchases": (lambda v: {"customer_id": v["customer"].pk}, {}),
 }
 
 
@@ -74,6 +98,10 @@ def test_matrix_covers_every_url_that_takes_an_object_id():
 
 def _snapshot(shop):
     return (
+        list(Product.objects.filter(shop=shop).values_list("pk", "sku", "name", "stock_quantity")),
+        list(Category.objects.filter(shop=shop).values_list("pk", "name")),
+        list(Invoice.objects.filter(shop=shop).values_list("pk", "voided_at")),
+        list(StockMovement.objects.filter(shop=shop).values_list("pk", "quantity")),
         list(Customer.objects.filter(shop=shop).values_list("pk", "name", "balance", "is_archived")),
         list(Due.objects.filter(shop=shop).values_list("pk", "amount", "voided_at")),
         list(Payment.objects.filter(shop=shop).values_list("pk", "amount", "voided_at")),

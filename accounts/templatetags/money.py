@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 
 from accounts.money import format_money
@@ -18,3 +20,14 @@ def money(context, amount):
 def absolute(value):
     """Absolute value (for showing a credit balance as a positive amount)."""
     return abs(value) if value is not None else value
+
+
+@register.filter
+def plain_number(value):
+    """A Decimal without trailing zeros or exponent: 2.50 → "2.5", 18.00 → "18", 1.250 → "1.25"."""
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{Decimal(value).normalize():f}"
+    except (ArithmeticError, TypeError, ValueError):
+        return value

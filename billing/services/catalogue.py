@@ -5,10 +5,11 @@ row lock of the product (``select_for_update(of=("self",))``, as Saleor does).""
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.models import Shop
 from billing.models import Category, Product, StockMovement
+from billing.selectors.catalogue import sku_in_use
 from billing.services import BillingError
 
 QUANTITY = Decimal("0.001")
@@ -39,8 +40,11 @@ def _full_clean(obj):
 def lock_products(shop: Shop, product_ids) -> dict[int, Product]:
     """Lock and return ``{id: product}`` for ``product_ids`` of ``shop`` (in id order,
     so concurrent sales lock in the same order and cannot deadlock)."""
+    # ``of`` keeps joined rows unlocked where supported (PostgreSQL, MySQL 8); MariaDB
+    # refuses it, and the query joins nothing anyway.
+    locking = {"of": ("self",)} if connection.features.has_select_for_update_of else {}
     products = (
-        Product.objects.select_for_update(of=("self",))
+        Product.objects.select_for_update(**locking)
         .filter(shop=shop, pk__in=sorted(set(product_ids)))
         .order_by("pk")
     )
@@ -88,6 +92,17 @@ def stock_adjust(*, shop: Shop, product: Product, quantity, reason: str, created
                       reason=reason.strip(), created_by=created_by)
 
 
+def _check_sku_free(shop: Shop, sku: str, product: Product | None = None) -> None:
+    """Refuse a SKU another product of ``shop`` has (ignoring case, as MariaDB's
+    collation does, so both databases agree); another shop may use it."""
+    if sku_in_use(shop=shop, sku=sku, exclude=product):
+        raise BillingError(sku_taken_message(sku), field="sku")
+
+
+def sku_taken_message(sku: str) -> str:
+    return f"Another product already has the SKU {(sku or '').strip()}."
+
+
 PRODUCT_FIELDS = ("sku", "name", "category", "unit", "sale_price", "tax_rate", "hsn_code", "low_stock_level",
                   "track_stock", "allow_negative_stock", "is_active")
 
@@ -101,6 +116,7 @@ def product_create(*, shop: Shop, opening_stock=None, created_by=None, **fields)
         raise TypeError(f"unknown product fields: {sorted(unknown)}")
     if fields.get("category") is not None and fields["category"].shop_id != shop.pk:
         raise BillingError("Choose one of your categories.", field="category")
+    _check_sku_free(shop, fields.get("sku", ""))
     product = Product(shop=shop, **fields)
     _full_clean(product)
     product.save()
@@ -118,10 +134,14 @@ def product_update(*, shop: Shop, product: Product, **fields) -> Product:
         raise TypeError(f"not editable: {sorted(unknown)}")
     if fields.get("category") is not None and fields["category"].shop_id != shop.pk:
         raise BillingError("Choose one of your categories.", field="category")
+    if "sku" in fields:
+        _check_sku_free(shop, fields["sku"], product)
     for name, value in fields.items():
         setattr(product, name, value)
     _full_clean(product)
-    product.save()
+    # Only the fields given: a whole-row save would write back a stale stock_quantity
+    # over sales made since ``product`` was read.
+    product.save(update_fields=[*fields, "updated_at"])
     return product
 
 
@@ -130,6 +150,11 @@ def category_save(*, shop: Shop, name: str, category: Category | None = None) ->
     """Create (or rename ``category``) with a name unique in the shop."""
     category = category or Category(shop=shop)
     category.name = " ".join((name or "").split())
+    others = Category.objects.filter(shop=shop, name__iexact=category.name)
+    if category.pk:
+        others = others.exclude(pk=category.pk)
+    if category.name and others.exists():
+        raise BillingError(f"There is already a category called {category.name}.", field="name")
     _full_clean(category)
     category.save()
     return category

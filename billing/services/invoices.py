@@ -26,6 +26,11 @@ from ledger import services as ledger
 from ledger.models import Payment
 
 
+def _places(value) -> int:
+    """Decimal places ``value`` needs: 1.250 → 2, 0.3333 → 4, 100 → 0."""
+    return max(0, -Decimal(value).normalize().as_tuple().exponent)
+
+
 def _check_lines(shop: Shop, lines: list[LineInput]) -> None:
     if not lines:
         raise BillingError("Add at least one item to the invoice.")
@@ -40,6 +45,12 @@ def _check_lines(shop: Shop, lines: list[LineInput]) -> None:
             raise BillingError(f"The tax rate of {line.description or 'an item'} must be between 0 and 100.")
         if not (line.description or "").strip():
             raise BillingError("Every item needs a description.")
+        # More places than the columns hold would be stored rounded, disagreeing with the totals.
+        for value, places, what in ((line.quantity, 3, "quantity"), (line.unit_price, 2, "price"),
+                                    (line.tax_rate, 2, "tax rate")):
+            if _places(value) > places:
+                raise BillingError(f"The {what} of {line.description.strip()} can have at most {places} decimal "
+                                   "places.")
 
 
 @transaction.atomic
@@ -87,6 +98,17 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
             change = cash_tendered - amount_paid
 
     number, year, sequence = next_invoice_number(shop, issued_on)
+    # Lock the products, then the customer, before inserting any row that refers to
+    # them: on MariaDB an insert takes a shared lock on the row its foreign key names,
+    # and two sales upgrading those to exclusive locks would deadlock. Products before
+    # the customer, as in invoice_void (the ledger then locks the customer again).
+    sold: dict[int, Decimal] = {}
+    for line in lines:
+        if line.product is not None:
+            sold[line.product.pk] = sold.get(line.product.pk, ZERO) + line.quantity
+    products = lock_products(shop, sold)
+    if customer is not None:
+        Customer.objects.select_for_update().get(shop=shop, pk=customer.pk)
     status = (Invoice.PaymentStatus.PAID if amount_paid == totals.total
               else Invoice.PaymentStatus.PARTIAL if amount_paid > 0 else Invoice.PaymentStatus.UNPAID)
     invoice = Invoice.objects.create(
@@ -108,11 +130,6 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
         for i, lt in enumerate(totals.lines, start=1)
     ])
 
-    sold: dict[int, Decimal] = {}
-    for line in lines:
-        if line.product is not None:
-            sold[line.product.pk] = sold.get(line.product.pk, ZERO) + line.quantity
-    products = lock_products(shop, sold)
     for product_id in sorted(sold):
         product = products[product_id]
         if product.track_stock:
@@ -146,16 +163,15 @@ def invoice_void(*, shop: Shop, invoice: Invoice, reason: str, voided_by=None) -
     invoice = Invoice.objects.select_for_update().get(shop=shop, pk=invoice.pk)
     if invoice.is_voided:
         raise BillingError("This invoice is already void.")
+    # Give back exactly what the sale took (its SALE movements), even if a product's
+    # "track stock" flag has changed since.
     returned: dict[int, Decimal] = {}
-    for line in invoice.lines.all():
-        if line.product_id is not None:
-            returned[line.product_id] = returned.get(line.product_id, ZERO) + line.quantity
+    for movement in StockMovement.objects.filter(shop=shop, invoice=invoice, kind=StockMovement.Kind.SALE):
+        returned[movement.product_id] = returned.get(movement.product_id, ZERO) - movement.quantity
     products = lock_products(shop, returned)
     for product_id in sorted(returned):
-        product = products[product_id]
-        if product.track_stock:
-            stock_move(product=product, quantity=returned[product_id], kind=StockMovement.Kind.SALE_VOID,
-                       reason=f"Invoice {invoice.number} voided", invoice=invoice, created_by=voided_by)
+        stock_move(product=products[product_id], quantity=returned[product_id], kind=StockMovement.Kind.SALE_VOID,
+                   reason=f"Invoice {invoice.number} voided", invoice=invoice, created_by=voided_by)
     ledger_reason = f"Invoice {invoice.number} voided: {reason}"[:200]
     if invoice.payment is not None and not invoice.payment.is_voided:
         ledger.payment_void(shop=shop, payment=invoice.payment, reason=ledger_reason, voided_by=voided_by)

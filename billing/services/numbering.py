@@ -4,6 +4,8 @@ digits, ``-`` and ``/`` — e.g. ``INV/26-27/0001``."""
 
 import datetime
 
+from django.db import connection
+
 from accounts.models import Shop
 from billing.models import InvoiceSequence
 from billing.services import BillingError
@@ -29,6 +31,20 @@ def format_number(prefix: str, year: str, sequence: int) -> str:
     return number
 
 
+def _ensure_sequence(shop: Shop, year: str) -> None:
+    """Create the year's sequence row if missing, as one upsert that locks the row.
+
+    Not ``get_or_create()``: on MariaDB, concurrent first invoices of a year would each
+    hit the duplicate key, take a shared lock on the new row, then deadlock upgrading
+    it for ``select_for_update()``. ``INSERT … ON DUPLICATE KEY UPDATE`` (``ON CONFLICT
+    DO UPDATE`` elsewhere) takes the exclusive lock at once, so they queue instead.
+    """
+    target = ({"unique_fields": ["shop", "financial_year"]}
+              if connection.features.supports_update_conflicts_with_target else {})
+    InvoiceSequence.objects.bulk_create([InvoiceSequence(shop=shop, financial_year=year)], update_conflicts=True,
+                                        update_fields=["financial_year"], **target)
+
+
 def next_invoice_number(shop: Shop, day: datetime.date) -> tuple[str, str, int]:
     """Take the next number for ``day``'s financial year: ``(number, year, sequence)``.
 
@@ -37,8 +53,8 @@ def next_invoice_number(shop: Shop, day: datetime.date) -> tuple[str, str, int]:
     rolled-back invoice gives its number back (no gaps).
     """
     year = financial_year(day, shop.financial_year_start_month)
-    sequence, _ = InvoiceSequence.objects.get_or_create(shop=shop, financial_year=year)
-    sequence = InvoiceSequence.objects.select_for_update().get(pk=sequence.pk)
+    _ensure_sequence(shop, year)
+    sequence = InvoiceSequence.objects.select_for_update().get(shop=shop, financial_year=year)
     sequence.last_number += 1
     number = format_number(shop.invoice_prefix, year, sequence.last_number)
     sequence.save(update_fields=["last_number"])

@@ -1,31 +1,160 @@
-"""Placeholder: implemented by the billing work in progress."""
+"""Catalogue pages: products (list, add, edit, page with stock history), stock
+receive/adjust and categories. Thin: form → one service call → message/redirect."""
 
-from django.http import Http404
+from decimal import Decimal
 
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
 
-def product_list(request, **kwargs):
-    raise Http404("not yet")
+from accounts.tenancy import require_owner, shop_required
+from billing.forms.catalogue import CategoryForm, ProductForm, StockForm
+from billing.models import Category, Product
+from billing.selectors import catalogue as selectors
+from billing.services import BillingError
+from billing.services import catalogue as services
 
-
-def product_create(request, **kwargs):
-    raise Http404("not yet")
-
-
-def product_detail(request, **kwargs):
-    raise Http404("not yet")
-
-
-def product_edit(request, **kwargs):
-    raise Http404("not yet")
-
-
-def product_stock(request, **kwargs):
-    raise Http404("not yet")
+PAGE_SIZE = 25
+MOVEMENTS_PAGE_SIZE = 50
 
 
-def category_list(request, **kwargs):
-    raise Http404("not yet")
+def _form_error(form, error: BillingError) -> None:
+    """Put a service's refusal on the form, next to its field when it names one."""
+    form.add_error(error.field if error.field in form.fields else None, str(error))
 
 
-def category_edit(request, **kwargs):
-    raise Http404("not yet")
+def _qty(quantity: Decimal) -> str:
+    """``Decimal("1.250")`` → ``"1.25"``, ``Decimal("10.000")`` → ``"10"``."""
+    return f"{quantity.normalize():f}"
+
+
+def _get_product(request, product_id) -> Product:
+    return get_object_or_404(Product.objects.select_related("category"), shop=request.shop, pk=product_id)
+
+
+@shop_required
+def product_list(request):
+    """Products with search (``q``: name or SKU), ``category`` (an id or ``none``),
+    ``low=1`` (low stock only), ``inactive=1`` (inactive ones too) and pagination.
+
+    An htmx request (live search and filters) gets only the results table.
+    """
+    query = request.GET.get("q", "").strip()[:100]
+    category = selectors.parse_category_filter(request.GET.get("category"))
+    low = request.GET.get("low") == "1"
+    inactive = request.GET.get("inactive") == "1"
+    products = selectors.product_list(shop=request.shop, query=query, category=category, low_stock=low,
+                                      include_inactive=inactive)
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query, "category": category, "low": low, "inactive": inactive,
+               "filtered": bool(query or category is not None or low)}
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "billing/_product_table.html", context)
+    context["categories"] = selectors.category_choices(shop=request.shop)
+    context["no_category"] = selectors.NO_CATEGORY
+    return render(request, "billing/product_list.html", context)
+
+
+@shop_required
+def product_create(request):
+    form = ProductForm(request.POST or None, shop=request.shop)
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = services.product_create(shop=request.shop, created_by=request.user, **form.cleaned_data)
+        except BillingError as exc:
+            _form_error(form, exc)
+        else:
+            note = f" with {_qty(product.stock_quantity)} {product.unit} in stock" if product.stock_quantity else ""
+            messages.success(request, f"Added {product.name}{note}.")
+            return redirect(product)
+    return render(request, "billing/product_form.html", {"form": form, "title": "Add product"})
+
+
+@shop_required
+def product_edit(request, product_id):
+    product = _get_product(request, product_id)
+    # The form writes what was posted onto its instance; keep the saved name for the page.
+    context = {"product_id": product.pk, "product_name": product.name, "title": f"Edit {product.name}"}
+    form = ProductForm(request.POST or None, instance=product, shop=request.shop)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.product_update(shop=request.shop, product=product, **form.cleaned_data)
+        except BillingError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Saved {product.name}.")
+            return redirect(product)
+    return render(request, "billing/product_form.html", {"form": form, **context})
+
+
+@shop_required
+def product_detail(request, product_id):
+    """The product's details, stock state and its stock movements (newest first)."""
+    product = _get_product(request, product_id)
+    movements = Paginator(selectors.product_movements(product=product), MOVEMENTS_PAGE_SIZE)
+    context = {"product": product, "page": movements.get_page(request.GET.get("page"))}
+    return render(request, "billing/product_detail.html", context)
+
+
+@shop_required
+def product_stock(request, product_id):
+    """Receive stock (anyone in the shop) or adjust it with a reason (owners only)."""
+    product = _get_product(request, product_id)
+    if request.method == "POST" and request.POST.get("action") == StockForm.ADJUST:
+        require_owner(request)
+    can_adjust = request.membership.is_owner
+    initial = {"action": StockForm.ADJUST if can_adjust and request.GET.get("action") == StockForm.ADJUST
+               else StockForm.RECEIVE}
+    form = StockForm(request.POST or None, can_adjust=can_adjust, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == StockForm.ADJUST:
+                movement = services.stock_adjust(shop=request.shop, product=product, quantity=data["quantity"],
+                                                 reason=data["reason"], created_by=request.user)
+            else:
+                movement = services.stock_receive(shop=request.shop, product=product, quantity=data["quantity"],
+                                                  reason=data["reason"], created_by=request.user)
+        except BillingError as exc:
+            _form_error(form, exc)
+        else:
+            done = "Received" if data["action"] == StockForm.RECEIVE else "Adjusted stock by"
+            messages.success(request, f"{done} {_qty(movement.quantity)} {product.unit} of {product.name}. "
+                                      f"Stock now {_qty(movement.balance_after)} {product.unit}.")
+            return redirect(product)
+    return render(request, "billing/product_stock.html", {"form": form, "product": product,
+                                                          "can_adjust": can_adjust})
+
+
+@shop_required
+def category_list(request):
+    """Categories with their product counts, and the form to add one (POST here)."""
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            category = services.category_save(shop=request.shop, name=form.cleaned_data["name"])
+        except BillingError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Added the category {category.name}.")
+            return redirect("billing:category_list")
+    context = {"form": form, "categories": selectors.category_list(shop=request.shop)}
+    return render(request, "billing/category_list.html", context)
+
+
+@shop_required
+def category_edit(request, category_id):
+    """Rename a category."""
+    category = get_object_or_404(Category, shop=request.shop, pk=category_id)
+    old_name = category.name
+    form = CategoryForm(request.POST or None, initial={"name": category.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_save(shop=request.shop, name=form.cleaned_data["name"], category=category)
+        except BillingError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Renamed {old_name} to {category.name}.")
+            return redirect("billing:category_list")
+    return render(request, "billing/category_form.html", {"form": form, "category_id": category.pk,
+                                                          "category_name": old_name})

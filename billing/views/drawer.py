@@ -1,7 +1,85 @@
-"""Placeholder: implemented by the billing work in progress."""
+"""The cash drawer page: counts of notes and coins, adding/removing a denomination
+and a "what change can I give?" checker. Staff may look; only owners change it."""
 
+from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.money import ZERO, format_money
+from accounts.tenancy import require_owner, shop_required
+from billing.forms.drawer import ChangeCheckForm, DenominationForm, DrawerCountsForm
+from billing.models import Denomination
+from billing.selectors.drawer import change_preview, drawer_total
+from billing.services import BillingError
+from billing.services import drawer as services
 
 
-def drawer(request, **kwargs):
-    raise Http404("not yet")
+def _money(request, amount) -> str:
+    return format_money(amount, request.shop.currency, request.shop.locale)
+
+
+def _form_error(form, error: BillingError):
+    form.add_error(error.field if error.field in form.fields else None, str(error))
+
+
+@shop_required
+def drawer(request):
+    """``GET``: the drawer (``?change=60`` also shows the change the drawer would give).
+
+    ``POST`` (owners only, 403 for staff): ``action=save`` with ``count_<id>`` fields
+    records a recount; ``action=add`` with ``value``/``count`` adds a note or coin;
+    ``remove=<id>`` removes an empty one (another shop's id is a 404).
+    """
+    shop = request.shop
+    denominations = services.drawer_denominations(shop=shop)
+    counts_form = DrawerCountsForm(shop=shop, denominations=denominations)
+    add_form = DenominationForm()
+
+    if request.method == "POST":
+        if "remove" in request.POST:
+            denomination_id = request.POST["remove"]
+            if not denomination_id.isdigit():
+                raise Http404("No such note or coin.")
+            denomination = get_object_or_404(Denomination, shop=shop, pk=denomination_id)
+            require_owner(request)
+            try:
+                services.drawer_remove_denomination(shop=shop, value=denomination.value)
+            except BillingError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"Removed {_money(request, denomination.value)} from the drawer.")
+            return redirect("billing:drawer")
+        require_owner(request)
+        if request.POST.get("action") == "add":
+            add_form = DenominationForm(request.POST)
+            if add_form.is_valid():
+                try:
+                    added = services.drawer_add_denomination(shop=shop, **add_form.cleaned_data)
+                except BillingError as exc:
+                    _form_error(add_form, exc)
+                else:
+                    messages.success(request, f"Added {_money(request, added.value)} to the drawer.")
+                    return redirect("billing:drawer")
+        else:
+            counts_form = DrawerCountsForm(request.POST, shop=shop, denominations=denominations)
+            if counts_form.is_valid():
+                try:
+                    services.drawer_set_counts(shop=shop, counts=counts_form.counts())
+                except BillingError as exc:
+                    _form_error(counts_form, exc)
+                else:
+                    messages.success(request, f"Saved the count: {_money(request, drawer_total(shop=shop))} "
+                                              f"in the drawer.")
+                    return redirect("billing:drawer")
+
+    check_form = ChangeCheckForm(request.GET if "change" in request.GET else None)
+    preview = change_preview(shop=shop, amount=check_form.cleaned_data["change"]) if check_form.is_valid() else None
+    context = {
+        "counts_form": counts_form,
+        "add_form": add_form,
+        "check_form": check_form,
+        "preview": preview,
+        "total": sum((d.value * d.count for d in denominations), ZERO),
+        "total_pieces": sum(d.count for d in denominations),
+    }
+    return render(request, "billing/drawer.html", context)

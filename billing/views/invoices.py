@@ -1,43 +1,213 @@
-"""Placeholder: implemented by the billing work in progress."""
+"""Invoice pages: list, the new-invoice counter page (with its htmx helpers), detail,
+void, and the panels other apps' pages include (customer purchases, dashboard sales)."""
 
-from django.http import Http404
+import datetime
 
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-def invoice_list(request, **kwargs):
-    raise Http404("not yet")
+from accounts.money import format_money
+from accounts.tenancy import require_owner, shop_required
+from billing.forms.invoices import (
+    InvoiceForm,
+    line_form_for_product,
+    line_forms_from_post,
+)
+from billing.models import Invoice, Product
+from billing.selectors import invoices as selectors
+from billing.selectors.drawer import change_preview
+from billing.services import BillingError
+from billing.services import invoices as services
+from billing.totals import TotalsError, compute_totals
+from customers import selectors as customer_selectors
+from customers.models import Customer
+from ledger.forms import VoidForm
 
-
-def invoice_create(request, **kwargs):
-    raise Http404("not yet")
-
-
-def product_search(request, **kwargs):
-    raise Http404("not yet")
-
-
-def customer_search(request, **kwargs):
-    raise Http404("not yet")
-
-
-def invoice_line(request, **kwargs):
-    raise Http404("not yet")
-
-
-def invoice_totals(request, **kwargs):
-    raise Http404("not yet")
-
-
-def invoice_detail(request, **kwargs):
-    raise Http404("not yet")
+PAGE_SIZE = 25
 
 
-def invoice_void(request, **kwargs):
-    raise Http404("not yet")
+def _money(request, amount) -> str:
+    return format_money(amount, request.shop.currency, request.shop.locale)
 
 
-def customer_purchases(request, **kwargs):
-    raise Http404("not yet")
+@shop_required
+def invoice_list(request):
+    """Invoices with filters: ``q`` (number or customer), ``customer`` (id), ``status``,
+    ``date_from``/``date_to`` (YYYY-MM-DD; a bad date is ignored and said so)."""
+    params = request.GET
+    customer = None
+    if params.get("customer", "").isdigit():
+        customer = get_object_or_404(Customer, shop=request.shop, pk=params["customer"])
+    dates, bad_dates = {}, []
+    for name in ("date_from", "date_to"):
+        value = params.get(name, "").strip()
+        if value:
+            try:
+                dates[name] = datetime.date.fromisoformat(value)
+            except ValueError:
+                bad_dates.append(value)
+    status = params.get("status", "")
+    invoices = selectors.invoice_list(shop=request.shop, query=params.get("q", "")[:100], customer=customer,
+                                      status=status, **dates)
+    page = Paginator(invoices, PAGE_SIZE).get_page(params.get("page"))
+    return render(request, "billing/invoice_list.html", {
+        "page": page, "customer": customer, "status": status, "bad_dates": bad_dates,
+        "statuses": [*Invoice.PaymentStatus.choices, ("void", "Void")],
+    })
 
 
-def sales_panel(request, **kwargs):
-    raise Http404("not yet")
+def _invoice_page(request, form, line_forms, errors=()):
+    picked = str(form["customer"].value() or "")
+    customer = (Customer.objects.filter(shop=request.shop, is_archived=False, pk=picked).first()
+                if picked.isdigit() else None)
+    return render(request, "billing/invoice_form.html", {
+        "form": form, "line_forms": line_forms, "errors": errors, "picked_customer": customer,
+    })
+
+
+@shop_required
+def invoice_create(request):
+    """The counter: pick a customer or walk-in, add lines, take payment, issue."""
+    if request.method != "POST":
+        initial = {}
+        if request.GET.get("customer", "").isdigit():
+            customer = Customer.objects.filter(shop=request.shop, is_archived=False,
+                                               pk=request.GET["customer"]).first()
+            if customer:
+                initial["customer"] = customer.pk
+        return _invoice_page(request, InvoiceForm(shop=request.shop, initial=initial), [])
+    form = InvoiceForm(request.POST, shop=request.shop)
+    line_forms = line_forms_from_post(request.POST, shop=request.shop)
+    errors = []
+    if not line_forms:
+        errors.append("Add at least one item to the invoice.")
+    if form.is_valid() and all(f.is_valid() for f in line_forms) and not errors:
+        data = form.cleaned_data
+        try:
+            invoice = services.invoice_issue(
+                shop=request.shop, lines=[f.as_line_input() for f in line_forms], customer=data["customer"],
+                issued_on=data["issued_on"], discount_type=data["discount_type"],
+                discount_value=data["discount_value"], round_off=data["round_off"],
+                inter_state=data.get("is_inter_state", False), amount_paid=data["amount_paid"],
+                payment_method=data["payment_method"], cash_tendered=data["cash_tendered"],
+                due_date=data["due_date"], notes=data["notes"], created_by=request.user)
+        except BillingError as exc:
+            if exc.field in form.fields:
+                form.add_error(exc.field, str(exc))
+            else:
+                errors.append(str(exc))
+        else:
+            message = f"Invoice {invoice.number} issued: {_money(request, invoice.total)}."
+            if invoice.balance_due:
+                message += f" {_money(request, invoice.balance_due)} added to {invoice.customer.name}'s dues."
+            if invoice.change_given:
+                message += f" Give {_money(request, invoice.change_given)} change."
+            messages.success(request, message)
+            return redirect(invoice)
+    return _invoice_page(request, form, line_forms, errors)
+
+
+@shop_required
+def product_search(request):
+    """htmx: active products matching ``q`` (name or SKU), as buttons that add a line."""
+    query = " ".join(request.GET.get("q", "").split())[:60]
+    products = []
+    if query:
+        products = list(Product.objects.filter(shop=request.shop, is_active=True)
+                        .filter(Q(name__icontains=query) | Q(sku__icontains=query)).order_by("name")[:8])
+    return render(request, "billing/_product_results.html", {"products": products, "query": query})
+
+
+@shop_required
+def customer_search(request):
+    """htmx: active customers matching ``q`` (name or phone), as buttons that pick one."""
+    query = request.GET.get("q", "").strip()[:60]
+    customers = []
+    if query:
+        customers = list(customer_selectors.customer_list(shop=request.shop, query=query)[:8])
+    return render(request, "billing/_customer_results.html", {"customers": customers, "query": query})
+
+
+@shop_required
+def invoice_line(request):
+    """htmx: a new line row, prefilled from ``product`` when given."""
+    product = None
+    if request.GET.get("product", "").isdigit():
+        product = get_object_or_404(Product, shop=request.shop, is_active=True, pk=request.GET["product"])
+    return render(request, "billing/_invoice_line.html", {"line": line_form_for_product(product, shop=request.shop)})
+
+
+@require_POST
+@shop_required
+def invoice_totals(request):
+    """htmx: the totals panel for the form as it stands (nothing is written)."""
+    form = InvoiceForm(request.POST, shop=request.shop)
+    line_forms = line_forms_from_post(request.POST, shop=request.shop)
+    context = {"totals": None, "problem": "", "change": None}
+    if not line_forms:
+        context["problem"] = "Add items to see the total."
+    elif not all(f.is_valid() for f in line_forms):
+        context["problem"] = "Fix the highlighted items to see the total."
+    elif not form.is_valid():
+        context["problem"] = "Fix the highlighted fields to see the total."
+    else:
+        data = form.cleaned_data
+        try:
+            totals = compute_totals([f.as_line_input() for f in line_forms], discount_type=data["discount_type"],
+                                    discount_value=data["discount_value"], round_off=data["round_off"],
+                                    gst_split=bool(request.shop.gstin),
+                                    inter_state=data.get("is_inter_state", False))
+        except TotalsError as exc:
+            context["problem"] = str(exc)
+        else:
+            context["totals"] = totals
+            paid = data["amount_paid"]
+            context["balance"] = totals.total - paid
+            context["overpaid"] = paid > totals.total
+            tendered = data["cash_tendered"]
+            if data["payment_method"] == "cash" and tendered is not None and tendered > paid:
+                context["change"] = change_preview(shop=request.shop, amount=tendered - paid)
+            context["short"] = tendered is not None and tendered < paid
+    return render(request, "billing/_invoice_totals.html", context)
+
+
+@shop_required
+def invoice_detail(request, invoice_id):
+    invoice = get_object_or_404(Invoice.objects.select_related("customer", "voided_by", "created_by"),
+                                shop=request.shop, pk=invoice_id)
+    return render(request, "billing/invoice_detail.html", {"invoice": invoice, "lines": invoice.lines.all()})
+
+
+@shop_required
+def invoice_void(request, invoice_id):
+    invoice = get_object_or_404(Invoice.objects.select_related("customer"), shop=request.shop, pk=invoice_id)
+    require_owner(request)
+    form = VoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invoice_void(shop=request.shop, invoice=invoice, reason=form.cleaned_data["reason"],
+                                  voided_by=request.user)
+        except BillingError as exc:
+            form.add_error("reason" if exc.field == "reason" else None, str(exc))
+        else:
+            messages.success(request, f"Invoice {invoice.number} is void. Stock was returned and its ledger "
+                                      "entries were voided.")
+            return redirect(invoice)
+    return render(request, "billing/invoice_void.html", {"form": form, "invoice": invoice})
+
+
+@shop_required
+def customer_purchases(request, customer_id):
+    """Panel on the customer's page: their latest invoices."""
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    return render(request, "billing/_customer_purchases.html", {
+        "customer": customer, "invoices": selectors.customer_purchases(customer=customer)})
+
+
+@shop_required
+def sales_panel(request):
+    """Panel on the dashboard: sales today and this month, low stock."""
+    return render(request, "billing/_sales_panel.html", {"sales": selectors.sales_summary(shop=request.shop)})

@@ -134,10 +134,25 @@ def test_staff_cannot_open_shop_settings(client, staff):
 def test_owner_changes_shop_settings(owner_client, shop):
     response = owner_client.post(reverse("accounts:shop_settings"), {
         "name": "New Name", "phone": "1234567", "address": "", "currency": "KES", "locale": "en_KE",
-        "upi_id": "newname@okaxis"})
+        "upi_id": "newname@okaxis", "gstin": "09abcde1234f1z5", "invoice_prefix": "KS",
+        "financial_year_start_month": "1"})
     assert response.status_code == 302
     shop.refresh_from_db()
     assert (shop.name, shop.currency, shop.locale, shop.upi_id) == ("New Name", "KES", "en_KE", "newname@okaxis")
+    assert (shop.gstin, shop.invoice_prefix, shop.financial_year_start_month) == ("09ABCDE1234F1Z5", "KS", 1)
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("gstin", "12345", "Enter a 15-character GSTIN such as 09ABCDE1234F1Z5."),
+    ("invoice_prefix", "A-B", "Use 1 to 5 letters or digits."),
+    ("financial_year_start_month", "13", "Ensure this value is less than or equal to 12."),
+])
+def test_shop_settings_errors(owner_client, shop, field, value, message):
+    data = {"name": "Shop", "currency": "INR", "locale": "en_IN", "invoice_prefix": "INV",
+            "financial_year_start_month": "4", field: value}
+    response = owner_client.post(reverse("accounts:shop_settings"), data)
+    assert response.status_code == 200
+    assert message in response.context["form"].errors[field]
 
 
 def test_switch_shop_only_to_a_shop_of_ones_own(client, owner, other_owner):

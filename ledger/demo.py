@@ -1,6 +1,7 @@
-"""``manage.py seed_demo [--reset]``: a demo shop with six months of credit history.
+"""The demo shop's credit history (``manage.py seed_demo`` builds it; the command
+lives in ``billing``, which adds its catalogue and invoices through :class:`Extension`).
 
-Creates, in one transaction and always the same way (a fixed random seed):
+:class:`Seeder` creates, always the same way (a fixed random seed):
 
 * the shop "Sharma General Store" (Jhansi, Uttar Pradesh; INR, ``en_IN``; UPI ID
   ``sharmastore@okaxis``) with the owner login ``demo`` / ``demo-pass-123`` and a
@@ -22,21 +23,25 @@ of entries and allocations, ``voided_at``, ``Customer.last_activity_at``,
 ``Customer.created_at``) are moved back to the days the entries belong to, with
 queryset updates; no figure changes.
 
-Running it again changes nothing and says the demo shop exists. ``--reset``
-deletes the demo shop (every customer, due, payment and allocation in it, and their
-history rows) and the ``demo`` / ``demo-staff`` users, then creates everything anew.
+An :class:`Extension` (the billing app's invoices) runs inside the same story: it is
+called before each day's ledger entries, reports the rows it wrote with
+:meth:`Seeder.record` (so they get that day's timestamps and the customers' plans
+see the balance they add) and backdates its own rows from :attr:`Seeder.stamps`.
+Without one, the story is exactly the ledger's own. Nothing here imports billing.
+
+The caller runs :meth:`Seeder.run` in a transaction; :func:`delete_demo` removes the
+ledger part of a demo shop (a billing caller deletes its own rows first).
 """
 
 import datetime
 import random
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from accounts.models import Membership, Shop
 from accounts.money import ZERO, format_money
@@ -148,13 +153,25 @@ class Plan:
     balance: Decimal = ZERO  # what the services have made of it: dues minus payments
 
 
-def delete_demo() -> int:
-    """Delete the demo shop(s) with all their rows and history, and the demo users.
+def demo_exists() -> bool:
+    """Whether a demo login exists (then the demo shop is taken as built). Call it under
+    ``scopes_disabled()``."""
+    return User.objects.filter(username__in=[DEMO_USERNAME, DEMO_STAFF_USERNAME]).exists()
 
-    Returns how many shops were deleted. Call it under ``scopes_disabled()``.
+
+def demo_shop_ids() -> list[int]:
+    """Ids of the demo shop(s): named ``DEMO_SHOP_NAME`` and owned by the ``demo`` login."""
+    return list(Shop.objects.filter(name=DEMO_SHOP_NAME, memberships__user__username=DEMO_USERNAME,
+                                    memberships__role=Membership.Role.OWNER).values_list("pk", flat=True))
+
+
+def delete_demo() -> int:
+    """Delete the demo shop(s) with all their ledger rows and history, and the demo users.
+
+    Returns how many shops were deleted. Call it under ``scopes_disabled()``; rows of
+    later apps that protect dues or payments (invoices) must be deleted first.
     """
-    shop_ids = list(Shop.objects.filter(name=DEMO_SHOP_NAME, memberships__user__username=DEMO_USERNAME,
-                                        memberships__role=Membership.Role.OWNER).values_list("pk", flat=True))
+    shop_ids = demo_shop_ids()
     for shop_id in shop_ids:
         # Dues are PROTECTed by their payments and customers by their dues: delete in that order.
         Payment.objects.filter(shop_id=shop_id).delete()
@@ -166,62 +183,90 @@ def delete_demo() -> int:
     return len(shop_ids)
 
 
-class Command(BaseCommand):
-    help = "Create the demo shop 'Sharma General Store' (login demo / demo-pass-123) with six months of data."
+def summary_lines(shop: Shop) -> list[str]:
+    """What the ledger of ``shop`` holds, as lines for the command to print: a heading
+    ("Created the demo shop …"), then customers, dues, payments and the totals."""
+    with scope(shop=shop):
+        summary = dashboard_summary(shop=shop)
+        dues = Due.objects.filter(shop=shop)
+        payments = Payment.objects.filter(shop=shop)
+        customers = Customer.objects.filter(shop=shop)
+        return [
+            f"Created the demo shop '{shop.name}' (id {shop.pk}).",
+            f"  customers:          {customers.count()} "
+            f"({customers.filter(balance__gt=0).count()} owing, {summary.overdue_customers} overdue, "
+            f"{customers.filter(balance__lt=0).count()} in credit, "
+            f"{customers.filter(last_activity_at__isnull=True).count()} without entries)",
+            f"  dues:               {dues.filter(voided_at__isnull=True).count()} "
+            f"(+{dues.filter(voided_at__isnull=False).count()} voided)",
+            f"  payments:           {payments.count()}",
+            f"  total outstanding:  {format_money(summary.total_outstanding, shop.currency, shop.locale)}",
+            f"  overdue:            {format_money(summary.overdue_amount, shop.currency, shop.locale)}",
+            f"  customer credit:    {format_money(summary.total_credit, shop.currency, shop.locale)}",
+        ]
 
-    def add_arguments(self, parser):
-        parser.add_argument("--reset", action="store_true",
-                            help="Delete the demo shop and the demo users first, then create them again.")
 
-    def handle(self, *args, reset=False, **options):
-        with transaction.atomic():
-            with scopes_disabled():
-                exists = User.objects.filter(username__in=[DEMO_USERNAME, DEMO_STAFF_USERNAME]).exists()
-                if exists and not reset:
-                    self.stdout.write(f"The demo shop already exists (login '{DEMO_USERNAME}'); nothing changed. "
-                                      "Run with --reset to recreate it.")
-                    return
-                if exists:
-                    deleted = delete_demo()
-                    self.stdout.write(f"Deleted the demo shop ({deleted} shop(s)) and the demo users.")
-            shop = Seeder().run()
-        self._summary(shop)
+LOGIN_LINE = (f"Log in as '{DEMO_USERNAME}' / '{DEMO_PASSWORD}' (owner) "
+              f"or '{DEMO_STAFF_USERNAME}' / '{DEMO_PASSWORD}' (staff).")
 
-    def _summary(self, shop):
-        with scope(shop=shop):
-            summary = dashboard_summary(shop=shop)
-            dues = Due.objects.filter(shop=shop)
-            payments = Payment.objects.filter(shop=shop)
-            customers = Customer.objects.filter(shop=shop)
-            lines = [
-                f"Created the demo shop '{shop.name}' (id {shop.pk}).",
-                f"  customers:          {customers.count()} "
-                f"({customers.filter(balance__gt=0).count()} owing, {summary.overdue_customers} overdue, "
-                f"{customers.filter(balance__lt=0).count()} in credit, "
-                f"{customers.filter(last_activity_at__isnull=True).count()} without entries)",
-                f"  dues:               {dues.filter(voided_at__isnull=True).count()} "
-                f"(+{dues.filter(voided_at__isnull=False).count()} voided)",
-                f"  payments:           {payments.count()}",
-                f"  total outstanding:  {format_money(summary.total_outstanding, shop.currency, shop.locale)}",
-                f"  overdue:            {format_money(summary.overdue_amount, shop.currency, shop.locale)}",
-                f"  customer credit:    {format_money(summary.total_credit, shop.currency, shop.locale)}",
-                f"Log in as '{DEMO_USERNAME}' / '{DEMO_PASSWORD}' (owner) "
-                f"or '{DEMO_STAFF_USERNAME}' / '{DEMO_PASSWORD}' (staff).",
-            ]
-        self.stdout.write(self.style.SUCCESS(lines[0]))
-        self.stdout.write("\n".join(lines[1:]))
+
+class Extension:
+    """Hooks for another app to add to the demo shop while :class:`Seeder` runs.
+
+    Every method gets the seeder (``shop``, ``owner``, ``staff``, ``plans``, ``start``,
+    ``today``); the default ones do nothing.
+    """
+
+    def setup(self, seeder: "Seeder") -> None:
+        """After the shop and its customers exist, before the first day."""
+
+    def day(self, seeder: "Seeder", day: int, date: datetime.date) -> None:
+        """At the start of day ``day`` (0 … ``HISTORY_DAYS``; ``date``), before the
+        ledger's own entries of that day. Report what was written with :meth:`Seeder.record`."""
+
+    def backdate(self, seeder: "Seeder") -> None:
+        """After the ledger's timestamps are set: move this extension's "now"
+        timestamps back, using ``seeder.stamps`` and ``seeder.void_stamps``."""
 
 
 class Seeder:
-    """Builds the demo shop; deterministic for a given ``today``."""
+    """Builds the demo shop; deterministic for a given ``today``.
 
-    def __init__(self):
+    ``customers`` replaces the cast (``CUSTOMERS``: (name, profile) pairs), e.g. a
+    smaller one for quick tests; ``extension`` adds another app's rows (:class:`Extension`).
+    """
+
+    def __init__(self, *, customers=None, extension: Extension | None = None):
         self.rng = random.Random(SEED)
+        self.cast = customers if customers is not None else CUSTOMERS
+        self.extension = extension or Extension()
         self.today = timezone.localdate()
         self.start = self.today - datetime.timedelta(days=HISTORY_DAYS)
-        self.log = []  # (model, pk, date) in the order the entries were recorded
-        self.voids = []  # (due pk, date)
+        self.plans = []
+        # (date, ((model, pk), ...)) in the order recorded; the rows of one item share a timestamp.
+        self.log = []
+        self.voids = []  # ((model, pk), ...) voided together, minutes after they were recorded
         self.scheduled = {}  # date -> [(plan, due)] to mark as paid that day
+        self.stamps = defaultdict(dict)  # model -> {pk: created_at}, set by _backdate
+        self.void_stamps = defaultdict(dict)  # model -> {pk: voided_at}, set by _backdate
+
+    def record(self, date: datetime.date, *rows, customer: Customer | None = None,
+               balance_change: Decimal = ZERO) -> None:
+        """Log ``rows`` (model instances) that an extension wrote on ``date``; they get
+        one timestamp of that day. ``balance_change`` (Decimal) is what they added to
+        ``customer``'s balance (dues minus payments), so that customer's plan pays it too."""
+        self.log.append((date, tuple((type(row), row.pk) for row in rows)))
+        if customer is not None:
+            self._plan_of(customer).balance += balance_change
+
+    def record_void(self, *rows, customer: Customer | None = None, balance_change: Decimal = ZERO) -> None:
+        """Log ``rows`` (recorded before) that were voided together a few minutes later."""
+        self.voids.append(tuple((type(row), row.pk) for row in rows))
+        if customer is not None:
+            self._plan_of(customer).balance += balance_change
+
+    def _plan_of(self, customer) -> Plan:
+        return next(plan for plan in self.plans if plan.customer.pk == customer.pk)
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -237,11 +282,14 @@ class Seeder:
                                          password=self.owner.password, first_name="Pappu", last_name="Kushwaha")
         Membership.objects.create(user=self.staff, shop=shop, role=Membership.Role.STAFF)
         with scope(shop=shop):
-            plans = self._customers()
+            plans = self.plans = self._customers()
+            self.extension.setup(self)
             for day in range(HISTORY_DAYS + 1):
+                self.extension.day(self, day, self.start + datetime.timedelta(days=day))
                 self._day(plans, day)
             self._finish(plans)
             self._backdate(plans)
+            self.extension.backdate(self)
         return shop
 
     def _phone(self, used):
@@ -255,7 +303,7 @@ class Seeder:
         rng = self.rng
         used_phones = set()
         plans = []
-        for index, (name, profile) in enumerate(CUSTOMERS):
+        for index, (name, profile) in enumerate(self.cast):
             phone = "" if index in (21, 46) else self._phone(used_phones)
             email = ""
             if rng.random() < 0.3 and "(" not in name:
@@ -338,7 +386,7 @@ class Seeder:
         due = due_create(shop=self.shop, customer=plan.customer, amount=amount, description=description,
                          incurred_on=date, due_date=due_date, created_by=self._by())
         plan.balance += due.amount
-        self.log.append((Due, due.pk, date))
+        self.log.append((date, ((Due, due.pk),)))
         return due
 
     def _pay(self, plan, date, amount, note="", due=None):
@@ -347,7 +395,7 @@ class Seeder:
                                  method=method, reference=reference,
                                  note=note or self.rng.choice(PAYMENT_NOTES), due=due, created_by=self._by())
         plan.balance -= payment.amount
-        self.log.append((Payment, payment.pk, date))
+        self.log.append((date, ((Payment, payment.pk),)))
         return payment
 
     def _round_part(self, balance):
@@ -363,7 +411,7 @@ class Seeder:
                 payment = due_mark_paid(shop=self.shop, due=due, received_on=date, method=self._method()[0],
                                         created_by=self._by())
                 plan.balance -= payment.amount
-                self.log.append((Payment, payment.pk, date))
+                self.log.append((date, ((Payment, payment.pk),)))
         for plan in plans:
             # Everyone buys on their first day; those who stop buying do so with a last bill.
             forced = day == plan.first_day or (day == plan.last_day < HISTORY_DAYS)
@@ -379,7 +427,7 @@ class Seeder:
                     copy = self._due(plan, date, description=due.description, amount=due.amount)
                     due_void(shop=self.shop, due=copy, reason="Entered twice by mistake", voided_by=self.owner)
                     plan.balance -= copy.amount
-                    self.voids.append((copy.pk, date))
+                    self.voids.append(((Due, copy.pk),))
             if plan.profile in ("settled", "credit") and day == plan.last_day + 3:
                 if plan.profile == "credit":
                     advance = Decimal(rng.choice([500, 1000, 2000]))
@@ -419,9 +467,9 @@ class Seeder:
         tz = timezone.get_current_timezone()
         now = timezone.now()
         per_day = {}
-        for model, pk, date in self.log:
-            per_day.setdefault(date, []).append((model, pk))
-        stamps = {Due: {}, Payment: {}}
+        for date, rows in self.log:
+            per_day.setdefault(date, []).append(rows)
+        stamps = self.stamps
         for date, entries in per_day.items():
             opening = datetime.datetime.combine(date, datetime.time(8, 30), tzinfo=tz)
             closing = datetime.datetime.combine(date, datetime.time(21, 30), tzinfo=tz)
@@ -430,20 +478,25 @@ class Seeder:
                 closing = min(closing, now)
                 opening = min(opening, midnight + (closing - midnight) / 2)
             step = (closing - opening) / (len(entries) + 1)
-            for index, (model, pk) in enumerate(entries, start=1):
+            for index, rows in enumerate(entries, start=1):
                 jitter = datetime.timedelta(seconds=rng.randint(0, max(int(step.total_seconds() / 3), 0)))
-                stamps[model][pk] = opening + step * index + jitter
+                for model, pk in rows:
+                    stamps[model][pk] = opening + step * index + jitter
+        for rows in self.voids:
+            model, pk = rows[0]
+            voided_at = min(stamps[model][pk] + datetime.timedelta(minutes=rng.randint(3, 40)), now)
+            for model, pk in rows:
+                self.void_stamps[model][pk] = voided_at
         dues = list(Due.objects.filter(shop=self.shop))
         for due in dues:
             due.created_at = stamps[Due][due.pk]
-        for pk, _date in self.voids:
-            due = next(d for d in dues if d.pk == pk)
-            due.voided_at = min(due.created_at + datetime.timedelta(minutes=rng.randint(3, 40)), now)
+            due.voided_at = self.void_stamps[Due].get(due.pk, due.voided_at)
         Due.objects.bulk_update(dues, ["created_at", "voided_at"], batch_size=500)
         payments = list(Payment.objects.filter(shop=self.shop))
         for payment in payments:
             payment.created_at = stamps[Payment][payment.pk]
-        Payment.objects.bulk_update(payments, ["created_at"], batch_size=500)
+            payment.voided_at = self.void_stamps[Payment].get(payment.pk, payment.voided_at)
+        Payment.objects.bulk_update(payments, ["created_at", "voided_at"], batch_size=500)
 
         due_times = {d.pk: d.created_at for d in dues}
         payment_times = {p.pk: p.created_at for p in payments}

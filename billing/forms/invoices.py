@@ -1,0 +1,121 @@
+"""Forms of the new-invoice page: a header form and one form per line item.
+
+Line rows post repeated fields (``line-product``, ``line-description``,
+``line-quantity``, ``line-unit_price``, ``line-tax_rate``) so rows can be added and
+removed in the page without renumbering; :func:`line_forms_from_post` pairs them up.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+
+from billing.models import Invoice, Product
+from billing.totals import LineInput
+from customers.models import Customer
+from ledger.models import Payment
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_ERRORS = {"invalid": "Enter a date as YYYY-MM-DD."}
+LINE_FIELDS = ("product", "description", "quantity", "unit_price", "tax_rate")
+MONEY_ERRORS = {
+    "invalid": "Enter an amount in numbers, such as 250 or 99.50.",
+    "max_digits": "That amount is too large.",
+    "max_whole_digits": "That amount is too large.",
+    "max_decimal_places": "Use at most 2 digits after the decimal point.",
+    "min_value": "This cannot be negative.",
+}
+
+
+def money_field(**kwargs):
+    kwargs.setdefault("required", False)
+    return forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"), error_messages=MONEY_ERRORS,
+                              widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+                              **kwargs)
+
+
+class InvoiceForm(forms.Form):
+    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), required=False, widget=forms.HiddenInput,
+                                      error_messages={"invalid_choice": "Choose one of your active customers."})
+    issued_on = forms.DateField(label="Invoice date", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    discount_type = forms.ChoiceField(choices=Invoice.DiscountType.choices, initial=Invoice.DiscountType.AMOUNT,
+                                      label="Discount as")
+    discount_value = money_field(label="Discount")
+    round_off = forms.BooleanField(required=False, label="Round off to the nearest rupee")
+    is_inter_state = forms.BooleanField(required=False, label="Inter-state supply (IGST)")
+    amount_paid = money_field(label="Paid now")
+    payment_method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.CASH, label="Method")
+    cash_tendered = money_field(label="Cash tendered", help_text="Optional: shows the change to give.")
+    due_date = forms.DateField(required=False, widget=DATE_WIDGET, error_messages=DATE_ERRORS,
+                               label="Balance due by", help_text="Optional, for what is left unpaid.")
+    notes = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, shop, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("issued_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = Customer.objects.filter(shop=shop, is_archived=False)
+        if not shop.gstin:
+            del self.fields["is_inter_state"]
+
+    def clean(self):
+        data = super().clean()
+        for name in ("discount_value", "amount_paid"):
+            if data.get(name) is None and name not in self.errors:
+                data[name] = Decimal("0")
+        return data
+
+
+class LineForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=Product.objects.none(), required=False, widget=forms.HiddenInput,
+                                     error_messages={"invalid_choice": "That product is not in your catalogue."})
+    description = forms.CharField(max_length=200, error_messages={"required": "Describe the item."})
+    quantity = forms.DecimalField(max_digits=14, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))],
+                                  error_messages={"invalid": "Enter a quantity such as 2 or 1.250.",
+                                                  "required": "Enter a quantity.",
+                                                  "min_value": "The quantity must be more than zero.",
+                                                  "max_digits": "That quantity is too large.",
+                                                  "max_whole_digits": "That quantity is too large.",
+                                                  "max_decimal_places": "Use at most 3 digits after the point."})
+    unit_price = forms.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))],
+                                    error_messages={**MONEY_ERRORS, "required": "Enter a price."})
+    tax_rate = forms.DecimalField(max_digits=5, decimal_places=2,
+                                  validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+                                  error_messages={"invalid": "Enter a tax rate such as 5 or 18.",
+                                                  "required": "Enter a tax rate (0 for none).",
+                                                  "min_value": "Between 0 and 100.", "max_value": "Between 0 and 100.",
+                                                  "max_digits": "Between 0 and 100.",
+                                                  "max_whole_digits": "Between 0 and 100."})
+
+    def __init__(self, *args, shop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.filter(shop=shop, is_active=True)
+
+    def as_line_input(self) -> LineInput:
+        data = self.cleaned_data
+        product = data.get("product")
+        return LineInput(quantity=data["quantity"], unit_price=data["unit_price"], tax_rate=data["tax_rate"],
+                         description=data["description"], product=product,
+                         hsn_code=product.hsn_code if product else "", unit=product.unit if product else "")
+
+
+def line_forms_from_post(post, *, shop) -> list[LineForm]:
+    """One bound :class:`LineForm` per posted row, skipping rows left entirely empty."""
+    columns = [post.getlist(f"line-{name}") for name in LINE_FIELDS]
+    rows = max((len(c) for c in columns), default=0)
+    forms_ = []
+    for i in range(rows):
+        data = {name: (column[i] if i < len(column) else "") for name, column in zip(LINE_FIELDS, columns, strict=True)}
+        if not any(str(v).strip() for v in data.values()):
+            continue
+        forms_.append(LineForm(data, shop=shop))
+    return forms_
+
+
+def line_form_for_product(product: Product | None, *, shop) -> LineForm:
+    """An unbound row prefilled from ``product`` (price and tax rate stay editable)."""
+    initial = {"quantity": Decimal("1")}
+    if product is not None:
+        initial.update(product=product.pk, description=product.name, unit_price=product.sale_price,
+                       tax_rate=product.tax_rate)
+    return LineForm(initial=initial, shop=shop)

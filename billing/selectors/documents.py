@@ -1,0 +1,147 @@
+"""What an invoice document (A4 page, 80 mm receipt, PDF) shows, gathered in a fixed
+number of queries whatever the number of lines.
+
+The lines are the stored snapshots (description, HSN, unit, price, tax rate, taxable
+value); the tax breakdown by rate is recomputed from them with ``billing.totals`` and
+adds up to the stored ``Invoice.tax_total``.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from accounts.money import ZERO
+from billing.models import Invoice, InvoiceLine
+from billing.totals import LineInput, compute_totals
+from billing.words import amount_in_words
+
+logger = logging.getLogger(__name__)
+
+
+def plain_number(value: Decimal) -> str:
+    """``Decimal("18.00")`` → ``"18"``, ``Decimal("2.500")`` → ``"2.5"`` (rates, quantities)."""
+    return format(Decimal(value).normalize(), "f")
+
+
+@dataclass
+class DocumentTaxRow:
+    """Tax at one rate (percent): taxable value and its tax, all ``Decimal`` money.
+
+    ``cgst``/``sgst`` each at ``half_rate`` (intra-state GST), ``igst`` at ``rate``
+    (inter-state) or just ``tax``; ``tax`` is always the row's total tax."""
+
+    rate: Decimal
+    rate_label: str
+    half_rate_label: str
+    taxable_value: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    igst: Decimal
+    tax: Decimal
+
+
+def invoice_tax_rows(*, invoice: Invoice, lines: list[InvoiceLine]) -> list[DocumentTaxRow]:
+    """The tax breakdown by rate, lowest rate first, from the stored lines.
+
+    The stored taxable values are summed per rate and taxed with the same formula as at
+    issue (``billing.totals.compute_totals``, one input per rate, no discount: the
+    discount is already inside the taxable values), as CGST+SGST, IGST or plain tax per
+    ``invoice.gst_split`` and ``invoice.is_inter_state``.
+    """
+    by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        by_rate[Decimal(line.tax_rate).normalize()] += line.taxable_value
+    totals = compute_totals(
+        [LineInput(quantity=Decimal(1), unit_price=taxable, tax_rate=rate) for rate, taxable in by_rate.items()],
+        gst_split=invoice.gst_split, inter_state=invoice.is_inter_state,
+    )
+    return [
+        DocumentTaxRow(rate=row.rate, rate_label=plain_number(row.rate), half_rate_label=plain_number(row.rate / 2),
+                       taxable_value=row.taxable_value, cgst=row.cgst, sgst=row.sgst, igst=row.igst, tax=row.tax)
+        for row in totals.tax_rows
+    ]
+
+
+def invoice_document(*, invoice: Invoice) -> dict:
+    """Everything an invoice document needs, as a dict for the template context.
+
+    Queries: the lines (one), plus the shop, the customer and the ledger due unless
+    ``invoice`` was fetched with ``select_related("shop", "customer", "due")`` —
+    constant in the number of lines. Keys (money is ``Decimal`` in the shop's currency):
+
+    - ``invoice``, ``shop``, ``customer`` (``None`` for a walk-in sale)
+    - ``title``: ``"Tax Invoice"`` (GST invoice) or ``"Invoice"``; ``is_tax_invoice``
+    - ``lines``: ``InvoiceLine`` list with ``quantity_label`` and ``rate_label`` added
+    - ``has_hsn``, ``has_discount``
+    - ``tax_mode``: ``"cgst_sgst"``, ``"igst"`` or ``"tax"``; ``tax_rows``
+      (:class:`DocumentTaxRow`) and ``tax_row_totals`` (dict: taxable_value, cgst,
+      sgst, igst, tax); ``tax_matches`` (their tax equals the stored ``tax_total``)
+    - ``discount_label``: e.g. ``"10%"`` or ``""`` for an amount discount
+    - ``subtotal``, ``discount_total``, ``taxable_total``, ``tax_total``,
+      ``round_off_amount``, ``total``, ``paid``, ``balance``, ``cash_tendered``,
+      ``change_given``; ``due_date`` (of the unpaid balance, from the ledger due, or ``None``)
+    - ``payment_method``, ``payment_status`` (labels), ``amount_in_words``
+    - ``is_voided``, ``voided_at``, ``void_reason``
+    - ``filename``: ``"INV-26-27-0001.pdf"`` (the number with ``/`` as ``-``)
+    """
+    shop = invoice.shop
+    lines = list(InvoiceLine.objects.filter(shop_id=invoice.shop_id, invoice_id=invoice.pk).order_by("position"))
+    for line in lines:
+        line.quantity_label = plain_number(line.quantity)
+        line.rate_label = plain_number(line.tax_rate)
+
+    tax_rows = invoice_tax_rows(invoice=invoice, lines=lines)
+    tax_row_totals = {
+        key: sum((getattr(row, key) for row in tax_rows), ZERO)
+        for key in ("taxable_value", "cgst", "sgst", "igst", "tax")
+    }
+    tax_matches = tax_row_totals["tax"] == invoice.tax_total
+    if not tax_matches:
+        logger.error("Invoice %s (pk %s): tax by rate %s differs from the stored tax total %s",
+                     invoice.number, invoice.pk, tax_row_totals["tax"], invoice.tax_total)
+
+    if not invoice.gst_split:
+        tax_mode = "tax"
+    elif invoice.is_inter_state:
+        tax_mode = "igst"
+    else:
+        tax_mode = "cgst_sgst"
+
+    discount_label = ""
+    if invoice.discount_total and invoice.discount_type == Invoice.DiscountType.PERCENT:
+        discount_label = f"{plain_number(invoice.discount_value)}%"
+
+    return {
+        "invoice": invoice,
+        "shop": shop,
+        "customer": invoice.customer,
+        "title": "Tax Invoice" if invoice.gst_split else "Invoice",
+        "is_tax_invoice": invoice.gst_split,
+        "lines": lines,
+        "has_hsn": any(line.hsn_code for line in lines),
+        "has_discount": invoice.discount_total > 0,
+        "tax_mode": tax_mode,
+        "tax_rows": tax_rows,
+        "tax_row_totals": tax_row_totals,
+        "tax_matches": tax_matches,
+        "discount_label": discount_label,
+        "subtotal": invoice.subtotal,
+        "discount_total": invoice.discount_total,
+        "taxable_total": invoice.taxable_total,
+        "tax_total": invoice.tax_total,
+        "round_off_amount": invoice.round_off_amount,
+        "total": invoice.total,
+        "paid": invoice.amount_paid,
+        "balance": invoice.balance_due,
+        "due_date": invoice.due.due_date if invoice.due_id and invoice.balance_due > 0 else None,
+        "cash_tendered": invoice.cash_tendered,
+        "change_given": invoice.change_given,
+        "payment_method": invoice.get_payment_method_display(),
+        "payment_status": invoice.get_payment_status_display(),
+        "amount_in_words": amount_in_words(invoice.total, shop.currency, shop.locale),
+        "is_voided": invoice.is_voided,
+        "voided_at": invoice.voided_at,
+        "void_reason": invoice.void_reason,
+        "filename": f"{invoice.number.replace('/', '-')}.pdf",
+    }

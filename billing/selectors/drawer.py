@@ -1,0 +1,67 @@
+"""Cash drawer reads: what change the drawer could give, and what it holds. Nothing
+here writes (a shop that never opened its drawer simply has no notes or coins)."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from accounts.models import Shop
+from accounts.money import ZERO, quantize_money
+from billing.change import ChangeTooLargeError, make_change
+from billing.models import Denomination
+
+
+@dataclass(frozen=True)
+class ChangePreview:
+    """The change the drawer would give for ``amount``.
+
+    ``amount``: Decimal, shop currency (as asked; 0 or less means no change due).
+    ``pieces``: ``[(value, count), …]`` (Decimal, int), largest value first; empty
+    when nothing is due or exact change is impossible. ``possible``: whether exact
+    change can be given. ``total_pieces``: notes and coins handed over.
+    ``drawer_total``: cash the drawer holds (Decimal), to explain a refusal.
+    """
+
+    amount: Decimal
+    pieces: list[tuple[Decimal, int]] = field(default_factory=list)
+    possible: bool = True
+    total_pieces: int = 0
+    drawer_total: Decimal = ZERO
+
+    @property
+    def nothing_due(self) -> bool:
+        return self.amount <= 0
+
+    @property
+    def drawer_short(self) -> bool:
+        """Impossible because the drawer holds less than the change in all."""
+        return not self.possible and self.drawer_total < self.amount
+
+
+def drawer_total(*, shop: Shop) -> Decimal:
+    """Cash in the shop's drawer: Σ value × count (Decimal, shop currency), summed in
+    Python so SQLite's float sums cannot creep in."""
+    rows = Denomination.objects.filter(shop=shop, count__gt=0).values_list("value", "count")
+    return quantize_money(sum((value * count for value, count in rows), ZERO))
+
+
+def change_preview(*, shop: Shop, amount: Decimal) -> ChangePreview:
+    """Work out, without writing or locking, the change the drawer would give for
+    ``amount`` (Decimal, shop currency) right now: the same answer
+    ``billing.services.drawer.drawer_give_change`` gives unless counts change in
+    between. Used by the drawer's checker and the invoice page's live totals.
+    ``amount`` is rounded to the money scale; 0 or less → possible, no pieces.
+    """
+    amount = quantize_money(amount)
+    rows = list(Denomination.objects.filter(shop=shop, count__gt=0).order_by("-value").values_list("value", "count"))
+    held = quantize_money(sum((value * count for value, count in rows), ZERO))
+    if amount <= 0:
+        return ChangePreview(amount=amount, drawer_total=held)
+    try:
+        change = make_change(amount, dict(rows))
+    except ChangeTooLargeError:
+        change = None
+    if change is None:
+        return ChangePreview(amount=amount, possible=False, drawer_total=held)
+    pieces = sorted(change.items(), reverse=True)
+    return ChangePreview(amount=amount, pieces=pieces, possible=True,
+                         total_pieces=sum(count for _, count in pieces), drawer_total=held)

@@ -1,0 +1,90 @@
+"""Amounts in words for invoices: ``Rupees One Lakh Twenty-Three Thousand Four Hundred
+Fifty-Six and Fifty Paise Only``.
+
+Indian numbering (lakh, crore) for the rupee/taka currencies of South Asia and for
+Indian locales; the international system (thousand, million) otherwise. The words come
+from ``num2words`` and are tidied into the form printed on cheques and invoices: title
+case, no commas, no "and" inside a number, "Only" at the end.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from num2words import num2words
+
+
+@dataclass(frozen=True)
+class CurrencyWords:
+    """How a currency is named in words: the major unit (plural: invoices write
+    "Rupees One Only"), the minor unit (plural, singular) and whether it counts in
+    lakh/crore."""
+
+    major: str
+    minor: str
+    minor_one: str
+    indian: bool = False
+
+
+CURRENCY_WORDS = {
+    "INR": CurrencyWords("Rupees", "Paise", "Paisa", indian=True),
+    "NPR": CurrencyWords("Nepalese Rupees", "Paisa", "Paisa", indian=True),
+    "PKR": CurrencyWords("Pakistani Rupees", "Paisa", "Paisa", indian=True),
+    "BDT": CurrencyWords("Taka", "Poisha", "Poisha", indian=True),
+    "LKR": CurrencyWords("Sri Lankan Rupees", "Cents", "Cent"),
+    "KES": CurrencyWords("Kenyan Shillings", "Cents", "Cent"),
+    "NGN": CurrencyWords("Naira", "Kobo", "Kobo"),
+    "USD": CurrencyWords("US Dollars", "Cents", "Cent"),
+}
+
+INDIAN_LOCALE_REGIONS = {"IN"}
+
+
+CRORE = 10**7
+
+
+def _raw_words(number: int, indian: bool) -> str:
+    if indian and number >= CRORE:
+        # Group by crore ourselves: num2words' en_IN stops below 1000 crore, while
+        # money columns reach 10^12 ("One Lakh Crore").
+        crores, rest = divmod(number, CRORE)
+        words = f"{_raw_words(crores, indian)} crore"
+        return f"{words} {_raw_words(rest, indian)}" if rest else words
+    return num2words(number, lang="en_IN" if indian else "en")
+
+
+def _number_words(number: int, indian: bool) -> str:
+    """``123456`` → ``"One Lakh Twenty-Three Thousand Four Hundred Fifty-Six"``."""
+    words = _raw_words(number, indian).replace(",", " ").replace(" and ", " ")
+    return " ".join("-".join(piece.capitalize() for piece in word.split("-")) for word in words.split())
+
+
+def amount_in_words(amount: Decimal, currency: str, locale: str) -> str:
+    """The amount in English words, as printed on an invoice.
+
+    ``amount`` is a non-negative ``Decimal`` (rounded half up to 2 places), ``currency``
+    an ISO 4217 code, ``locale`` a Babel locale such as ``en_IN``::
+
+        amount_in_words(Decimal("123456.50"), "INR", "en_IN")
+        == "Rupees One Lakh Twenty-Three Thousand Four Hundred Fifty-Six and Fifty Paise Only"
+        amount_in_words(Decimal("1234"), "KES", "en_KE")
+        == "Kenyan Shillings One Thousand Two Hundred Thirty-Four Only"
+
+    The minor part is left out when it is zero. A currency without a known name is
+    written with its code (``"EUR One Only"``). Raises ``ValueError`` for a negative
+    or non-finite amount.
+    """
+    amount = Decimal(amount)
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"cannot write {amount!r} in words")
+    amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    major, minor = divmod(int(amount * 100), 100)
+    region = (locale or "").replace("-", "_").partition("_")[2].upper()
+    names = CURRENCY_WORDS.get((currency or "").upper())
+    if names is None:
+        names = CurrencyWords(currency.upper(), "Cents", "Cent")
+    indian = names.indian or region in INDIAN_LOCALE_REGIONS
+    text = f"{names.major} {_number_words(major, indian)}"
+    if minor:
+        minor_name = names.minor_one if minor == 1 else names.minor
+        text += f" and {_number_words(minor, indian)} {minor_name}"
+    return f"{text} Only"
