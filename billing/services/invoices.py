@@ -27,7 +27,7 @@ from ledger.models import Payment
 
 
 def _places(value) -> int:
-    """Decimal places ``value`` needs: 1.250 → 2, 0.3333 → 4, 100 → 0."""
+    """Decimal places ``value`` uses, trailing zeros aside: 1.250 → 2, 0.3333 → 4, 100 → 0."""
     return max(0, -Decimal(value).normalize().as_tuple().exponent)
 
 

@@ -18,6 +18,7 @@ from billing.forms.invoices import (
 )
 from billing.models import Invoice, Product
 from billing.selectors import invoices as selectors
+from billing.selectors.documents import invoice_document
 from billing.selectors.drawer import change_preview
 from billing.services import BillingError
 from billing.services import invoices as services
@@ -178,7 +179,9 @@ def invoice_totals(request):
 def invoice_detail(request, invoice_id):
     invoice = get_object_or_404(Invoice.objects.select_related("customer", "voided_by", "created_by"),
                                 shop=request.shop, pk=invoice_id)
-    return render(request, "billing/invoice_detail.html", {"invoice": invoice, "lines": invoice.lines.all()})
+    document = invoice_document(invoice=invoice)
+    return render(request, "billing/invoice_detail.html", {
+        "invoice": invoice, "lines": document["lines"], "tax_rows": document["tax_rows"]})
 
 
 @shop_required

@@ -267,3 +267,12 @@ def test_archived_customer_cannot_be_invoiced(owner_client, shop, rice):
     response = owner_client.post(reverse("billing:invoice_create"), data)
     assert response.context["form"].errors["customer"] == ["Choose one of your active customers."]
     assert Customer.objects.get(pk=customer.pk).balance == D("0.00")
+
+
+def test_invoice_page_shows_tax_by_rate_split_for_a_gst_shop(owner_client, shop, rice):
+    shop.gstin = "09ABCDE1234F1Z5"
+    shop.save()
+    invoice = invoice_issue(shop=shop, amount_paid=D("84.00"), lines=[
+        LineInput(quantity=D("1"), unit_price=D("80.00"), tax_rate=D("5"), description="Rice", product=rice)])
+    body = owner_client.get(invoice.get_absolute_url()).content.decode()
+    assert "CGST 2.5%" in body and "SGST 2.5%" in body and "₹2.00" in body
