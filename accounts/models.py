@@ -56,6 +56,18 @@ class Shop(models.Model):
         default=4, validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text="Month the financial year starts (4 = April, as in India).",
     )
+    # Messages (issue: reminders and receipts)
+    send_payment_receipts = models.BooleanField(
+        default=True, help_text="Email a receipt for each payment to customers who have an email address.")
+    reminders_enabled = models.BooleanField("send due reminders", default=True)
+    remind_days_before = models.PositiveSmallIntegerField(
+        "remind days before the due date", default=2, validators=[MaxValueValidator(60)],
+        help_text="0 for no reminder before the due date.")
+    remind_on_due_date = models.BooleanField(default=True)
+    remind_every_days_after = models.PositiveSmallIntegerField(
+        "then every N days after", default=7, validators=[MinValueValidator(1), MaxValueValidator(90)])
+    remind_max_after = models.PositiveSmallIntegerField(
+        "at most this many reminders after the due date", default=3, validators=[MaxValueValidator(30)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -151,3 +151,126 @@ class Allocation(models.Model):
 
     def __str__(self):
         return f"{self.amount} of payment {self.payment_id} to due {self.due_id}"
+
+
+class Message(models.Model):
+    """One message sent (or tried) to a customer or user: the shop's message log.
+
+    ``for_date`` is set only for scheduled reminders, so a customer gets at most one
+    scheduled reminder per channel and day (the unique constraint makes
+    ``send_due_reminders`` idempotent even if two runs overlap).
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        WHATSAPP = "whatsapp", "WhatsApp"
+        SMS = "sms", "SMS"
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Reminder"
+        RECEIPT = "receipt", "Receipt"
+        INVOICE = "invoice", "Invoice"
+        STATEMENT = "statement", "Statement"
+        WELCOME = "welcome", "Welcome"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    for_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(shop="shop")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["shop", "created_at"], name="message_shop_created"),
+            models.Index(fields=["shop", "customer", "created_at"], name="message_shop_customer"),
+            models.Index(fields=["shop", "status"], name="message_shop_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "kind", "channel", "for_date"],
+                                    name="message_one_scheduled_per_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.to} ({self.status})"
+
+
+class StatementLink(models.Model):
+    """A secret link to a customer's statement page, viewable without login.
+
+    ``token`` is random (``secrets.token_urlsafe``); revoking sets ``revoked_at`` and
+    the link answers 404 from then on. A customer has at most one active link.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="statement_links")
+    token = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(shop="shop")
+
+    class Meta:
+        indexes = [models.Index(fields=["shop", "customer"], name="statementlink_shop_customer")]
+
+    def __str__(self):
+        return f"Statement link for {self.customer_id}{' (revoked)' if self.revoked_at else ''}"
+
+    def get_absolute_url(self):
+        return reverse("ledger:public_statement", kwargs={"token": self.token})
+
+
+class PaymentClaim(models.Model):
+    """A customer's "I have paid" report from the statement page. Nothing reaches the
+    ledger until the shopkeeper confirms it (which records a real ``Payment``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="payment_claims")
+    link = models.ForeignKey(StatementLink, on_delete=models.CASCADE, related_name="claims")
+    amount = MoneyField()
+    reference = models.CharField("UPI reference", max_length=100, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="claim")
+
+    objects = ScopedManager(shop="shop")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["shop", "status", "created_at"], name="claim_shop_status"),
+            models.Index(fields=["shop", "link", "created_at"], name="claim_shop_link"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="claim_amount_positive")]
+
+    def __str__(self):
+        return f"Claim of {self.amount} by {self.customer_id} ({self.status})"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ledger import views
+from ledger.views import message_log, reminders, statements
 
 app_name = "ledger"
 
@@ -12,4 +13,22 @@ urlpatterns = [
     path("dues/<int:due_id>/mark-paid/", views.due_mark_paid, name="due_mark_paid"),
     path("dues/<int:due_id>/void/", views.due_void, name="due_void"),
     path("payments/<int:payment_id>/void/", views.payment_void, name="payment_void"),
+    # Message log
+    path("messages/", message_log.message_list, name="message_list"),
+    path("customers/<int:customer_id>/messages/", message_log.customer_messages, name="customer_messages"),
+    # Reminders and click-to-chat
+    path("customers/<int:customer_id>/remind/", reminders.customer_remind, name="customer_remind"),
+    path("customers/<int:customer_id>/whatsapp/", reminders.customer_whatsapp, name="customer_whatsapp"),
+    path("customers/<int:customer_id>/sms/", reminders.customer_sms, name="customer_sms"),
+    # Shareable statements and payment claims
+    path("customers/<int:customer_id>/statement-link/", statements.statement_link_create,
+         name="statement_link_create"),
+    path("customers/<int:customer_id>/statement-link/revoke/", statements.statement_link_revoke,
+         name="statement_link_revoke"),
+    path("claims/", statements.claim_list, name="claim_list"),
+    path("claims/<int:claim_id>/confirm/", statements.claim_confirm, name="claim_confirm"),
+    path("claims/<int:claim_id>/reject/", statements.claim_reject, name="claim_reject"),
+    path("s/<str:token>/", statements.public_statement, name="public_statement"),
+    path("s/<str:token>/pdf/", statements.public_statement_pdf, name="public_statement_pdf"),
+    path("s/<str:token>/paid/", statements.public_statement_claim, name="public_statement_claim"),
 ]

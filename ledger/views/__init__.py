@@ -1,3 +1,6 @@
+"""Ledger pages: dashboard, the customer's account, dues, payments, voids. Messages,
+shareable statements and reminders live in the sibling modules."""
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
