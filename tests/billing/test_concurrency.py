@@ -5,12 +5,9 @@ Real row locks need MariaDB/MySQL; these tests are skipped, with the reason, on 
 """
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django_scopes import scopes_disabled
 
 from billing.models import Invoice, InvoiceSequence, Product, StockMovement
 from billing.services import BillingError
@@ -20,6 +17,7 @@ from billing.totals import LineInput
 from customers.models import Customer
 from ledger import services as ledger
 from ledger.selectors import ledger_drift
+from tests.concurrency import run_together
 from tests.factories import CustomerFactory, ShopFactory
 
 D = Decimal
@@ -27,36 +25,13 @@ DAY = datetime.date(2026, 9, 1)   # financial year 26-27
 
 
 def run_concurrently(*calls):
-    """Start every call on its own thread and connection at the same moment; return
-    ``(results, billing_errors)``. Any other exception fails the test."""
-    barrier = threading.Barrier(len(calls))
-    results, refused, unexpected = [], [], []
-    lock = threading.Lock()
-
-    def worker(call):
-        try:
-            with scopes_disabled():
-                barrier.wait(timeout=10)
-                result = call()
-            with lock:
-                results.append(result)
-        except BillingError as exc:
-            with lock:
-                refused.append(exc)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            with lock:
-                unexpected.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a call did not finish"
+    """Run the calls together; return ``(results, billing_errors)``. Any other
+    exception fails the test."""
+    outcomes = run_together(*calls)
+    unexpected = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, BillingError)]
     assert not unexpected, unexpected
-    return results, refused
+    refused = [o for o in outcomes if isinstance(o, BillingError)]
+    return [o for o in outcomes if not isinstance(o, Exception)], refused
 
 
 def sale(product, quantity):

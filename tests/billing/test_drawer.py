@@ -15,6 +15,7 @@ from billing.services import drawer as services
 from billing.services.invoices import invoice_issue
 from billing.totals import LineInput
 from tests.billing.factories import DenominationFactory
+from tests.concurrency import run_together
 from tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
@@ -340,35 +341,6 @@ def test_change_checker_for_staff_and_htmx(client, staff, shop):
 
 
 # --- Concurrency (real row locks: MariaDB only) ---------------------------------------
-
-
-def run_together(*calls) -> list:
-    """Run each call on its own thread and connection at the same moment; return each
-    one's result or the exception it raised."""
-    import threading
-
-    from django.db import connection
-    from django_scopes import scopes_disabled
-
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            with scopes_disabled():
-                barrier.wait(timeout=10)
-                results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - returned to the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @pytest.mark.mariadb

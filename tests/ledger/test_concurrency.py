@@ -3,41 +3,22 @@
 Real row locks need MariaDB/MySQL; these tests are skipped, with the reason, on SQLite.
 """
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from customers.models import Customer
 from ledger import services as ledger
 from ledger.models import Allocation
 from ledger.selectors import ledger_drift
+from tests.concurrency import run_together
 from tests.factories import CustomerFactory
 
 
 def run_concurrently(*calls):
-    """Start every call on its own thread and connection at the same moment."""
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def worker(call):
-        try:
-            with scopes_disabled():
-                barrier.wait(timeout=10)
-                call()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    """Run the calls together; every one must succeed."""
+    errors = [r for r in run_together(*calls) if isinstance(r, Exception)]
     assert not errors, errors
 
 

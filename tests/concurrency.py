@@ -1,0 +1,32 @@
+"""Run calls at the same moment on separate threads (and so separate database
+connections), for the MariaDB-only tests of row locks."""
+
+import threading
+
+from django.db import connection
+from django_scopes import scopes_disabled
+
+
+def run_together(*calls, timeout: float = 60) -> list:
+    """Start every call on its own thread once all are ready; return, in order, each
+    call's result or the exception it raised. Fails if a call does not finish."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            with scopes_disabled():
+                barrier.wait(timeout=10)
+                results[index] = call()
+        except Exception as exc:  # noqa: BLE001 - handed back to the test
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), "a call did not finish"
+    return results
