@@ -7,7 +7,7 @@ PORT ?= 8000
 export PIP_BUILD_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install os-deps migrate demo lint check clean
+.PHONY: run worker test install os-deps migrate demo lint check clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt build-constraints.txt
 	@bash scripts/os-deps.sh
@@ -32,7 +32,12 @@ run: demo
 	@echo "  Khata is running at http://127.0.0.1:$(PORT)/"
 	@echo "  Demo login: username 'demo', password 'demo-pass-123'"
 	@echo ""
-	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@# runserver plus the task worker that sends emails; both stop together (Ctrl+C).
+	DEBUG=true PORT=$(PORT) PYTHON=$(BIN)/python bash scripts/run-dev.sh
+
+# The background task worker alone (e.g. beside another server): sends queued emails.
+worker: migrate
+	DEBUG=true $(BIN)/python manage.py db_worker --queue-name '*'
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -25,14 +25,37 @@ class RegistrationForm(UserCreationForm):
 
 
 class ShopSettingsForm(forms.ModelForm):
+    """The shop's settings, shown in three groups: Shop, Invoices, Messages
+    (``templates/accounts/shop_settings.html`` lays each field out)."""
+
     class Meta:
         model = Shop
         fields = ("name", "phone", "address", "currency", "locale", "upi_id", "gstin", "invoice_prefix",
-                  "financial_year_start_month")
+                  "financial_year_start_month", "send_payment_receipts", "reminders_enabled",
+                  "remind_days_before", "remind_on_due_date", "remind_every_days_after", "remind_max_after")
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+        labels = {
+            "reminders_enabled": "Email due reminders automatically",
+            "remind_days_before": "Days before the due date",
+            "remind_on_due_date": "Remind on the due date",
+            "remind_every_days_after": "Then every … days",
+            "remind_max_after": "At most … times after",
+        }
+        help_texts = {
+            "remind_days_before": "0 for no reminder before.",
+            "remind_max_after": "0 for none after the due date.",
+        }
 
     def clean_gstin(self):
         return self.cleaned_data["gstin"].strip().upper()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reminders_enabled") and data.get("remind_days_before") == 0 \
+                and data.get("remind_on_due_date") is False and data.get("remind_max_after") == 0:
+            self.add_error("reminders_enabled", "Choose at least one reminder day (before, on or after the due "
+                                                "date), or turn automatic reminders off.")
+        return data
 
 
 class AmountField(forms.DecimalField):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import views, views_ping
 
 app_name = "accounts"
 
@@ -29,4 +29,5 @@ urlpatterns = [
         template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
     path("shop/settings/", views.shop_settings, name="shop_settings"),
     path("shop/switch/", views.switch_shop, name="switch_shop"),
+    path("ping/", views_ping.ping, name="ping"),
 ]

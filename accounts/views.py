@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import services, signals
 from accounts.forms import RegistrationForm, ShopSettingsForm
 from accounts.tenancy import SESSION_SHOP_KEY, owner_required
 
@@ -21,6 +21,7 @@ def register(request):
             username=data["username"], email=data["email"], password=data["password1"],
             shop_name=data["shop_name"], phone=data["phone"], address=data["address"],
         )
+        signals.shop_registered.send(sender=type(shop), shop=shop, user=user, request=request)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[SESSION_SHOP_KEY] = shop.pk
         messages.success(request, f"Welcome! Your shop “{shop.name}” is ready. Add your first customer.")

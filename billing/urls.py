@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing.views import catalogue, documents, drawer, invoices
+from billing.views import catalogue, documents, drawer, invoice_email, invoices
 
 app_name = "billing"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/print/", documents.invoice_print, name="invoice_print"),
     path("invoices/<int:invoice_id>/receipt/", documents.invoice_receipt, name="invoice_receipt"),
     path("invoices/<int:invoice_id>/pdf/", documents.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:invoice_id>/email/", invoice_email.invoice_email, name="invoice_email"),
     path("customers/<int:customer_id>/purchases/", invoices.customer_purchases, name="customer_purchases"),
     path("panels/sales/", invoices.sales_panel, name="sales_panel"),
     # Cash drawer

@@ -9,7 +9,12 @@ Variables (all optional in development):
 - ``ALLOWED_HOSTS``, ``CSRF_TRUSTED_ORIGINS``: comma-separated lists.
 - ``EMAIL_URL``: e.g. ``smtp+tls://user:pass@smtp.example.com:587``; the console
   backend is used when unset.
-- ``DEFAULT_FROM_EMAIL``.
+- ``DEFAULT_FROM_EMAIL``: its address is the sender of customer emails, under the
+  shop's name.
+- ``TASK_BACKEND``: django-tasks backend for background work (default the database
+  backend; run ``manage.py db_worker``).
+- ``SITE_URL``: the site's address as customers reach it, for links in emails and
+  messages (default ``http://127.0.0.1:8000``).
 """
 
 from pathlib import Path
@@ -46,6 +51,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "js_lib_bootstrap_icons",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "customers",
     "ledger",
@@ -80,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.shop",
+                "ledger.context_processors.pending_claims",
             ],
         },
     },
@@ -165,6 +173,18 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Khata <no-reply@localhost>")
+# Absolute links in emails and WhatsApp/SMS texts (statement links) are built on this
+# address, since a command or task has no request to take the host from.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Seconds before a silent mail server fails the send (then it is retried), instead of
+# blocking the task worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+
+# Background tasks (django-tasks): customer emails are sent by a task, never in the
+# request. The database backend (django-tasks-db) keeps them in the database until
+# `manage.py db_worker` runs them; TASK_BACKEND=django_tasks.backends.immediate.ImmediateBackend
+# runs them at once, in the process that queued them (no worker needed).
+TASKS = {"default": {"BACKEND": env("TASK_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 
 # Forms ------------------------------------------------------------------------
 

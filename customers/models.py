@@ -44,6 +44,9 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["shop", "is_archived", "name"], name="customer_shop_name"),
             models.Index(fields=["shop", "is_archived", "balance"], name="customer_shop_balance"),
+            # Largest balances first with the pk ascending as tie-break (the list's sort=-balance,
+            # the dashboard's top debtors): read in index order, no filesort (bench/README.md).
+            models.Index(fields=["shop", "-balance", "id"], name="customer_shop_balance_desc"),
             models.Index(fields=["shop", "is_archived", "last_activity_at"], name="customer_shop_activity"),
             models.Index(fields=["shop", "phone"], name="customer_shop_phone"),
         ]

@@ -134,7 +134,7 @@ class DashboardSummary:
 
 
 def dashboard_summary(*, shop: Shop, today: datetime.date | None = None) -> DashboardSummary:
-    """Headline figures for the dashboard: four aggregate queries, independent of size.
+    """Headline figures for the dashboard: three aggregate queries, independent of size.
 
     ``total_outstanding`` sums positive customer balances (what customers owe net of
     their own credit); ``overdue_amount`` is the unpaid part of dues whose due date
@@ -147,14 +147,11 @@ def dashboard_summary(*, shop: Shop, today: datetime.date | None = None) -> Dash
         credit=Coalesce(Sum("balance", filter=Q(balance__lt=0)), ZERO),
         overdue_customers=Count("pk", filter=Q(balance__gt=0, oldest_open_due_date__lt=today)),
     )
-    overdue_filter = {"shop": shop, "voided_at__isnull": True, "due_date__lt": today}
-    overdue_dues = Due.objects.filter(**overdue_filter).aggregate(
-        amount=Coalesce(Sum("amount"), ZERO), count=Count("pk"))
-    overdue_paid = Allocation.objects.filter(
-        shop=shop, due__voided_at__isnull=True, due__due_date__lt=today,
-    ).aggregate(amount=Coalesce(Sum("amount"), ZERO))["amount"]
-    paid_overdue_dues = (
-        _with_allocated(Due.objects.filter(**overdue_filter)).filter(allocated__gte=F("amount")).count()
+    # One query over the overdue dues, each with its allocated sum (a grouped subquery):
+    # what is still owed on them, and how many are not fully paid.
+    overdue = _with_allocated(Due.objects.filter(shop=shop, voided_at__isnull=True, due_date__lt=today)).aggregate(
+        unpaid=Coalesce(Sum(F("amount") - F("allocated")), ZERO),
+        open_count=Count("pk", filter=Q(allocated__lt=F("amount"))),
     )
     month_start = today.replace(day=1)
     collected = Payment.objects.filter(shop=shop, voided_at__isnull=True, received_on__gte=month_start,
@@ -163,9 +160,9 @@ def dashboard_summary(*, shop: Shop, today: datetime.date | None = None) -> Dash
         customers_count=customers["count"],
         total_outstanding=customers["outstanding"],
         total_credit=-customers["credit"],
-        overdue_amount=overdue_dues["amount"] - overdue_paid,
+        overdue_amount=quantize_money(overdue["unpaid"]),
         overdue_customers=customers["overdue_customers"],
-        overdue_dues=overdue_dues["count"] - paid_overdue_dues,
+        overdue_dues=overdue["open_count"],
         collected_this_month=collected["total"],
     )
 

@@ -11,6 +11,7 @@ entry's allocations and applies any freed credit again.
 
 import datetime
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from django.utils import timezone
 from accounts.models import Shop
 from accounts.money import ZERO, quantize_money
 from customers.models import Customer
+from ledger import messaging
 from ledger.models import Allocation, Due, Payment
 
 
@@ -117,16 +119,24 @@ def _apply_credit(customer: Customer) -> None:
         _allocate(payment, payment.amount - quantize_money(payment.allocated), dues)
 
 
-def _refresh_customer(customer: Customer, balance_change: Decimal) -> None:
-    """Store the new balance, earliest open due date and last activity on the locked row."""
+def _refresh_customer(customer: Customer, balance_change: Decimal, open_dues: list | None = None) -> None:
+    """Store the new balance, earliest open due date and last activity on the locked row.
+
+    ``open_dues``: every open due of the customer with its current ``.outstanding`` (as
+    ``payment_create`` holds them after allocating), to take the date from instead of a query.
+    """
     customer.balance = customer.balance + balance_change
-    customer.oldest_open_due_date = (
-        Due.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True,
-                           due_date__isnull=False)
-        .annotate(allocated=_allocated())
-        .filter(allocated__lt=F("amount"))
-        .aggregate(earliest=Min("due_date"))["earliest"]
-    )
+    if open_dues is not None:
+        customer.oldest_open_due_date = min(
+            (due.due_date for due in open_dues if due.outstanding > 0 and due.due_date is not None), default=None)
+    else:
+        customer.oldest_open_due_date = (
+            Due.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True,
+                               due_date__isnull=False)
+            .annotate(allocated=_allocated())
+            .filter(allocated__lt=F("amount"))
+            .aggregate(earliest=Min("due_date"))["earliest"]
+        )
     customer.last_activity_at = timezone.now()
     # update() rather than save(): these derived figures are kept out of the history.
     Customer.objects.filter(shop_id=customer.shop_id, pk=customer.pk).update(
@@ -145,8 +155,12 @@ def _clean_amount(amount) -> Decimal:
 
 
 def _full_clean(obj) -> None:
+    """Validate the fields. Not the foreign keys (each would cost a query; the callers pass
+    rows they have just read, locked or checked) nor the check constraints (one query and a
+    savepoint each; the callers check the same rules first, and the database backs them)."""
     try:
-        obj.full_clean()
+        obj.full_clean(exclude=[f.name for f in obj._meta.concrete_fields if f.is_relation],
+                       validate_constraints=False)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise LedgerError(" ".join(messages), field=None if field == "__all__" else field) from exc
@@ -206,7 +220,11 @@ def payment_create(*, shop: Shop, customer: Customer, amount, received_on: datet
     _full_clean(payment)
     payment.save()
     _allocate(payment, amount, dues, new_payment=True)
-    _refresh_customer(customer, -amount)
+    _refresh_customer(customer, -amount, open_dues=dues)
+    if shop.send_payment_receipts and customer.email:
+        # Queued once committed (never for a rolled-back payment), with the new balance.
+        transaction.on_commit(partial(messaging.queue_payment_receipt, shop=shop, payment_id=payment.pk),
+                              robust=True)
     return payment
 
 

@@ -16,7 +16,8 @@ from billing.services.invoices import invoice_issue
 from billing.totals import LineInput
 from customers.models import Customer
 from ledger import services as ledger
-from ledger.models import Allocation, Due, Payment
+from ledger.models import Allocation, Due, Payment, PaymentClaim, StatementLink
+from ledger.statements import claim_create, statement_link_get_or_create
 from tests.factories import CustomerFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,8 +60,10 @@ def victim(owner):
     invoice = invoice_issue(shop=shop, customer=customer, issued_on=TODAY, amount_paid=Decimal("10"), lines=[
         LineInput(quantity=Decimal("1"), unit_price=Decimal("50"), tax_rate=Decimal("5"), description="Rice",
                   product=product)])
+    link, _created = statement_link_get_or_create(shop=shop, customer=customer)
+    claim = claim_create(link=link, amount=Decimal("50"), reference="UTR1")
     return {"customer": customer, "due": due, "payment": payment, "product": product, "category": category,
-            "invoice": invoice}
+            "invoice": invoice, "claim": claim, "link": link}
 
 
 # URL name -> (kwargs from the victim's objects, POST data that would be valid for the owner)
@@ -89,6 +92,15 @@ MATRIX = {
     "billing:invoice_receipt": (lambda v: {"invoice_id": v["invoice"].pk}, {}),
     "billing:invoice_pdf": (lambda v: {"invoice_id": v["invoice"].pk}, {}),
     "billing:customer_purchases": (lambda v: {"customer_id": v["customer"].pk}, {}),
+    "ledger:statement_link_create": (lambda v: {"customer_id": v["customer"].pk}, {"regenerate": "1"}),
+    "ledger:statement_link_revoke": (lambda v: {"customer_id": v["customer"].pk}, {}),
+    "ledger:claim_confirm": (lambda v: {"claim_id": v["claim"].pk}, {}),
+    "ledger:claim_reject": (lambda v: {"claim_id": v["claim"].pk}, {}),
+    "ledger:customer_remind": (lambda v: {"customer_id": v["customer"].pk}, {}),
+    "ledger:customer_whatsapp": (lambda v: {"customer_id": v["customer"].pk}, {}),
+    "ledger:customer_sms": (lambda v: {"customer_id": v["customer"].pk}, {}),
+    "billing:invoice_email": (lambda v: {"invoice_id": v["invoice"].pk}, {}),
+    "ledger:customer_messages": (lambda v: {"customer_id": v["customer"].pk}, {}),
 }
 
 
@@ -102,6 +114,8 @@ def _snapshot(shop):
         list(Category.objects.filter(shop=shop).values_list("pk", "name")),
         list(Invoice.objects.filter(shop=shop).values_list("pk", "voided_at")),
         list(StockMovement.objects.filter(shop=shop).values_list("pk", "quantity")),
+        list(StatementLink.objects.filter(shop=shop).values_list("pk", "token", "revoked_at")),
+        list(PaymentClaim.objects.filter(shop=shop).values_list("pk", "status", "payment")),
         list(Customer.objects.filter(shop=shop).values_list("pk", "name", "balance", "is_archived")),
         list(Due.objects.filter(shop=shop).values_list("pk", "amount", "voided_at")),
         list(Payment.objects.filter(shop=shop).values_list("pk", "amount", "voided_at")),
@@ -166,6 +180,9 @@ def test_scope_filters_to_the_shop():
 PUBLIC_URLS = {
     "accounts:login", "accounts:register", "accounts:password_reset", "accounts:password_reset_done",
     "accounts:password_reset_confirm", "accounts:password_reset_complete",
+    # The customer's statement link: public by design, guarded by its secret token.
+    "ledger:public_statement", "ledger:public_statement_pdf", "ledger:public_statement_claim",
+    "healthz",  # the load balancer's check: says only whether the database answers
 }
 
 

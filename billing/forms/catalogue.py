@@ -78,6 +78,13 @@ class RateField(forms.DecimalField):
         kwargs.update(max_digits=5, decimal_places=2, min_value=0, max_value=100)
         super().__init__(**kwargs)
 
+    def to_python(self, value):
+        # "sNaN" would reach the error's params, and MultiValueField compares errors by
+        # hashing them: hash(Decimal("sNaN")) raises TypeError (a 500). Refuse it first.
+        if isinstance(value, str) and "nan" in value.strip().lower():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
 
 OTHER = "other"
 PRESET_CHOICES = [(f"{rate:f}", f"{rate:f}%") for rate in TAX_RATE_PRESETS]

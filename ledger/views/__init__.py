@@ -11,6 +11,8 @@ from customers.models import Customer
 from ledger import selectors, services
 from ledger.forms import DueForm, PaymentForm, VoidForm
 from ledger.models import Due, Payment
+from ledger.reminders import reminder_options
+from ledger.statements import customer_share_context
 
 
 def _money(request, amount) -> str:
@@ -40,6 +42,8 @@ def customer_account(request, customer_id):
         "customer": customer,
         "open_dues": selectors.customer_open_dues(customer=customer),
         "statement": selectors.customer_statement(customer=customer),
+        **customer_share_context(customer=customer),  # share link + pending claims panel
+        "reminder_options": reminder_options(shop=request.shop, customer=customer),
     }
     return render(request, "ledger/customer_account.html", context)
 

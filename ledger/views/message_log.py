@@ -1,11 +1,73 @@
-"""Placeholder: implemented by the messaging work in progress."""
+"""The shop's message log: every email, WhatsApp and SMS message with its status.
 
-from django.http import Http404
+``/messages/`` lists them (filters: status, kind, channel, customer; 50 a page) and
+takes the "Retry" POST for a failed email; the customer's page loads the latest ten of
+that customer as a panel.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.tenancy import shop_required
+from customers.models import Customer
+from ledger import messaging
+from ledger.models import Message
+
+PAGE_SIZE = 50
+PANEL_SIZE = 10
 
 
-def message_list(request, **kwargs):
-    raise Http404("not yet")
+def _choice(value: str, choices) -> str:
+    """``value`` if it is one of the ``TextChoices`` values, else ``""`` (no filter)."""
+    return value if value in choices.values else ""
 
 
-def customer_messages(request, **kwargs):
-    raise Http404("not yet")
+@shop_required
+def message_list(request):
+    """GET: the log. POST ``retry=<message id>``: queue that failed email again, then
+    back to the same filtered page."""
+    if request.method == "POST":
+        return _retry(request)
+    params = request.GET
+    customer = None
+    if params.get("customer", "").isdigit():
+        customer = get_object_or_404(Customer, shop=request.shop, pk=params["customer"])
+    filters = {
+        "status": _choice(params.get("status", ""), Message.Status),
+        "kind": _choice(params.get("kind", ""), Message.Kind),
+        "channel": _choice(params.get("channel", ""), Message.Channel),
+    }
+    log = messaging.message_log(shop=request.shop, customer=customer, **filters)
+    page = Paginator(log, PAGE_SIZE).get_page(params.get("page"))
+    return render(request, "ledger/messages.html", {
+        "page": page, "customer": customer, **filters, "filtered": any(filters.values()) or customer,
+        "statuses": Message.Status.choices, "kinds": Message.Kind.choices, "channels": Message.Channel.choices,
+        "max_attempts": messaging.MAX_ATTEMPTS,
+    })
+
+
+def _retry(request):
+    value = request.POST.get("retry", "")
+    message = get_object_or_404(Message, shop=request.shop, pk=value if value.isdigit() else 0)
+    try:
+        messaging.message_retry(shop=request.shop, message=message)
+    except messaging.MessagingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The email to {message.to} is queued again.")
+    return redirect(request.get_full_path())
+
+
+@shop_required
+def customer_messages(request, customer_id):
+    """Panel on the customer's page (loaded with htmx): their latest messages."""
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    latest = list(messaging.message_log(shop=request.shop, customer=customer)[:PANEL_SIZE + 1])
+    return render(request, "ledger/_customer_messages.html", {
+        "customer": customer, "latest": latest[:PANEL_SIZE], "has_more": len(latest) > PANEL_SIZE,
+        "max_attempts": messaging.MAX_ATTEMPTS,
+    })

@@ -1,15 +1,59 @@
-"""Placeholder: implemented by the messaging work in progress."""
+"""Reminder actions on the customer page: "Remind by email", WhatsApp and SMS.
 
-from django.http import Http404
+All three are POST (each logs a message). WhatsApp and SMS answer with a redirect to
+the ``wa.me`` / ``sms:`` link that opens the chat with the text filled in; when the
+customer's number is not a valid mobile number they go back to the customer page
+with a message instead. Staff may remind as well as owners.
+"""
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from accounts.tenancy import shop_required
+from customers.models import Customer
+from ledger import reminders
+from ledger.models import Message
 
 
-def customer_remind(request, **kwargs):
-    raise Http404("not yet")
+class ChatRedirect(HttpResponseRedirect):
+    """A redirect that may also go to an ``sms:`` link (Django allows http/https/ftp only)."""
+
+    allowed_schemes = ["https", "sms"]
 
 
-def customer_whatsapp(request, **kwargs):
-    raise Http404("not yet")
+@require_POST
+@shop_required
+def customer_remind(request, customer_id):
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    try:
+        message = reminders.reminder_email_send(shop=request.shop, customer=customer, created_by=request.user)
+    except reminders.ReminderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Reminder email to {customer.name} ({message.to}) is on its way.")
+    return redirect(customer)
 
 
-def customer_sms(request, **kwargs):
-    raise Http404("not yet")
+def _chat(request, customer_id, channel):
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    try:
+        chat = reminders.reminder_chat_log(shop=request.shop, customer=customer, channel=channel,
+                                           created_by=request.user)
+    except reminders.ReminderError as exc:
+        messages.error(request, str(exc))
+        return redirect(customer)
+    return ChatRedirect(chat.url)
+
+
+@require_POST
+@shop_required
+def customer_whatsapp(request, customer_id):
+    return _chat(request, customer_id, Message.Channel.WHATSAPP)
+
+
+@require_POST
+@shop_required
+def customer_sms(request, customer_id):
+    return _chat(request, customer_id, Message.Channel.SMS)

@@ -1,35 +1,223 @@
-"""Placeholder: implemented by the messaging work in progress."""
+"""Shareable statements: the public page behind a secret link (no login), its PDF and
+"I have paid" form, and the shopkeeper's side (share link buttons, payment claims).
 
-from django.http import Http404
+The public views are the only views that look across shops: they find the active
+link by its exact token under ``scopes_disabled()`` and do everything else, template
+rendering included, inside ``scope(shop=link.shop)``, filtered by that customer. An
+unknown and a revoked token get the same plain 404. Every public response carries
+``X-Robots-Tag: noindex, nofollow``, ``Referrer-Policy: no-referrer`` and
+``Cache-Control: private, no-store``.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse, HttpResponseNotFound
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django_scopes import scope, scopes_disabled
+
+from accounts.money import format_money
+from accounts.tenancy import require_owner, shop_required
+from customers.models import Customer
+from ledger import statements
+from ledger.forms_statements import ClaimDecisionForm, ClaimForm
+from ledger.models import PaymentClaim
+from ledger.services import LedgerError
+
+PUBLIC_TEMPLATE = "ledger/public_statement.html"
+PDF_TEMPLATE = "ledger/public_statement_pdf.html"
+NOT_FOUND_BODY = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                  "<meta name=\"robots\" content=\"noindex, nofollow\"><title>Not found</title></head>"
+                  "<body><h1>Not found</h1></body></html>")
 
 
-def public_statement(request, **kwargs):
-    raise Http404("not yet")
+def _public(view):
+    """Mark a view public (no login) and put the privacy headers on all its answers."""
+
+    @login_not_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    return wrapper
 
 
-def public_statement_pdf(request, **kwargs):
-    raise Http404("not yet")
+def _not_found():
+    """The same bare 404 for an unknown and a revoked token: it says nothing more."""
+    return HttpResponseNotFound(NOT_FOUND_BODY)
 
 
-def public_statement_claim(request, **kwargs):
-    raise Http404("not yet")
+def _find_link(token):
+    with scopes_disabled():
+        return statements.active_link_by_token(token)
 
 
-def statement_link_create(request, **kwargs):
-    raise Http404("not yet")
+def _page(request, link, *, form=None, status=200):
+    """Render the public page for ``link``; call inside ``scope(shop=link.shop)``."""
+    data = statements.public_statement_data(link=link)
+    context = {
+        "shop": data.shop, "customer": data.customer, "data": data, "token": link.token,
+        "form": form or ClaimForm(), "claim_sent": request.GET.get("sent") == "1",
+    }
+    return render(request, PUBLIC_TEMPLATE, context, status=status)
 
 
-def statement_link_revoke(request, **kwargs):
-    raise Http404("not yet")
+@_public
+@require_GET
+def public_statement(request, token):
+    """The customer's statement, open to whoever holds the link."""
+    link = _find_link(token)
+    if link is None:
+        return _not_found()
+    with scope(shop=link.shop):
+        return _page(request, link)
 
 
-def claim_confirm(request, **kwargs):
-    raise Http404("not yet")
+@_public
+@require_GET
+def public_statement_pdf(request, token):
+    """The same statement as an A4 PDF download."""
+    link = _find_link(token)
+    if link is None:
+        return _not_found()
+    with scope(shop=link.shop):
+        data = statements.public_statement_data(link=link)
+        today = timezone.localdate()
+        html = render_to_string(PDF_TEMPLATE, {"shop": data.shop, "customer": data.customer, "data": data})
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"statement-{today:%Y-%m-%d}.pdf")
+    return response
 
 
-def claim_reject(request, **kwargs):
-    raise Http404("not yet")
+@csrf_exempt
+@_public
+@require_POST
+def public_statement_claim(request, token):
+    """The customer's "I have paid" report: a pending claim, nothing posted to the ledger.
+
+    Exempt from CSRF checks, deliberately: the page's ``Referrer-Policy: no-referrer``
+    makes browsers send ``Origin: null`` with the form, which Django's origin check
+    refuses; and there is nothing to forge, as the view uses no cookie or session (the
+    secret token in the URL is the only credential, and a forger who has it can post
+    directly). It also keeps the public page free of cookies.
+    """
+    link = _find_link(token)
+    if link is None:
+        return _not_found()
+    with scope(shop=link.shop):
+        form = ClaimForm(request.POST)
+        if not form.is_valid():
+            return _page(request, link, form=form)
+        try:
+            statements.claim_create(link=link, **form.cleaned_data)
+        except LedgerError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            return _page(request, link, form=form, status=200 if exc.field else 429)
+    return redirect(reverse("ledger:public_statement", kwargs={"token": link.token}) + "?sent=1#paid")
 
 
-def claim_list(request, **kwargs):
-    raise Http404("not yet")
+def render_pdf(html: str) -> bytes:
+    """Render self-contained ``html`` (inline CSS and SVG) to PDF bytes with WeasyPrint.
+
+    Like the invoice PDF, rendering never makes a network request: this fetcher refuses
+    every URL but ``data:`` ones, and the statement template needs none.
+    """
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    class DataOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not url.startswith("data:"):
+                raise ValueError(f"the statement PDF fetches nothing: {url}")
+            return super().fetch(url, headers)
+
+    return HTML(string=html, base_url="/", url_fetcher=DataOnlyFetcher(allowed_protocols=["data"])).write_pdf()
+
+
+# The shopkeeper's side --------------------------------------------------------------------
+
+def _share_anchor(customer) -> str:
+    return customer.get_absolute_url() + "#share"
+
+
+@require_POST
+@shop_required
+def statement_link_create(request, customer_id):
+    """Create the customer's share link (staff and owners), or with ``regenerate`` set,
+    replace it by a new one (owners only; the old link stops working at once)."""
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    try:
+        if request.POST.get("regenerate"):
+            require_owner(request)
+            statements.statement_link_regenerate(shop=request.shop, customer=customer, created_by=request.user)
+            messages.success(request, "A new share link was made. The old link no longer works.")
+        else:
+            _link, created = statements.statement_link_get_or_create(shop=request.shop, customer=customer,
+                                                                     created_by=request.user)
+            messages.success(request, f"Share link {'created' if created else 'ready'}: send it to {customer.name}.")
+    except LedgerError as exc:
+        messages.error(request, str(exc))
+    return redirect(_share_anchor(customer))
+
+
+@require_POST
+@shop_required
+def statement_link_revoke(request, customer_id):
+    """Switch the customer's share link off (owners only)."""
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    require_owner(request)
+    try:
+        statements.statement_link_revoke(shop=request.shop, customer=customer)
+    except LedgerError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The share link was revoked. It no longer works.")
+    return redirect(_share_anchor(customer))
+
+
+@shop_required
+def claim_list(request):
+    """Payment reports from customers: pending ones to decide, then recent decisions."""
+    return render(request, "ledger/claims.html", statements.claim_list_data(shop=request.shop))
+
+
+def _decide(request, claim_id, decide, done_message):
+    claim = get_object_or_404(PaymentClaim.objects.select_related("customer"), shop=request.shop, pk=claim_id)
+    form = ClaimDecisionForm(request.POST, allowed_hosts={request.get_host()})
+    target = (form.cleaned_data["next"] if form.is_valid() else "") or reverse("ledger:claim_list")
+    try:
+        decide(shop=request.shop, claim=claim, decided_by=request.user)
+    except LedgerError as exc:
+        messages.error(request, str(exc))
+    else:
+        amount = format_money(claim.amount, request.shop.currency, request.shop.locale)
+        messages.success(request, done_message.format(amount=amount, name=claim.customer.name))
+    return redirect(target)
+
+
+@require_POST
+@shop_required
+def claim_confirm(request, claim_id):
+    """Confirm a payment report: records the UPI payment in the customer's account."""
+    return _decide(request, claim_id, statements.claim_confirm,
+                   "Confirmed: a UPI payment of {amount} from {name} was recorded.")
+
+
+@require_POST
+@shop_required
+def claim_reject(request, claim_id):
+    """Reject a payment report: nothing is recorded."""
+    return _decide(request, claim_id, statements.claim_reject,
+                   "Rejected the report of {amount} from {name}. Nothing was recorded.")

@@ -10,6 +10,18 @@
   var actions = {
     // Print the page.
     "print": function () { window.print(); },
+    // Share link: copy the text of the input whose id is in data-target.
+    "copy": function (button) {
+      var input = document.getElementById(button.dataset.target);
+      if (!input) { return; }
+      input.select();
+      var done = function () { button.textContent = "Copied"; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done);
+      } else if (document.execCommand("copy")) {
+        done();
+      }
+    },
     // New invoice: remove a line item row.
     "remove-line": function (button) {
       var row = button.closest("tr");

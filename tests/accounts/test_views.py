@@ -135,7 +135,8 @@ def test_owner_changes_shop_settings(owner_client, shop):
     response = owner_client.post(reverse("accounts:shop_settings"), {
         "name": "New Name", "phone": "1234567", "address": "", "currency": "KES", "locale": "en_KE",
         "upi_id": "newname@okaxis", "gstin": "09abcde1234f1z5", "invoice_prefix": "KS",
-        "financial_year_start_month": "1"})
+        "financial_year_start_month": "1", "send_payment_receipts": "on", "reminders_enabled": "on",
+        "remind_days_before": "2", "remind_on_due_date": "on", "remind_every_days_after": "7", "remind_max_after": "3"})
     assert response.status_code == 302
     shop.refresh_from_db()
     assert (shop.name, shop.currency, shop.locale, shop.upi_id) == ("New Name", "KES", "en_KE", "newname@okaxis")
@@ -149,7 +150,8 @@ def test_owner_changes_shop_settings(owner_client, shop):
 ])
 def test_shop_settings_errors(owner_client, shop, field, value, message):
     data = {"name": "Shop", "currency": "INR", "locale": "en_IN", "invoice_prefix": "INV",
-            "financial_year_start_month": "4", field: value}
+            "financial_year_start_month": "4", "remind_days_before": "2", "remind_every_days_after": "7",
+            "remind_max_after": "3", field: value}
     response = owner_client.post(reverse("accounts:shop_settings"), data)
     assert response.status_code == 200
     assert message in response.context["form"].errors[field]

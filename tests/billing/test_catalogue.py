@@ -671,3 +671,11 @@ def test_tenancy_table_covers_every_catalogue_url_with_an_id():
     catalogue = {"billing:product_detail", "billing:product_edit", "billing:product_stock", "billing:category_edit"}
     assert catalogue <= object_url_names()
     assert set(TENANCY) == catalogue
+
+
+def test_a_signalling_nan_tax_rate_is_a_form_error_not_a_500(owner_client, shop):
+    response = owner_client.post(reverse("billing:product_create"), {
+        "sku": "X1", "name": "X", "unit": "pcs", "sale_price": "1", "tax_rate_0": "", "tax_rate_1": "sNaN",
+        "low_stock_level": "0"})
+    assert response.status_code == 200
+    assert "Enter the tax rate as a number, such as 18." in response.content.decode()

@@ -14,10 +14,10 @@ from django.urls import reverse
 
 from accounts.money import format_money
 from billing.models import Denomination, Invoice
+from billing.pdf import _static_fetcher
 from billing.selectors.documents import invoice_document
 from billing.services.invoices import invoice_issue, invoice_void
 from billing.totals import LineInput, compute_totals
-from billing.views.documents import _static_fetcher
 from billing.words import amount_in_words
 from tests.factories import CustomerFactory
 

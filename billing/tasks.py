@@ -1,0 +1,58 @@
+"""Billing's part in background work: emailing an invoice with its PDF attached.
+
+:func:`queue_invoice_email` stores the email through ``ledger.messaging.queue_email``;
+the PDF is not rendered then but by :func:`invoice_attachments`, which the send task
+calls at send time (and again on a retry), so no request waits for WeasyPrint.
+"""
+
+from accounts.money import format_money
+from billing.models import Invoice
+from billing.pdf import invoice_pdf
+from ledger.messaging import queue_email
+from ledger.models import Message
+
+
+class InvoiceEmailError(Exception):
+    """The invoice cannot be emailed; ``str(error)`` is a message for the user."""
+
+
+def invoice_email_refusal(invoice: Invoice) -> str:
+    """Why ``invoice`` cannot be emailed, or ``""`` when it can (also the button's hint)."""
+    if invoice.customer_id is None:
+        return "A walk-in sale has no customer to email."
+    if not invoice.customer.email:
+        return f"Add an email address to {invoice.customer.name}'s details to email invoices."
+    if invoice.is_voided:
+        return "A void invoice cannot be emailed."
+    return ""
+
+
+def queue_invoice_email(*, invoice: Invoice, created_by=None) -> Message:
+    """Queue invoice ``invoice`` to its customer's email, the A4 PDF attached at send time.
+
+    Raises ``InvoiceEmailError`` for a walk-in sale, a customer without an email address
+    or a void invoice.
+    """
+    refusal = invoice_email_refusal(invoice)
+    if refusal:
+        raise InvoiceEmailError(refusal)
+    shop, customer = invoice.shop, invoice.customer
+    total = format_money(invoice.total, shop.currency, shop.locale)
+    return queue_email(
+        shop=shop, kind=Message.Kind.INVOICE, to=customer.email, customer=customer, created_by=created_by,
+        subject=f"Invoice {invoice.number} from {shop.name} ({total})", template="emails/invoice",
+        context={"invoice": invoice, "filename": f"{invoice.number.replace('/', '-')}.pdf",
+                 "due_date": invoice.due.due_date if invoice.due_id and invoice.balance_due > 0 else None},
+        attachment_builder="billing.tasks.invoice_attachments", attachment_args={"invoice_id": invoice.pk},
+    )
+
+
+def invoice_attachments(message: Message, *, invoice_id: int) -> list[tuple[str, bytes, str]]:
+    """The attachment builder of invoice emails: ``[("INV-26-27-0001.pdf", pdf, "application/pdf")]``.
+
+    Runs in the send task, inside the message's shop scope; the invoice must belong to
+    the message's shop (``Invoice.DoesNotExist`` otherwise, recorded as the failure).
+    """
+    invoice = Invoice.objects.select_related("shop", "customer", "due").get(shop_id=message.shop_id, pk=invoice_id)
+    filename, pdf = invoice_pdf(invoice=invoice)
+    return [(filename, pdf, "application/pdf")]

@@ -1,0 +1,25 @@
+"""The "Email to customer" button of the invoice page."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from accounts.tenancy import shop_required
+from billing.models import Invoice
+from billing.tasks import InvoiceEmailError, queue_invoice_email
+
+
+@require_POST
+@shop_required
+def invoice_email(request, invoice_id):
+    """Queue the invoice, PDF attached, to the customer's email; back to the invoice."""
+    invoice = get_object_or_404(Invoice.objects.select_related("shop", "customer", "due"),
+                                shop=request.shop, pk=invoice_id)
+    try:
+        message = queue_invoice_email(invoice=invoice, created_by=request.user)
+    except InvoiceEmailError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Invoice {invoice.number} is on its way to {message.to}. "
+                                  "The message log shows when it has been sent.")
+    return redirect(invoice)

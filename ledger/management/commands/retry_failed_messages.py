@@ -1,0 +1,47 @@
+"""``manage.py retry_failed_messages [--shop ID ...] [--stale-minutes N]``: queue failed emails again.
+
+The send task retries a failed email by itself (1 min, 5 min, 30 min later) when the
+task backend supports ``run_after`` (the database backend does). This command is the
+safety net for the rest: every failed email with attempts left (fewer than
+``ledger.tasks.MAX_ATTEMPTS``) is queued again, and queued emails never tried for
+``--stale-minutes`` (default 30; their task was lost) are enqueued once more. Sending
+stays idempotent (see ``ledger.tasks``), so running it while a worker is busy is safe.
+Run it from cron, e.g. every 15 minutes; the worker (``manage.py db_worker``) sends.
+"""
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import Shop
+from ledger.messaging import requeue_failed
+from ledger.tasks import MAX_ATTEMPTS
+
+
+class Command(BaseCommand):
+    help = f"Queue again failed emails with fewer than {MAX_ATTEMPTS} attempts, and queued emails whose task was lost."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--shop", type=int, action="append", dest="shops", metavar="ID",
+                            help="Only this shop (by id). Repeat for several shops.")
+        parser.add_argument("--stale-minutes", type=int, default=30, metavar="N",
+                            help="Also enqueue emails queued more than N minutes ago and never tried "
+                                 "(default 30; 0 turns this off).")
+
+    def handle(self, *args, shops=None, stale_minutes=30, **options):
+        if stale_minutes < 0:
+            raise CommandError("--stale-minutes cannot be negative.")
+        selected = Shop.objects.order_by("pk")
+        if shops:
+            selected = selected.filter(pk__in=shops)
+            missing = sorted(set(shops) - set(selected.values_list("pk", flat=True)))
+            if missing:
+                raise CommandError(f"No shop with id {', '.join(map(str, missing))}.")
+        stale_after = datetime.timedelta(minutes=stale_minutes) if stale_minutes else None
+        total = 0
+        for shop in selected:
+            queued = requeue_failed(shop=shop, stale_after=stale_after)  # opens the shop's scope itself
+            if queued:
+                self.stdout.write(f"{shop.name} (shop {shop.pk}): {len(queued)} email(s) queued again.")
+            total += len(queued)
+        self.stdout.write(self.style.SUCCESS(f"Queued {total} email(s) again."))

@@ -1,0 +1,199 @@
+"""Queries per page stay few and do not grow with the data (bench/README.md).
+
+Each benchmarked page is requested on a small shop and on a larger one (built by
+``generate_load_data``, with the customer page's customer having 200 entries on the
+larger one) and must run at most ``MAX_QUERIES`` queries, the same number on both.
+The htmx panels that the dashboard and the customer page load are pages of their own.
+Also here: the ceiling page (``/accounts/ping/``), ``/healthz``, and the generator's own
+promise (``check_ledger`` passes on what it writes; it refuses an existing shop name).
+"""
+
+import io
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, Shop
+from billing.models import Invoice, InvoiceLine, StockMovement
+from customers.models import Customer
+from ledger.models import Allocation, Due, Payment
+from ledger.selectors import customer_open_dues, ledger_drift
+
+MAX_QUERIES = 10
+# Known misses, with the count they must not exceed meanwhile (bench/README.md, "Targets"):
+# the payment POST reads twice (the form's open dues, then again under the row lock in the
+# service) and writes four rows each with a history row. See test_payment_post_target.
+LIMITS = {"payment POST": 15}
+
+SIZES = {
+    "small": {"customers": 6, "entries": 40, "invoices": 6, "products": 20, "statement_entries": 12},
+    "large": {"customers": 80, "entries": 900, "invoices": 60, "products": 60, "statement_entries": 200},
+}
+
+
+def build(size: str) -> dict:
+    """A generated shop of ``size`` with its owner, the customer with the most entries,
+    an invoice and a customer to pay for."""
+    options = SIZES[size]
+    call_command("generate_load_data", name=f"Counts {size}", username=f"counts-{size}", statement_customers=1,
+                 days=120, stdout=io.StringIO(), **options)
+    shop = Shop.objects.get(name=f"Counts {size}")
+    owner = Membership.objects.get(shop=shop).user
+    customer = Customer.objects.filter(shop=shop).order_by("pk").first()
+    assert Due.objects.filter(customer=customer).count() + Payment.objects.filter(customer=customer).count() == \
+        options["statement_entries"]
+    invoice = Invoice.objects.filter(shop=shop, customer__isnull=False).order_by("-pk").first()
+    payer = (Customer.objects.filter(shop=shop, balance__gt=0, is_archived=False).exclude(pk=customer.pk)
+             .order_by("pk").first())
+    return {"shop": shop, "owner": owner, "customer": customer, "invoice": invoice, "payer": payer}
+
+
+def _get(path, **headers):
+    def request(client, data):
+        return client.get(path(data), headers=headers or None)
+    return request
+
+
+def _pay(client, data):
+    payer = data["payer"]
+    with_scope = customer_open_dues(customer=payer)
+    # Pay part of the oldest due only, so both sizes write exactly one allocation.
+    amount = min(Decimal("1.00"), with_scope[0].outstanding)
+    data["paid"] = amount
+    return client.post(reverse("ledger:payment_create", args=[payer.pk]), {
+        "amount": str(amount), "received_on": timezone.localdate().isoformat(), "method": "cash", "due": "",
+        "reference": "", "note": "count"})
+
+
+PAGES = {
+    "ceiling": _get(lambda d: reverse("accounts:ping")),
+    "customer list": _get(lambda d: reverse("customers:list")),
+    # A surname both shops have, so both list a page of matches.
+    "customer search": _get(lambda d: reverse("customers:list") + "?q=" + d["customer"].name.split()[-1]),
+    "customer search (htmx)": _get(lambda d: reverse("customers:list") + "?q=" + d["customer"].phone[-4:],
+                                   **{"HX-Request": "true"}),
+    "customers by balance": _get(lambda d: reverse("customers:list") + "?sort=-balance"),
+    "customer page": _get(lambda d: reverse("ledger:customer_account", args=[d["customer"].pk])),
+    "customer purchases panel": _get(lambda d: reverse("billing:customer_purchases", args=[d["customer"].pk])),
+    "customer messages panel": _get(lambda d: reverse("ledger:customer_messages", args=[d["customer"].pk])),
+    "dashboard": _get(lambda d: reverse("ledger:dashboard")),
+    "sales panel": _get(lambda d: reverse("billing:sales_panel")),
+    "invoice page": _get(lambda d: reverse("billing:invoice_detail", args=[d["invoice"].pk])),
+    "payment POST": _pay,
+}
+
+
+def count(client, django_assert_max_num_queries, request, data, limit=MAX_QUERIES) -> int:
+    client.force_login(data["owner"])
+    with django_assert_max_num_queries(limit) as captured:
+        response = request(client, data)
+    assert response.status_code in (200, 302), response.status_code
+    return len(captured)
+
+
+def test_page_queries_are_few_and_constant(client, django_assert_max_num_queries, db, subtests):
+    small, large = build("small"), build("large")
+    for page, request in PAGES.items():  # the payment POST last: it writes
+        with subtests.test(msg=page):
+            client.logout()
+            limit = LIMITS.get(page, MAX_QUERIES)
+            small_count = count(client, django_assert_max_num_queries, request, small, limit)
+            client.logout()
+            large_count = count(client, django_assert_max_num_queries, request, large, limit)
+            assert small_count == large_count, (
+                f"{page}: {small_count} queries on the small shop, {large_count} on the large one")
+
+
+def test_payment_post_records_the_payment(client, django_assert_max_num_queries, db):
+    data = build("small")
+    before = data["payer"].balance
+    count(client, django_assert_max_num_queries, _pay, data, LIMITS["payment POST"])
+    data["payer"].refresh_from_db()
+    assert data["payer"].balance == before - data["paid"]
+
+
+@pytest.mark.xfail(strict=True, reason="payment POST runs 14-15 queries, target 10: see bench/README.md")
+def test_payment_post_target(client, django_assert_max_num_queries, db):
+    count(client, django_assert_max_num_queries, _pay, build("small"))
+
+
+# --- The ceiling page and the health check -------------------------------------------------------------
+
+
+def test_ping_needs_a_login_and_a_shop(client, owner):
+    response = client.get(reverse("accounts:ping"))
+    assert response.status_code == 302
+    client.force_login(owner.user)
+    response = client.get(reverse("accounts:ping"))
+    assert response.status_code == 200
+    assert owner.shop.name in response.text
+
+
+def test_healthz_answers_without_login_with_one_query(client, db, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.text == "ok\n"
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_is_503_when_the_database_fails(client, db):
+    with mock.patch("config.health.connection") as conn:
+        conn.cursor.side_effect = DatabaseError("down")
+        response = client.get("/healthz")
+    assert response.status_code == 503
+
+
+# --- The generator behind these counts (and bench/) ----------------------------------------------------
+
+
+def test_generated_shop_passes_the_ledger_check(db):
+    data = build("large")
+    shop = data["shop"]
+    assert ledger_drift(shops=[shop]) == []
+    call_command("check_ledger", shop=[shop.pk], stdout=io.StringIO())
+    options = SIZES["large"]
+    assert Customer.objects.filter(shop=shop).count() == options["customers"]
+    assert Due.objects.filter(shop=shop).count() + Payment.objects.filter(shop=shop).count() == options["entries"]
+    assert Invoice.objects.filter(shop=shop).count() == options["invoices"]
+    assert Allocation.objects.filter(shop=shop).exists()
+    assert InvoiceLine.objects.filter(shop=shop).exists()
+    # Voids, credit, settled and open accounts all occur.
+    assert Due.objects.filter(shop=shop, voided_at__isnull=False).exists() or \
+        Payment.objects.filter(shop=shop, voided_at__isnull=False).exists()
+    assert Customer.objects.filter(shop=shop, balance__gt=0).exists()
+    assert Customer.objects.filter(shop=shop, balance=0).exists()
+    # Invoice numbers are consecutive per financial year, in date order.
+    for year in Invoice.objects.filter(shop=shop).values_list("financial_year", flat=True).distinct():
+        numbers = list(Invoice.objects.filter(shop=shop, financial_year=year)
+                       .order_by("issued_on", "sequence_number").values_list("sequence_number", flat=True))
+        assert numbers == list(range(1, len(numbers) + 1))
+    # Each product's last stock movement leaves its stored stock.
+    last = {}
+    for movement in StockMovement.objects.filter(shop=shop).select_related("product").order_by("created_at", "pk"):
+        last[movement.product_id] = movement
+    assert last
+    for movement in last.values():
+        assert movement.balance_after == movement.product.stock_quantity
+
+
+def test_generator_refuses_an_existing_shop_unless_replace(db):
+    build("small")
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("generate_load_data", name="Counts small", customers=2, entries=4, invoices=1,
+                     stdout=io.StringIO())
+    old = Shop.objects.get(name="Counts small").pk
+    call_command("generate_load_data", name="Counts small", customers=3, entries=10, invoices=2, products=5,
+                 replace=True, stdout=io.StringIO())
+    shop = Shop.objects.get(name="Counts small")
+    assert shop.pk != old
+    assert not Customer.objects.filter(shop_id=old).exists()
+    assert not Due.objects.filter(shop_id=old).exists()
+    assert Customer.objects.filter(shop=shop).count() == 3
+    assert ledger_drift(shops=[shop]) == []
