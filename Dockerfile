@@ -22,7 +22,7 @@ WORKDIR /app
 COPY requirements.txt build-constraints.txt ./
 # XStatic-Bootstrap is built from an sdist whose build needs setuptools<81.
 ENV PIP_BUILD_CONSTRAINT=/app/build-constraints.txt
-RUN pip install -r requirements.txt gunicorn==27.0.1
+RUN pip install -r requirements.txt
 
 # --- Runtime stage: only the MariaDB/MySQL client library, no compilers ---
 FROM python:3.11-slim-bookworm
@@ -47,4 +47,4 @@ RUN groupadd --system --gid 10001 khata \
 USER khata
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-tmp-dir", "/dev/shm"]

@@ -7,7 +7,7 @@ PORT ?= 8000
 export PIP_BUILD_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run worker test install os-deps migrate demo lint check clean
+.PHONY: run worker test install os-deps migrate demo lint check clean bench audit
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt build-constraints.txt
 	@bash scripts/os-deps.sh
@@ -51,3 +51,13 @@ check: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+
+# Load benchmark on MariaDB (bench/README.md); not part of `make test`.
+# e.g. make bench BENCH_ARGS="--only dashboard --duration 10"
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Security scanners (CI runs them): bandit on our code, pip-audit on the pinned requirements.
+audit: install
+	$(BIN)/bandit -q -r accounts customers ledger billing config --severity-level medium
+	$(BIN)/pip-audit --progress-spinner off -r requirements.txt

@@ -69,3 +69,17 @@ class ContextFilter(logging.Filter):
             # django.request attaches the request object; keep only method and redacted path.
             record.request = f"{getattr(request, 'method', '')} {redact(getattr(request, 'path', ''))}"
         return True
+
+
+def client_ip(request) -> str:
+    """The client's address: ``REMOTE_ADDR``, or with ``settings.PROXY_COUNT`` trusted
+    proxies in front, the address those proxies appended to ``X-Forwarded-For``.
+    Used by the login throttle and the password-reset limit."""
+    from django.conf import settings
+
+    proxies = getattr(settings, "PROXY_COUNT", 0)
+    if proxies:
+        hops = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR", "")

@@ -17,6 +17,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
+from accounts.request_log import set_shop_id
+
 SESSION_SHOP_KEY = "shop_id"
 
 
@@ -53,6 +55,7 @@ class TenancyMiddleware:
         membership, request.memberships = resolve_membership(request)
         request.membership = membership
         request.shop = membership.shop if membership else None
+        set_shop_id(request.shop.pk if request.shop else None)
         if request.shop is None:
             # No scope: any tenant query raises instead of leaking.
             return self.get_response(request)

@@ -1,11 +1,15 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import PasswordResetView
+from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services, signals
 from accounts.forms import RegistrationForm, ShopSettingsForm
+from accounts.request_log import client_ip
 from accounts.tenancy import SESSION_SHOP_KEY, owner_required
 
 
@@ -53,3 +57,24 @@ def switch_shop(request):
         request.session[SESSION_SHOP_KEY] = membership.shop_id
         messages.success(request, f"Switched to {membership.shop.name}.")
     return redirect("ledger:dashboard")
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's password reset, limited to ``settings.PASSWORD_RESET_LIMIT`` requests
+    per client address per 15 minutes (so it cannot be used to flood inboxes). The
+    count lives in the cache: use a shared cache (Redis) with several app servers."""
+
+    window_seconds = 15 * 60
+
+    def form_valid(self, form):
+        key = f"password-reset:{client_ip(self.request) or '-'}"
+        cache.add(key, 0, self.window_seconds)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, self.window_seconds)
+            count = 1
+        if count > settings.PASSWORD_RESET_LIMIT:
+            form.add_error(None, "Too many reset requests from your network. Try again in 15 minutes.")
+            return self.form_invalid(form)
+        return super().form_valid(form)

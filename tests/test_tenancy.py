@@ -110,16 +110,16 @@ def test_matrix_covers_every_url_that_takes_an_object_id():
 
 def _snapshot(shop):
     return (
-        list(Product.objects.filter(shop=shop).values_list("pk", "sku", "name", "stock_quantity")),
-        list(Category.objects.filter(shop=shop).values_list("pk", "name")),
-        list(Invoice.objects.filter(shop=shop).values_list("pk", "voided_at")),
-        list(StockMovement.objects.filter(shop=shop).values_list("pk", "quantity")),
-        list(StatementLink.objects.filter(shop=shop).values_list("pk", "token", "revoked_at")),
-        list(PaymentClaim.objects.filter(shop=shop).values_list("pk", "status", "payment")),
-        list(Customer.objects.filter(shop=shop).values_list("pk", "name", "balance", "is_archived")),
-        list(Due.objects.filter(shop=shop).values_list("pk", "amount", "voided_at")),
-        list(Payment.objects.filter(shop=shop).values_list("pk", "amount", "voided_at")),
-        list(Allocation.objects.filter(shop=shop).values_list("pk", "amount")),
+        list(Product.objects.filter(shop=shop).order_by("pk").values_list("pk", "sku", "name", "stock_quantity")),
+        list(Category.objects.filter(shop=shop).order_by("pk").values_list("pk", "name")),
+        list(Invoice.objects.filter(shop=shop).order_by("pk").values_list("pk", "voided_at")),
+        list(StockMovement.objects.filter(shop=shop).order_by("pk").values_list("pk", "quantity")),
+        list(StatementLink.objects.filter(shop=shop).order_by("pk").values_list("pk", "token", "revoked_at")),
+        list(PaymentClaim.objects.filter(shop=shop).order_by("pk").values_list("pk", "status", "payment")),
+        list(Customer.objects.filter(shop=shop).order_by("pk").values_list("pk", "name", "balance", "is_archived")),
+        list(Due.objects.filter(shop=shop).order_by("pk").values_list("pk", "amount", "voided_at")),
+        list(Payment.objects.filter(shop=shop).order_by("pk").values_list("pk", "amount", "voided_at")),
+        list(Allocation.objects.filter(shop=shop).order_by("pk").values_list("pk", "amount")),
     )
 
 

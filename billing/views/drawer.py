@@ -31,7 +31,11 @@ def drawer(request):
     ``remove=<id>`` removes an empty one (another shop's id is a 404).
     """
     shop = request.shop
-    denominations = services.drawer_denominations(shop=shop)
+    if request.method == "POST":
+        denominations = services.drawer_denominations(shop=shop)  # creates the defaults on first use
+    else:
+        # No writes on GET: a new shop sees an empty drawer and a "set up" button.
+        denominations = list(Denomination.objects.filter(shop=shop).order_by("-value"))
     counts_form = DrawerCountsForm(shop=shop, denominations=denominations)
     add_form = DenominationForm()
 
@@ -50,6 +54,9 @@ def drawer(request):
                 messages.success(request, f"Removed {_money(request, denomination.value)} from the drawer.")
             return redirect("billing:drawer")
         require_owner(request)
+        if request.POST.get("action") == "setup":
+            messages.success(request, "Added the usual notes and coins. Count them and save.")
+            return redirect("billing:drawer")
         if request.POST.get("action") == "add":
             add_form = DenominationForm(request.POST)
             if add_form.is_valid():

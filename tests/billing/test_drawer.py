@@ -213,7 +213,16 @@ def post_counts(client, shop, changes: dict) -> object:
     return client.post(URL, data)
 
 
+def test_a_new_drawer_is_set_up_by_post_not_on_get(owner_client, shop):
+    response = owner_client.get(URL)
+    assert "Add the usual INR notes and coins" in response.content.decode()
+    assert not Denomination.objects.filter(shop=shop).exists()  # no writes on GET
+    assert owner_client.post(URL, {"action": "setup"}).status_code == 302
+    assert len(counts_of(shop)) == 10
+
+
 def test_owner_sees_the_default_drawer(owner_client, shop):
+    owner_client.post(URL, {"action": "setup"})
     response = owner_client.get(URL)
     assert response.status_code == 200
     html = response.content.decode()
@@ -224,7 +233,7 @@ def test_owner_sees_the_default_drawer(owner_client, shop):
 
 
 def test_owner_edits_counts(owner_client, shop):
-    owner_client.get(URL)
+    owner_client.post(URL, {"action": "setup"})
     response = post_counts(owner_client, shop, {"500": "4", "20": "15", "1": "0"})
     assert response.status_code == 302
     counts = counts_of(shop)
@@ -243,7 +252,7 @@ def test_owner_edits_counts(owner_client, shop):
     ("100001", "At most 100,000 pieces."),
 ])
 def test_bad_counts_are_form_errors(owner_client, shop, count, message):
-    owner_client.get(URL)
+    owner_client.post(URL, {"action": "setup"})
     response = post_counts(owner_client, shop, {"500": "4", "20": count})
     assert response.status_code == 200
     form = response.context["counts_form"]
@@ -297,6 +306,7 @@ def test_owner_adds_and_removes_a_denomination(owner_client, shop):
 def test_another_shops_denominations_are_never_shown_or_touched(owner_client, shop, other_owner):
     stock(other_owner.shop, _7=99, _3=0)
     foreign, foreign_empty = (Denomination.objects.get(shop=other_owner.shop, value=v) for v in (D("7"), D("3")))
+    owner_client.post(URL, {"action": "setup"})
     response = owner_client.get(URL)
     html = response.content.decode()
     assert "₹7.00" not in html and f'name="count_{foreign.pk}"' not in html

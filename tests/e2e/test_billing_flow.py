@@ -9,6 +9,8 @@ from accounts.models import Membership
 from billing.services.catalogue import product_create
 from tests.factories import CustomerFactory, MembershipFactory
 
+expect = pytest.importorskip("playwright.sync_api").expect
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
@@ -32,10 +34,10 @@ def test_sell_two_products_with_partial_payment(live_server, page, shot):
     page.locator("[data-action=pick-customer]").first.click()
     page.locator("#product-search").fill("atta")
     page.locator("#product-results button").first.click()
-    page.wait_for_function("document.querySelectorAll('#invoice-lines tr').length == 1")
+    expect(page.locator("#invoice-lines tr")).to_have_count(1)
     page.locator("#product-search").fill("ghee")
     page.locator("#product-results button").first.click()
-    page.wait_for_function("document.querySelectorAll('#invoice-lines tr').length == 2")
+    expect(page.locator("#invoice-lines tr")).to_have_count(2)
     page.locator("#invoice-lines tr").nth(0).locator("input[name=line-quantity]").fill("2")
     # 2 × 420 = 840 (+5% = 42.00); 1 × 610 (+12% = 73.20) → 1,565.20
     page.get_by_test_id("invoice-total").filter(has_text="₹1,565.20").wait_for()

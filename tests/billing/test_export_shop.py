@@ -1,0 +1,34 @@
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from ledger import services as ledger
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_export_contains_this_shop_only(tmp_path, shop, other_owner):
+    mine = CustomerFactory(shop=shop, name="Mine")
+    theirs = CustomerFactory(shop=other_owner.shop, name="Theirs")
+    ledger.due_create(shop=shop, customer=mine, amount=Decimal("10"), description="x", incurred_on=timezone.localdate())
+    ledger.due_create(shop=other_owner.shop, customer=theirs, amount=Decimal("20"), description="y",
+                      incurred_on=timezone.localdate())
+    out = tmp_path / "shop.json"
+
+    call_command("export_shop", "--shop", str(shop.pk), "--output", str(out))
+
+    rows = json.loads(out.read_text())
+    models = {row["model"] for row in rows}
+    assert {"accounts.shop", "accounts.membership", "customers.customer", "ledger.due"} <= models
+    names = [row["fields"].get("name") for row in rows if row["model"] == "customers.customer"]
+    assert names == ["Mine"]
+    assert all(row["fields"].get("shop", shop.pk) == shop.pk for row in rows if row["model"] != "accounts.shop")
+
+
+def test_export_of_unknown_shop_is_an_error():
+    with pytest.raises(CommandError, match="No shop with id 999999"):
+        call_command("export_shop", "--shop", "999999")
