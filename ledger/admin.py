@@ -17,12 +17,13 @@ class AllocationInline(admin.TabularInline):
 
 @admin.register(Due)
 class DueAdmin(SimpleHistoryAdmin):
-    list_display = ("description", "customer", "shop", "amount", "incurred_on", "due_date", "voided_at")
+    list_display = ("description", "customer", "shop", "amount", "outstanding", "incurred_on", "due_date", "voided_at")
     list_filter = ("shop", ("voided_at", admin.EmptyFieldListFilter), "incurred_on")
     search_fields = ("description", "customer__name", "customer__phone")
     date_hierarchy = "incurred_on"
     list_select_related = ("customer", "shop")
     raw_id_fields = ("customer", "created_by", "voided_by")
+    readonly_fields = ("outstanding",)
     inlines = [AllocationInline]
 
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts.forms import AmountField
 from accounts.money import format_money
@@ -34,21 +35,25 @@ class DueForm(forms.Form):
         return data
 
 
-class DueChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, due):
-        label = f"{due.description} — {format_money(due.outstanding, self.currency, self.locale)} outstanding"
-        if due.due_date:
-            label += f", due {due.due_date:%d %b %Y}"
-        return label
+def due_choice_label(due: Due, currency: str, locale: str) -> str:
+    """``"Rice — ₹250.00 outstanding, due 05 Jan 2026"`` for a due with ``outstanding`` set."""
+    label = f"{due.description} — {format_money(due.outstanding, currency, locale)} outstanding"
+    if due.due_date:
+        label += f", due {due.due_date:%d %b %Y}"
+    return label
 
 
 class PaymentForm(forms.Form):
-    """A payment for one customer. ``open_dues`` (from ``customer_open_dues``) are the
-    dues it may be applied to; leaving ``due`` empty applies it oldest-first."""
+    """A payment for one customer; leaving ``due`` empty applies it oldest-first.
+
+    ``open_dues`` is a function returning the dues it may be applied to (as
+    ``customer_open_dues`` does). It is called only when needed, to render the choices or
+    to check a chosen due, so a valid payment applied oldest-first reads no dues here (the
+    service reads them again under the customer's row lock anyway).
+    """
 
     amount = AmountField()
-    due = DueChoiceField(queryset=Due.objects.none(), required=False, label="Apply to",
-                         empty_label="Oldest dues first")
+    due = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Apply to")
     received_on = forms.DateField(label="Date received", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
     method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.CASH)
     reference = forms.CharField(max_length=100, required=False, help_text="UPI / card / bank reference (optional).")
@@ -57,16 +62,21 @@ class PaymentForm(forms.Form):
     def __init__(self, *args, shop, open_dues, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("received_on", timezone.localdate())
         super().__init__(*args, **kwargs)
-        self.open_dues = {due.pk: due for due in open_dues}
-        field = self.fields["due"]
-        field.queryset = Due.objects.filter(shop=shop, pk__in=list(self.open_dues))
-        field.currency, field.locale = shop.currency, shop.locale
-        # Render the choices from the dues we already have (with their outstanding).
-        field.choices = [("", field.empty_label)] + [(d.pk, field.label_from_instance(d)) for d in open_dues]
+        self._load_open_dues = open_dues
+        self._shop = shop
+        self.fields["due"].choices = self._due_choices  # a callable: evaluated when used
+
+    @cached_property
+    def open_dues(self) -> dict[int, Due]:
+        return {due.pk: due for due in self._load_open_dues()}
+
+    def _due_choices(self):
+        return [("", "Oldest dues first")] + [
+            (pk, due_choice_label(due, self._shop.currency, self._shop.locale)) for pk, due in self.open_dues.items()]
 
     def clean_due(self):
-        due = self.cleaned_data.get("due")
-        return self.open_dues.get(due.pk) if due else None
+        pk = self.cleaned_data.get("due")
+        return self.open_dues.get(pk) if pk is not None else None
 
     def clean(self):
         data = super().clean()

@@ -14,7 +14,7 @@ from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Shop
-from accounts.money import MoneyField
+from accounts.money import ZERO, MoneyField
 from customers.models import Customer
 
 
@@ -42,6 +42,12 @@ class Due(VoidableEntry):
 
     Status is derived from the sum of its allocations: open → partially paid → paid;
     overdue when ``due_date`` has passed and it is not paid.
+
+    ``outstanding`` (Decimal, ≥ 0) is ``amount`` minus its allocations, 0 once void. Like
+    ``Customer.balance`` it is stored so that "what is overdue" is an index range rather than
+    a sum over every allocation, written only by the ledger services under the customer's
+    row lock, left out of the history (it is derived), and checked by ``check_ledger``.
+    A new row starts with ``outstanding = amount``.
     """
 
     class Status(models.TextChoices):
@@ -56,19 +62,24 @@ class Due(VoidableEntry):
     description = models.CharField(max_length=200)
     incurred_on = models.DateField("date")
     due_date = models.DateField(null=True, blank=True)
+    outstanding = MoneyField(editable=False)
 
     objects = ScopedManager(shop="shop")
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["outstanding"])
 
     class Meta:
         ordering = ["incurred_on", "pk"]
         indexes = [
             models.Index(fields=["shop", "customer", "incurred_on"], name="due_shop_customer_date"),
             models.Index(fields=["shop", "due_date"], name="due_shop_due_date"),
+            # Open dues by due date: the dashboard's overdue figures read only this index.
+            models.Index(fields=["shop", "outstanding", "due_date"], name="due_shop_open"),
             models.Index(fields=["shop", "created_at"], name="due_shop_created"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="due_amount_positive"),
+            models.CheckConstraint(condition=Q(outstanding__gte=0, outstanding__lte=models.F("amount")),
+                                   name="due_outstanding_within_amount"),
             models.CheckConstraint(
                 condition=Q(due_date__isnull=True) | Q(due_date__gte=models.F("incurred_on")),
                 name="due_date_not_before_incurred",
@@ -78,6 +89,11 @@ class Due(VoidableEntry):
 
     def __str__(self):
         return f"{self.description} ({self.amount})"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.outstanding is None:
+            self.outstanding = ZERO if self.voided_at else self.amount
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("ledger:customer_account", kwargs={"customer_id": self.customer_id})

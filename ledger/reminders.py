@@ -29,12 +29,11 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
-from django.db.models.functions import Coalesce, Round
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Shop
-from accounts.money import ZERO, format_money, quantize_money
+from accounts.money import ZERO, format_money
 from customers.models import Customer
 from ledger import messaging, selectors
 from ledger.models import Due, Message, StatementLink
@@ -121,16 +120,12 @@ def _open_dues_of(customers, *, shop: Shop, today: datetime.date) -> dict[int, l
     customer id, oldest due date first, with ``outstanding``/``is_overdue`` set and the
     customer joined."""
     dues = (
-        Due.objects.filter(shop=shop, customer__in=customers, voided_at__isnull=True)
+        Due.objects.filter(shop=shop, customer__in=customers, voided_at__isnull=True, outstanding__gt=0)
         .select_related("customer")
-        # Rounded: SQLite sums decimals as floats (see ledger.selectors).
-        .annotate(allocated=Coalesce(Round(Sum("allocations__amount"), settings.MONEY_DECIMAL_PLACES), ZERO))
-        .filter(allocated__lt=F("amount"))
         .order_by("customer_id", Coalesce("due_date", "incurred_on"), "incurred_on", "pk")
     )
     grouped: dict[int, list[Due]] = {}
     for due in dues:
-        due.outstanding = due.amount - quantize_money(due.allocated)
         due.is_overdue = due.due_date is not None and due.due_date < today
         grouped.setdefault(due.customer_id, []).append(due)
     return grouped

@@ -8,14 +8,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Min, Q, Sum
-from django.db.models.functions import Coalesce, Round
+from django.db.models import Case, Count, DecimalField, F, Min, Q, Sum, Value, When
+from django.db.models.functions import Abs, Coalesce, Round
 from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.money import ZERO, quantize_money
 from customers.models import Customer
 from ledger.models import Allocation, Due, Payment
+
+# Half the smallest money unit: stored and recomputed amounts closer than this are equal
+# (SQLite computes decimal sums in binary floats).
+HALF_CENT = Decimal(1).scaleb(-settings.MONEY_DECIMAL_PLACES) / 2
 
 
 def _with_allocated(qs):
@@ -25,13 +29,13 @@ def _with_allocated(qs):
 
 
 def _set_status(due: Due, today: datetime.date) -> Due:
-    """Attach ``outstanding``, ``status``, ``status_label`` and ``is_overdue`` to a due annotated with ``allocated``."""
+    """Attach ``allocated``, ``status``, ``status_label`` and ``is_overdue`` to a due (from
+    its stored ``outstanding``)."""
     if due.is_voided:
-        due.outstanding = ZERO
+        due.allocated = ZERO
         due.status = Due.Status.VOID
     else:
-        due.allocated = quantize_money(due.allocated)
-        due.outstanding = due.amount - due.allocated
+        due.allocated = due.amount - due.outstanding
         if due.outstanding <= 0:
             due.status = Due.Status.PAID
         elif due.allocated > 0:
@@ -48,8 +52,7 @@ def customer_open_dues(*, customer: Customer, today: datetime.date | None = None
     ``outstanding``/``status``/``is_overdue`` set."""
     today = today or timezone.localdate()
     dues = (
-        _with_allocated(Due.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True))
-        .filter(allocated__lt=F("amount"))
+        Due.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True, outstanding__gt=0)
         .order_by(Coalesce("due_date", "incurred_on"), "incurred_on", "pk")
     )
     return [_set_status(due, today) for due in dues]
@@ -87,8 +90,7 @@ def customer_statement(*, customer: Customer) -> Statement:
     queries whatever the number of entries.
     """
     today = timezone.localdate()
-    dues = _with_allocated(Due.objects.filter(shop_id=customer.shop_id, customer=customer)).select_related(
-        "voided_by")
+    dues = Due.objects.filter(shop_id=customer.shop_id, customer=customer).select_related("voided_by")
     payments = Payment.objects.filter(shop_id=customer.shop_id, customer=customer).select_related("voided_by")
     rows = []
     for due in dues:
@@ -147,11 +149,11 @@ def dashboard_summary(*, shop: Shop, today: datetime.date | None = None) -> Dash
         credit=Coalesce(Sum("balance", filter=Q(balance__lt=0)), ZERO),
         overdue_customers=Count("pk", filter=Q(balance__gt=0, oldest_open_due_date__lt=today)),
     )
-    # One query over the overdue dues, each with its allocated sum (a grouped subquery):
-    # what is still owed on them, and how many are not fully paid.
-    overdue = _with_allocated(Due.objects.filter(shop=shop, voided_at__isnull=True, due_date__lt=today)).aggregate(
-        unpaid=Coalesce(Sum(F("amount") - F("allocated")), ZERO),
-        open_count=Count("pk", filter=Q(allocated__lt=F("amount"))),
+    # Open dues past their due date, read from the index (shop, outstanding, due_date) alone:
+    # a void due's outstanding is 0, so no other column is needed.
+    overdue = Due.objects.filter(shop=shop, outstanding__gt=0, due_date__lt=today).aggregate(
+        unpaid=Coalesce(Sum("outstanding"), ZERO),
+        open_count=Count("pk"),
     )
     month_start = today.replace(day=1)
     collected = Payment.objects.filter(shop=shop, voided_at__isnull=True, received_on__gte=month_start,
@@ -202,8 +204,9 @@ class Drift:
 
 
 def ledger_drift(*, shops=None) -> list[Drift]:
-    """Recompute every customer's balance and earliest open due date from the entries
-    and check every allocation; return each disagreement (empty list: all exact).
+    """Recompute every customer's balance and earliest open due date, and every due's
+    outstanding, from the entries and check every allocation; return each disagreement
+    (empty list: all exact).
 
     Run outside any scope restriction (``scopes_disabled()``); ``shops`` limits the
     check to some shops.
@@ -254,6 +257,15 @@ def ledger_drift(*, shops=None) -> list[Drift]:
             problems.append(Drift(shop.pk, due.customer_id,
                                   f"due {due.pk} has {quantize_money(due.allocated)} allocated of "
                                   f"{due.amount}{' (void)' if due.is_voided else ''}"))
+        # The stored outstanding of every due (amount minus its allocations; 0 when void).
+        expected = Case(When(voided_at__isnull=False, then=Value(ZERO)), default=F("amount") - F("allocated"),
+                        output_field=DecimalField(max_digits=settings.MONEY_MAX_DIGITS + 1,
+                                                  decimal_places=settings.MONEY_DECIMAL_PLACES))
+        for due in (_with_allocated(Due.objects.filter(shop=shop)).annotate(expected=expected)
+                    .annotate(difference=Abs(F("outstanding") - F("expected")))
+                    .filter(difference__gte=HALF_CENT)):
+            problems.append(Drift(shop.pk, due.customer_id, f"due {due.pk} stores {due.outstanding} outstanding, "
+                                                            f"entries say {quantize_money(due.expected)}"))
         for payment in _with_allocated(Payment.objects.filter(shop=shop)).filter(
                 Q(allocated__gt=F("amount")) | Q(voided_at__isnull=False, allocated__gt=0)):
             problems.append(Drift(shop.pk, payment.customer_id,

@@ -51,33 +51,38 @@ def _lock_customer(shop: Shop, customer: Customer) -> Customer:
 
 
 def _open_dues(customer: Customer, exclude_pk=None) -> list:
-    """Open dues of ``customer`` oldest first, each with ``.outstanding`` set."""
-    dues = (
-        Due.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True)
+    """Open dues of ``customer`` (stored ``outstanding`` > 0) in allocation order: oldest
+    due date first, a due without one counting from the date it was given."""
+    return list(
+        Due.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True, outstanding__gt=0)
         .exclude(pk=exclude_pk)
-        .annotate(allocated=_allocated())
-        .filter(allocated__lt=F("amount"))
         .order_by(Coalesce("due_date", "incurred_on"), "incurred_on", "pk")
     )
-    for due in dues:
-        due.outstanding = due.amount - quantize_money(due.allocated)
-    return list(dues)
 
 
 def due_outstanding(due: Due) -> Decimal:
-    """Amount still owed on ``due`` (0 for a voided due)."""
-    if due.is_voided:
-        return ZERO
-    allocated = Allocation.objects.filter(shop_id=due.shop_id, due=due).aggregate(total=Sum("amount"))["total"]
-    return due.amount - quantize_money(allocated or ZERO)
+    """Amount still owed on ``due`` now (Decimal; 0 once paid or void), read from the database."""
+    return Due.objects.filter(shop_id=due.shop_id, pk=due.pk).values_list("outstanding", flat=True).get()
+
+
+def _save_outstanding(dues) -> None:
+    """Write the ``outstanding`` of each changed due (one query). Not ``save()``: the figure
+    is derived and kept out of the history, like ``Customer.balance``."""
+    dues = list(dues)
+    if len(dues) == 1:
+        Due.objects.filter(shop_id=dues[0].shop_id, pk=dues[0].pk).update(outstanding=dues[0].outstanding)
+    elif dues:
+        Due.objects.bulk_update(dues, ["outstanding"])
 
 
 def _allocate(payment: Payment, available: Decimal, dues: list, *, new_payment: bool = False) -> Decimal:
     """Apply up to ``available`` of ``payment`` to ``dues`` in order; return what is left.
 
-    Mutates each due's ``.outstanding``; paid dues are left in the list at zero.
+    Lowers each due's ``outstanding`` (in memory and stored); paid dues are left in the
+    list at zero.
     """
     new = []
+    touched = []
     # A payment may already hold an allocation to a due (it part-paid the due, then a
     # void freed more of it): add to that row, as (payment, due) is unique.
     existing = {} if new_payment else {
@@ -93,11 +98,13 @@ def _allocate(payment: Payment, available: Decimal, dues: list, *, new_payment: 
             allocation = Allocation(shop_id=payment.shop_id, payment=payment, due=due, amount=ZERO)
         allocation.amount += amount
         new.append(allocation)
+        touched.append(due)
         due.outstanding -= amount
         available -= amount
     for allocation in new:
         # save() rather than bulk_create so history records each allocation.
         allocation.save()
+    _save_outstanding(touched)
     return available
 
 
@@ -132,9 +139,7 @@ def _refresh_customer(customer: Customer, balance_change: Decimal, open_dues: li
     else:
         customer.oldest_open_due_date = (
             Due.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True,
-                               due_date__isnull=False)
-            .annotate(allocated=_allocated())
-            .filter(allocated__lt=F("amount"))
+                               outstanding__gt=0, due_date__isnull=False)
             .aggregate(earliest=Min("due_date"))["earliest"]
         )
     customer.last_activity_at = timezone.now()
@@ -177,7 +182,7 @@ def due_create(*, shop: Shop, customer: Customer, amount, description: str, incu
     """
     customer = _lock_customer(shop, customer)
     amount = _clean_amount(amount)
-    due = Due(shop=shop, customer=customer, amount=amount, description=description.strip(),
+    due = Due(shop=shop, customer=customer, amount=amount, outstanding=amount, description=description.strip(),
               incurred_on=incurred_on, due_date=due_date, created_by=created_by)
     if due_date is not None and incurred_on is not None and due_date < incurred_on:
         raise LedgerError("The due date cannot be before the date the credit was given.", field="due_date")
@@ -239,10 +244,9 @@ def due_mark_paid(*, shop: Shop, due: Due, received_on: datetime.date | None = N
         due = Due.objects.get(shop=shop, pk=due.pk)
         if due.is_voided:
             raise LedgerError("A voided due cannot be paid.")
-        outstanding = due_outstanding(due)
-        if outstanding <= 0:
+        if due.outstanding <= 0:
             raise LedgerError("This due is already paid.")
-        return payment_create(shop=shop, customer=due.customer, amount=outstanding,
+        return payment_create(shop=shop, customer=due.customer, amount=due.outstanding,
                               received_on=received_on or timezone.localdate(), method=method,
                               note=f"Marked as paid: {due.description}"[:200], due=due, created_by=created_by)
 
@@ -260,7 +264,16 @@ def _void(*, shop: Shop, entry, reason: str, voided_by, label: str, sign: int):
     entry.voided_by = voided_by
     entry.void_reason = reason[:200]
     entry.save(update_fields=["voided_at", "voided_by", "void_reason"])
-    for allocation in entry.allocations.all():
+    allocations = list(entry.allocations.select_related("due"))
+    if isinstance(entry, Due):
+        entry.outstanding = ZERO
+        _save_outstanding([entry])
+    else:
+        # The dues this payment paid are owed again.
+        for allocation in allocations:
+            allocation.due.outstanding += allocation.amount
+        _save_outstanding(allocation.due for allocation in allocations)
+    for allocation in allocations:
         allocation.delete()
     _apply_credit(customer)
     _refresh_customer(customer, sign * entry.amount)

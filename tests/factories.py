@@ -64,6 +64,7 @@ class DueFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     shop = factory.LazyAttribute(lambda d: d.customer.shop)
     amount = Decimal("100.00")
+    outstanding = factory.LazyAttribute(lambda d: d.amount)
     description = "Groceries"
     incurred_on = factory.LazyFunction(timezone.localdate)
     due_date = factory.LazyAttribute(lambda d: d.incurred_on + datetime.timedelta(days=30))

@@ -71,11 +71,11 @@ def due_create(request, customer_id):
 @shop_required
 def payment_create(request, customer_id):
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
-    open_dues = selectors.customer_open_dues(customer=customer)
     initial = {}
     if request.method == "GET" and request.GET.get("due", "").isdigit():
         initial["due"] = int(request.GET["due"])
-    form = PaymentForm(request.POST or None, shop=request.shop, open_dues=open_dues, initial=initial)
+    form = PaymentForm(request.POST or None, shop=request.shop, initial=initial,
+                       open_dues=lambda: selectors.customer_open_dues(customer=customer))
     if request.method == "POST" and form.is_valid():
         try:
             payment = services.payment_create(shop=request.shop, customer=customer, created_by=request.user,
@@ -85,8 +85,7 @@ def payment_create(request, customer_id):
         else:
             messages.success(request, f"Recorded a payment of {_money(request, payment.amount)} from {customer.name}.")
             return redirect(customer)
-    return render(request, "ledger/payment_form.html", {"form": form, "customer": customer,
-                                                         "open_dues": open_dues})
+    return render(request, "ledger/payment_form.html", {"form": form, "customer": customer})
 
 
 @require_POST

@@ -303,7 +303,27 @@ def test_drift_reports_credit_left_unapplied_while_dues_are_open(shop):
     payment_create(shop=shop, customer=customer, amount=D("60"), received_on=datetime.date(2026, 1, 2))
     assert ledger_drift(shops=[shop]) == []
 
-    Allocation.objects.filter(shop=shop).delete()  # as if the payment had never been allocated
+    # As if the payment had never been allocated.
+    Allocation.objects.filter(shop=shop).delete()
+    Due.objects.filter(shop=shop).update(outstanding=D("100"))
 
     problems = [d.problem for d in ledger_drift(shops=[shop])]
     assert problems == ["has unapplied payment credit while dues are open"]
+
+
+@pytest.mark.parametrize("void", [False, True])
+def test_drift_reports_a_due_whose_stored_outstanding_disagrees_with_its_allocations(shop, void):
+    customer = CustomerFactory(shop=shop)
+    due = due_create(shop=shop, customer=customer, amount=D("100"), description="x",
+                     incurred_on=datetime.date(2026, 1, 1))
+    payment_create(shop=shop, customer=customer, amount=D("60.25"), received_on=datetime.date(2026, 1, 2))
+    if void:
+        due_void(shop=shop, due=due, reason="mistake")
+    assert Due.objects.get(pk=due.pk).outstanding == (D("0.00") if void else D("39.75"))
+    assert ledger_drift(shops=[shop]) == []
+
+    Due.objects.filter(pk=due.pk).update(outstanding=D("39.74"))
+
+    expected = "0.00" if void else "39.75"
+    assert [d.problem for d in ledger_drift(shops=[shop])] == [
+        f"due {due.pk} stores 39.74 outstanding, entries say {expected}"]

@@ -610,6 +610,7 @@ class Writer:
                               "void_reason": "Entered twice by mistake" if e.void else ""}
                     if e.is_due:
                         dues.append((e, Due(description=e.text[:200], incurred_on=self.plan.date(e.day),
+                                            outstanding=self.money(0 if e.void else e.outstanding),
                                             due_date=self.plan.date(e.day + e.term) if e.term is not None
                                             else None, **common)))
             for (e, _), row in zip(dues, Due.objects.bulk_create([r for _, r in dues], batch_size=self.batch_size),
