@@ -431,7 +431,10 @@ def main():
 
         env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": "bench-" + secrets.token_hex(16),
                "ALLOWED_HOSTS": f"{HOST},localhost,testserver", "CONN_MAX_AGE": str(args.conn_max_age),
-               "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING"}
+               "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING",
+               # Plain HTTP on loopback (in production TLS ends at the proxy): no HTTPS
+               # redirect, and cookies the load client may send back over HTTP.
+               "SECURE_SSL_REDIRECT": "false", "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false"}
 
         # 3. Schema and data
         say("migrate")
