@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin_mixins import ViewOnlyAdminMixin
 from billing.models import Category, Denomination, Invoice, InvoiceLine, InvoiceSequence, Product, StockMovement
 
 RECENT_MOVEMENTS = 20
@@ -91,7 +92,7 @@ class ProductAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """View-only: movements are written by ``billing.services.catalogue.stock_move``."""
 
     list_display = ("created_at", "product", "shop", "kind", "quantity", "balance_after", "invoice", "created_by")
@@ -99,15 +100,6 @@ class StockMovementAdmin(admin.ModelAdmin):
     search_fields = ("product__sku", "product__name", "reason")
     list_select_related = ("product", "shop", "invoice", "created_by")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(InvoiceSequence)

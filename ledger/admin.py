@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin_mixins import ViewOnlyAdminMixin
 from ledger.models import Allocation, Due, Payment
 
 
@@ -15,20 +16,25 @@ class AllocationInline(admin.TabularInline):
         return False
 
 
+class LedgerRowAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
+    """Dues, payments and allocations are shown, never added, changed or deleted here: the
+    ledger services keep balances, outstanding amounts and allocations consistent, and a
+    mistake is voided with a reason in the app (DESIGN §5)."""
+
+
 @admin.register(Due)
-class DueAdmin(SimpleHistoryAdmin):
+class DueAdmin(LedgerRowAdmin):
     list_display = ("description", "customer", "shop", "amount", "outstanding", "incurred_on", "due_date", "voided_at")
     list_filter = ("shop", ("voided_at", admin.EmptyFieldListFilter), "incurred_on")
     search_fields = ("description", "customer__name", "customer__phone")
     date_hierarchy = "incurred_on"
     list_select_related = ("customer", "shop")
     raw_id_fields = ("customer", "created_by", "voided_by")
-    readonly_fields = ("outstanding",)
     inlines = [AllocationInline]
 
 
 @admin.register(Payment)
-class PaymentAdmin(SimpleHistoryAdmin):
+class PaymentAdmin(LedgerRowAdmin):
     list_display = ("customer", "shop", "amount", "method", "received_on", "reference", "voided_at")
     list_filter = ("shop", "method", ("voided_at", admin.EmptyFieldListFilter), "received_on")
     search_fields = ("reference", "note", "customer__name", "customer__phone")
@@ -38,7 +44,7 @@ class PaymentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(SimpleHistoryAdmin):
+class AllocationAdmin(LedgerRowAdmin):
     list_display = ("payment", "due", "shop", "amount", "created_at")
     list_filter = ("shop",)
     raw_id_fields = ("payment", "due")
