@@ -16,7 +16,13 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt build-constraints.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed .env
+
+# Development settings for this checkout (DEBUG on, a random key), so plain
+# `manage.py` commands work here. Never used by the tests; not copied into the image.
+.env:
+	@printf '# Written by make for development. Production sets its own environment.\nDEBUG=true\nSECRET_KEY=%s\n' \
+		"$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 
 os-deps:
 	@bash scripts/os-deps.sh

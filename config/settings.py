@@ -18,6 +18,7 @@ Variables (all optional in development):
 """
 
 import datetime
+import os
 from pathlib import Path
 
 import environ
@@ -26,7 +27,12 @@ import xstatic.pkg.bootstrap
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A local ``.env`` (``make`` writes one for development: DEBUG on and a random key) fills in
+# what the environment leaves unset. ``ENV_FILE`` names another file; empty reads none
+# (the test settings do that, so the suite runs the same everywhere).
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 

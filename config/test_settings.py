@@ -2,6 +2,7 @@
 
 import os
 
+os.environ["ENV_FILE"] = ""  # never a developer's .env: the suite runs as it does in CI
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-tests-only")
 
 from config.settings import *  # noqa: E402,F403
