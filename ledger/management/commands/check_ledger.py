@@ -10,7 +10,7 @@ with status 1 when there is any, so it can run from cron or CI; prints
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scopes_disabled
 
-from accounts.models import Shop
+from accounts.commands import shops_for_command
 from customers.models import Customer
 from ledger.selectors import ledger_drift
 
@@ -26,13 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, shops=None, **options):
         with scopes_disabled():  # cross-shop maintenance (DESIGN §3)
-            selected = Shop.objects.order_by("pk")
-            if shops:
-                selected = selected.filter(pk__in=shops)
-                missing = sorted(set(shops) - set(selected.values_list("pk", flat=True)))
-                if missing:
-                    raise CommandError(f"No shop with id {', '.join(map(str, missing))}.")
-            selected = list(selected)
+            selected = shops_for_command(shops)
             problems = ledger_drift(shops=selected)
             customer_count = Customer.objects.filter(shop__in=selected).count()
             names = dict(

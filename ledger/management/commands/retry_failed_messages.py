@@ -13,7 +13,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Shop
+from accounts.commands import shops_for_command
 from ledger.messaging import requeue_failed
 from ledger.tasks import MAX_ATTEMPTS
 
@@ -31,12 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, shops=None, stale_minutes=30, **options):
         if stale_minutes < 0:
             raise CommandError("--stale-minutes cannot be negative.")
-        selected = Shop.objects.order_by("pk")
-        if shops:
-            selected = selected.filter(pk__in=shops)
-            missing = sorted(set(shops) - set(selected.values_list("pk", flat=True)))
-            if missing:
-                raise CommandError(f"No shop with id {', '.join(map(str, missing))}.")
+        selected = shops_for_command(shops)
         stale_after = datetime.timedelta(minutes=stale_minutes) if stale_minutes else None
         total = 0
         for shop in selected:

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django_scopes import scope
 
-from accounts.models import Shop
+from accounts.commands import shops_for_command
 from accounts.money import format_money
 from ledger.reminders import due_reminders_send
 
@@ -44,13 +44,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, date=None, shops=None, **options):
         day = parse_date(date) if date is not None else timezone.localdate()
         verbosity = options.get("verbosity", 1)
-        selected = Shop.objects.order_by("pk")
-        if shops:
-            selected = selected.filter(pk__in=shops)
-            missing = sorted(set(shops) - set(selected.values_list("pk", flat=True)))
-            if missing:
-                raise CommandError(f"No shop with id {', '.join(map(str, missing))}.")
-        selected = list(selected)
+        selected = shops_for_command(shops)
         off = [shop for shop in selected if not shop.reminders_enabled]
         prefix = "[dry run] " if dry_run else ""
 
