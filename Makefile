@@ -29,6 +29,7 @@ os-deps:
 
 migrate: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput -v 0
+	DEBUG=true $(BIN)/python manage.py createcachetable
 
 demo: migrate
 	DEBUG=true $(BIN)/python manage.py seed_demo
@@ -41,9 +42,10 @@ run: demo
 	@# runserver plus the task worker that sends emails; both stop together (Ctrl+C).
 	DEBUG=true PORT=$(PORT) PYTHON=$(BIN)/python bash scripts/run-dev.sh
 
-# The background task worker alone (e.g. beside another server): sends queued emails.
+# The background task worker alone (e.g. beside another server): sends queued emails,
+# outlives database outages and re-sends emails a dead worker left half-sent.
 worker: migrate
-	DEBUG=true $(BIN)/python manage.py db_worker --queue-name '*'
+	DEBUG=true $(BIN)/python manage.py run_worker --queue-name '*'
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

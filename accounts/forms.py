@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
@@ -32,7 +34,8 @@ class ShopSettingsForm(forms.ModelForm):
         model = Shop
         fields = ("name", "phone", "address", "currency", "locale", "upi_id", "gstin", "invoice_prefix",
                   "financial_year_start_month", "send_payment_receipts", "reminders_enabled",
-                  "remind_days_before", "remind_on_due_date", "remind_every_days_after", "remind_max_after")
+                  "remind_days_before", "remind_on_due_date", "remind_every_days_after", "remind_max_after",
+                  "remind_monthly_after")
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
         labels = {
             "reminders_enabled": "Email due reminders automatically",
@@ -40,10 +43,13 @@ class ShopSettingsForm(forms.ModelForm):
             "remind_on_due_date": "Remind on the due date",
             "remind_every_days_after": "Then every … days",
             "remind_max_after": "At most … times after",
+            "remind_monthly_after": "Then remind every 30 days until paid",
         }
         help_texts = {
             "remind_days_before": "0 for no reminder before.",
             "remind_max_after": "0 for none after the due date.",
+            "remind_monthly_after": "After the reminders above, one every 30 days for as long as anything "
+                                    "stays unpaid.",
         }
 
     def clean_gstin(self):
@@ -52,7 +58,8 @@ class ShopSettingsForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("reminders_enabled") and data.get("remind_days_before") == 0 \
-                and data.get("remind_on_due_date") is False and data.get("remind_max_after") == 0:
+                and data.get("remind_on_due_date") is False and data.get("remind_max_after") == 0 \
+                and not data.get("remind_monthly_after"):
             self.add_error("reminders_enabled", "Choose at least one reminder day (before, on or after the due "
                                                 "date), or turn automatic reminders off.")
         return data
@@ -78,3 +85,22 @@ class AmountField(forms.DecimalField):
         super().validate(value)
         if value is not None and value <= 0:
             raise forms.ValidationError("The amount must be more than zero.", code="min_value")
+
+
+class OneTimeKeyForm(forms.Form):
+    """A form that carries a one-time ``idempotency_key`` (a UUID in a hidden field).
+
+    A new form gets a fresh key; the browser posts it back, so a double click, a
+    resubmitted page or a retried request all carry the same key. The service that
+    creates the money row stores the key (unique per shop) and, when it sees a key again,
+    returns the row it created the first time and writes nothing (DESIGN §5). A post
+    without a key is accepted and not protected (``cleaned_data["idempotency_key"]`` is
+    ``None``).
+    """
+
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4())

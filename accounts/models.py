@@ -68,6 +68,11 @@ class Shop(models.Model):
         "then every N days after", default=7, validators=[MinValueValidator(1), MaxValueValidator(90)])
     remind_max_after = models.PositiveSmallIntegerField(
         "at most this many reminders after the due date", default=3, validators=[MaxValueValidator(30)])
+    # After the repeats: every 30 days after the last one while the due stays open
+    # (accounts.reminder_schedule says exactly which days).
+    remind_monthly_after = models.BooleanField(
+        "then remind monthly until paid", default=False,
+        help_text="After those reminders, one every 30 days until the customer pays.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -30,7 +30,7 @@ def shop_update(*, shop: Shop, **fields) -> Shop:
     """Change a shop's settings (see ``allowed``); raises ``ValidationError`` on bad values."""
     allowed = {"name", "phone", "address", "currency", "locale", "upi_id", "gstin", "invoice_prefix",
                "financial_year_start_month", "send_payment_receipts", "reminders_enabled", "remind_days_before",
-               "remind_on_due_date", "remind_every_days_after", "remind_max_after"}
+               "remind_on_due_date", "remind_every_days_after", "remind_max_after", "remind_monthly_after"}
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"unknown shop fields: {sorted(unknown)}")

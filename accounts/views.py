@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services, signals
 from accounts.forms import RegistrationForm, ShopSettingsForm
+from accounts.reminder_schedule import reminder_schedule_summary
 from accounts.request_log import client_ip
 from accounts.tenancy import SESSION_SHOP_KEY, owner_required
 
@@ -35,12 +36,16 @@ def register(request):
 
 @owner_required
 def shop_settings(request):
+    """The shop's settings, with the reminder schedule in words as saved (read before the
+    form is bound: validating a form writes the posted values onto the instance)."""
+    schedule, reminders_on = reminder_schedule_summary(request.shop), request.shop.reminders_enabled
     form = ShopSettingsForm(request.POST or None, instance=request.shop)
     if request.method == "POST" and form.is_valid():
         services.shop_update(shop=request.shop, **{f: form.cleaned_data[f] for f in form.fields})
         messages.success(request, "Shop settings saved.")
         return redirect("accounts:shop_settings")
-    return render(request, "accounts/shop_settings.html", {"form": form})
+    return render(request, "accounts/shop_settings.html", {
+        "form": form, "schedule": schedule, "reminders_on": reminders_on})
 
 
 @require_POST
@@ -61,20 +66,27 @@ def switch_shop(request):
 
 class ThrottledPasswordResetView(PasswordResetView):
     """Django's password reset, limited to ``settings.PASSWORD_RESET_LIMIT`` requests
-    per client address per 15 minutes (so it cannot be used to flood inboxes). The
-    count lives in the cache: use a shared cache (Redis) with several app servers."""
+    per client address in any 15 minutes (so it cannot be used to flood inboxes).
+
+    The count lives in the cache, which every process shares (the database cache, or
+    Redis with ``REDIS_URL``: see ``CACHES`` in the settings), so the limit holds however
+    many workers or hosts serve the site. Each accepted request takes one of
+    ``PASSWORD_RESET_LIMIT`` slots with ``cache.add``, which succeeds for one caller only
+    even when two processes try at once; a slot frees itself 15 minutes after it was taken.
+    """
 
     window_seconds = 15 * 60
 
     def form_valid(self, form):
-        key = f"password-reset:{client_ip(self.request) or '-'}"
-        cache.add(key, 0, self.window_seconds)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, self.window_seconds)
-            count = 1
-        if count > settings.PASSWORD_RESET_LIMIT:
+        if not take_reset_slot(client_ip(self.request) or "-", window_seconds=self.window_seconds):
             form.add_error(None, "Too many reset requests from your network. Try again in 15 minutes.")
             return self.form_invalid(form)
         return super().form_valid(form)
+
+
+def take_reset_slot(address: str, *, window_seconds: int) -> bool:
+    """Count one password-reset request from ``address`` (a client IP) in the shared cache:
+    ``True`` when fewer than ``settings.PASSWORD_RESET_LIMIT`` were accepted from it in the
+    last ``window_seconds``, ``False`` (and nothing counted) otherwise."""
+    return any(cache.add(f"password-reset:{address}:{slot}", 1, window_seconds)
+               for slot in range(settings.PASSWORD_RESET_LIMIT))

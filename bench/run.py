@@ -102,6 +102,17 @@ class MariaDB:
         self.port = None
         self.password_file = base / "db-password"
 
+    def launch(self) -> None:
+        """Start ``mariadbd`` on ``self.port`` over ``self.datadir`` (it must be installed)."""
+        self.proc = subprocess.Popen(
+            ["mariadbd", "--no-defaults", "--user=root", f"--datadir={self.datadir}", f"--socket={self.sock}",
+             f"--pid-file={self.base / 'mariadb.pid'}", f"--port={self.port}", f"--bind-address={HOST}",
+             "--skip-name-resolve", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
+             f"--innodb-buffer-pool-size={self.buffer_pool}", "--max-connections=200",
+             f"--log-error={self.log}"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        PROCESSES.append(self.proc)
+
     def start(self) -> str:
         sbin = "/usr/sbin:/usr/local/sbin:/sbin"
         os.environ["PATH"] = os.environ.get("PATH", "") + ":" + sbin
@@ -115,14 +126,7 @@ class MariaDB:
             run(["mariadb-install-db", "--no-defaults", "--user=root", f"--datadir={self.datadir}",
                  "--auth-root-authentication-method=socket", "--skip-test-db"], capture=True)
         self.port = free_port(33406)
-        self.proc = subprocess.Popen(
-            ["mariadbd", "--no-defaults", "--user=root", f"--datadir={self.datadir}", f"--socket={self.sock}",
-             f"--pid-file={self.base / 'mariadb.pid'}", f"--port={self.port}", f"--bind-address={HOST}",
-             "--skip-name-resolve", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
-             f"--innodb-buffer-pool-size={self.buffer_pool}", "--max-connections=200",
-             f"--log-error={self.log}"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        PROCESSES.append(self.proc)
+        self.launch()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             ok = subprocess.run(["mariadb-admin", "--no-defaults", f"--socket={self.sock}", "-uroot", "ping"],
@@ -439,6 +443,7 @@ def main():
         # 3. Schema and data
         say("migrate")
         run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env=env)
+        run([PYTHON, "manage.py", "createcachetable"], env=env)
         run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=env)
         exists = run([PYTHON, "manage.py", "shell", "-c",
                       "from accounts.models import Shop; print(Shop.objects.filter(name='Load Test Shop').exists())"],

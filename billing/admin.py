@@ -13,7 +13,18 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_mixins import ViewOnlyAdminMixin
-from billing.models import Category, Denomination, Invoice, InvoiceLine, InvoiceSequence, Product, StockMovement
+from billing.models import (
+    CashClose,
+    CashDrawer,
+    CashMovement,
+    Category,
+    Denomination,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    Product,
+    StockMovement,
+)
 
 RECENT_MOVEMENTS = 20
 
@@ -129,12 +140,16 @@ class InvoiceAdmin(SimpleHistoryAdmin):
     """Read-only except ``notes``: invoices are issued and voided only by
     ``billing.services.invoices`` (stock and the ledger move with them)."""
 
-    list_display = ("number", "shop", "customer", "issued_on", "total", "amount_paid", "payment_status", "voided")
-    list_filter = ("shop", "payment_status", "issued_on", ("voided_at", admin.EmptyFieldListFilter))
+    list_display = ("number", "shop", "customer", "issued_on", "total", "paid_at_counter", "balance", "voided")
+    list_filter = ("shop", "issued_on", ("voided_at", admin.EmptyFieldListFilter))
     search_fields = ("number", "customer__name")
     date_hierarchy = "issued_on"
-    list_select_related = ("shop", "customer")
+    list_select_related = ("shop", "customer", "due")
     inlines = [InvoiceLineInline]
+
+    @admin.display(description="balance now")
+    def balance(self, obj):
+        return obj.balance_due
 
     @admin.display(boolean=True, description="voided", ordering="voided_at")
     def voided(self, obj):
@@ -161,6 +176,39 @@ class InvoiceAdmin(SimpleHistoryAdmin):
 
 @admin.register(Denomination)
 class DenominationAdmin(SimpleHistoryAdmin):
+    """A drawer's notes and coins. The count is read-only: it changes only with a cash
+    movement (``billing.services.drawer``), so the cash book stays the sum of them."""
+
     list_display = ("value", "count", "shop")
     list_filter = ("shop",)
+    list_select_related = ("shop",)
+    readonly_fields = ("count",)
+
+
+@admin.register(CashMovement)
+class CashMovementAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """View-only: the cash book is written by ``billing.services.drawer`` and ``.cash``."""
+
+    list_display = ("created_at", "shop", "kind", "amount", "reference", "note", "invoice", "created_by")
+    list_filter = ("shop", "kind", "created_at")
+    search_fields = ("reference", "note", "invoice__number")
+    list_select_related = ("shop", "invoice", "created_by")
+    date_hierarchy = "created_at"
+
+
+@admin.register(CashClose)
+class CashCloseAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """View-only: day closes are written by ``billing.services.drawer.drawer_close``."""
+
+    list_display = ("closed_on", "created_at", "shop", "expected", "counted", "difference", "note", "created_by")
+    list_filter = ("shop", "closed_on")
+    list_select_related = ("shop", "created_by")
+    date_hierarchy = "created_at"
+
+
+@admin.register(CashDrawer)
+class CashDrawerAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """View-only: the balance is the sum of the shop's cash movements."""
+
+    list_display = ("shop", "balance", "updated_at")
     list_select_related = ("shop",)

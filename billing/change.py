@@ -1,9 +1,10 @@
 """Change-making for the cash drawer: exact change with the fewest notes and coins.
 
 Pure functions, no database: :func:`make_change` works on a ``{value: count}``
-mapping and :data:`DEFAULT_DENOMINATIONS` lists the notes and coins a new drawer
-starts with, per ``Shop.Currency``. ``billing.services.drawer`` and
-``billing.selectors.drawer`` apply them to a shop's ``Denomination`` rows.
+mapping (:func:`with_tendered` adds the notes a customer just handed over) and
+:data:`DEFAULT_DENOMINATIONS` lists the notes and coins a new drawer starts with, per
+``Shop.Currency``. ``billing.services.drawer`` and ``billing.selectors.drawer`` apply
+them to a shop's ``Denomination`` rows.
 """
 
 from array import array
@@ -72,6 +73,21 @@ def to_units(value, what: str = "amount") -> int:
     if units != units.to_integral_value():
         raise ValueError(f"{what} is finer than the money scale ({CENT}): {value!r}")
     return int(units)
+
+
+def with_tendered(available: dict[Decimal, int], tendered: dict[Decimal, int] | None) -> dict[Decimal, int]:
+    """What the drawer can give change from once the customer's notes are in it:
+    ``available`` (``{value: count}``, the drawer's counts) plus ``tendered`` (``{value:
+    count}``, the notes just handed over). Values the drawer does not have are ignored
+    (the services refuse them before this). A new dict; the inputs are not changed.
+    Paying ₹1,000 with a ₹2,000 note: the note is counted in before the change is
+    worked out, so change may even come back in the customer's own notes.
+    """
+    combined = dict(available)
+    for value, count in (tendered or {}).items():
+        if value in combined:
+            combined[value] += count
+    return combined
 
 
 def make_change(amount: Decimal, available: dict[Decimal, int]) -> dict[Decimal, int] | None:

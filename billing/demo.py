@@ -10,7 +10,12 @@ random seed):
   12 % and 28 % slabs are gone for groceries, so 0 %, 5 % or 18 %), with opening
   stock, restocks from the distributor and a low-stock level; at the end a few are
   low or out of stock, one is inactive and loose milk is not stock-tracked;
-* the cash drawer's notes and coins (``billing.services.drawer.drawer_set_counts``);
+* the cash drawer's opening float by note and coin (``billing.services.drawer``) and its
+  cash book: cash sales with the notes the customer handed over (or the amount, for a bill
+  with paise) and the change given, customers' cash payments (through the ledger's
+  signals), a few pay-outs, bank deposits when the drawer fills up, and a day close each
+  evening that had cash (one a few rupees short) up to three days ago; its own random
+  stream (``CASH_SEED``), so the catalogue and invoices stay as they were;
 * 60 invoices over the last three months, issued in date order through
   ``billing.services.invoices.invoice_issue`` between the ledger's own entries of each
   day: walk-in sales paid in full, and sales to customers paid in full, in part or
@@ -28,7 +33,7 @@ and the catalogue is set up the day before the first sale.
 import datetime
 import random
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -37,7 +42,11 @@ from django_scopes import scope
 from accounts.models import Shop
 from accounts.money import CENT, ZERO, format_money
 from accounts.services import shop_update
+from billing.change import make_change
 from billing.models import (
+    CashClose,
+    CashDrawer,
+    CashMovement,
     Category,
     Denomination,
     Invoice,
@@ -45,7 +54,11 @@ from billing.models import (
     Product,
     StockMovement,
 )
+from billing.selectors.cash import drawer_balance
+from billing.selectors.drawer import change_preview
+from billing.selectors.invoices import status_filter
 from billing.services import drawer
+from billing.services.cash import cash_movement_create
 from billing.services.catalogue import category_save, product_create, stock_receive
 from billing.services.invoices import invoice_issue, invoice_void
 from billing.totals import LineInput, compute_totals
@@ -161,8 +174,19 @@ ITEMS = [
     _i(4, "WHISPER-XL-6", "Whisper Choice Ultra XL, 6 pads", PACK, "45.00", 0, "9619", "15", "4", "15", 2),
 ]
 
-# Counts in the drawer at the end (₹2,000 notes are withdrawn from circulation: none).
-DRAWER_COUNTS = {"2000": 0, "500": 6, "200": 9, "100": 18, "50": 14, "20": 22, "10": 30, "5": 16, "2": 20, "1": 25}
+# The drawer's opening float, ₹5,360 (₹2,000 notes are withdrawn from circulation: none).
+DRAWER_FLOAT = {"2000": 0, "500": 4, "200": 5, "100": 10, "50": 10, "20": 20, "10": 30, "5": 20, "2": 20, "1": 20}
+CASH_SEED = SEED + 1  # the cash book's own random stream
+CUSTOMER_NOTES = tuple(Decimal(v) for v in ("500", "200", "100", "50", "20", "10"))  # what customers hand over
+ALL_PIECES = (*CUSTOMER_NOTES, Decimal(5), Decimal(2), Decimal(1))
+DEPOSIT_ABOVE = Decimal(12000)  # the owner takes notes to the bank when the drawer holds more
+KEEP_FOR_CHANGE = {Decimal(500): 2, Decimal(200): 5, Decimal(100): 10}
+DEPOSIT_NOTE = "Deposited at SBI, Sipri Bazaar"
+PAYOUTS = [("Tea and samosa for the shop", 40, 120), ("Auto fare, home delivery", 30, 80),
+           ("Parag dairy route, milk crates", 600, 1500), ("Plastic carry bags", 150, 300),
+           ("Sweeper", 100, 200)]
+SHORT_NOTE = "₹10 short: change given twice in the evening rush"
+PAISE_NOTE = "Paise of the day's bills are not kept in the drawer"
 SUPPLIERS = ["Agarwal Traders, Sipri Bazaar (bill {n})", "HUL distributor van (bill {n})",
              "Jhansi Galla Mandi (parchi {n})", "Parag dairy route (challan {n})", "Gupta Agencies (bill {n})"]
 NOTES = ["", "", "", "", "", "", "Home delivery", "Delivered by Pappu", "Order taken on the phone", "Festival order"]
@@ -192,6 +216,8 @@ class BillingDemo(ledger_demo.Extension):
         self.products: dict[str, Product] = {}
         self.sales: dict[int, list[Sale]] = {}
         self.first_day = ledger_demo.HISTORY_DAYS - BILLING_DAYS
+        self.cash_rng = random.Random(CASH_SEED)
+        self.closed_through = -1  # the last day closed
 
     # -- set-up -----------------------------------------------------------------------------------
 
@@ -209,7 +235,9 @@ class BillingDemo(ledger_demo.Extension):
                 allow_negative_stock=item.allow_negative_stock, is_active=item.is_active,
                 opening_stock=opening or None, created_by=seeder.owner)
         drawer.drawer_denominations(shop=shop)
-        drawer.drawer_set_counts(shop=shop, counts={Decimal(v): c for v, c in DRAWER_COUNTS.items()})
+        drawer.drawer_set_counts(shop=shop, counts={Decimal(v): c for v, c in DRAWER_FLOAT.items()},
+                                 note="Opening float", created_by=seeder.owner)
+        seeder.record(seeder.start, CashMovement.objects.get(shop=shop))
 
     def _plan(self, seeder) -> dict:
         """Decide every sale (day, customer, lines, payment) and the stock that covers them."""
@@ -281,8 +309,15 @@ class BillingDemo(ledger_demo.Extension):
     # -- the days ---------------------------------------------------------------------------------
 
     def day(self, seeder, day, date):
+        # Yesterday evening's close (not for the last few days: the ledger adds a payment
+        # two days ago after the story's days are over), this morning's bank deposit.
+        yesterday = date - datetime.timedelta(days=1)
+        if day > 0 and yesterday < seeder.today - datetime.timedelta(days=2):
+            self._close(seeder, yesterday)
+        self._deposit(seeder, date)
         for sale in self.sales.pop(day, []):
             self._sell(seeder, sale, date)
+        self._payout(seeder, date)
 
     def _by(self, seeder):
         return seeder.owner if self.rng.random() < 0.6 else seeder.staff
@@ -318,12 +353,89 @@ class BillingDemo(ledger_demo.Extension):
         invoice = invoice_issue(
             shop=shop, lines=lines, customer=customer, issued_on=date, discount_type=discount_type,
             discount_value=discount_value, round_off=sale.round_off, amount_paid=paid, payment_method=method,
-            cash_tendered=None, due_date=due_date, notes=rng.choice(NOTES), created_by=self._by(seeder))
+            cash_tendered=None, notes_tendered=self._tender(shop, paid) if method == Payment.Method.CASH else None,
+            due_date=due_date, notes=rng.choice(NOTES), created_by=self._by(seeder))
         rows = [row for row in (invoice, invoice.due, invoice.payment) if row is not None]
-        seeder.record(date, *rows, customer=customer, balance_change=invoice.total - invoice.amount_paid)
+        seeder.record(date, *rows, customer=customer, balance_change=invoice.total - invoice.paid_at_counter)
         if sale.void:
             invoice_void(shop=shop, invoice=invoice, reason=VOID_REASON, voided_by=seeder.owner)
-            seeder.record_void(*rows, customer=customer, balance_change=invoice.amount_paid - invoice.total)
+            seeder.record_void(*rows, customer=customer, balance_change=invoice.paid_at_counter - invoice.total)
+
+    # -- the cash book ---------------------------------------------------------------------------
+
+    def _tender(self, shop, paid: Decimal) -> dict | None:
+        """The notes a cash customer hands over for ``paid``: the exact amount, or a round
+        sum the drawer can change; ``None`` (cash as an amount) for a bill with paise."""
+        if paid <= 0 or paid != paid.to_integral_value():
+            return None
+        rng = self.cash_rng
+        exact = _pieces(paid, ALL_PIECES)
+        if rng.random() < 0.3:
+            return exact
+        step = Decimal(rng.choice([10, 50, 100, 500]))
+        target = (paid / step).to_integral_value(ROUND_CEILING) * step
+        notes = _pieces(target, CUSTOMER_NOTES)
+        if target > paid and not change_preview(shop=shop, amount=target - paid, tendered=notes).possible:
+            return exact
+        return notes
+
+    def _close(self, seeder, date: datetime.date):
+        """The evening's count: the notes as the book has them, the cash that came in as
+        amounts sorted into notes, the paise of the day's bills not kept; now and then a
+        ₹10 coin short."""
+        shop = seeder.shop
+        if not CashMovement.objects.filter(shop=shop, pk__gt=self.closed_through).exists():
+            return
+        counts = dict(Denomination.objects.filter(shop=shop).values_list("value", "count"))
+        balance = drawer_balance(shop=shop)
+        unsorted = balance - sum((value * count for value, count in counts.items()), ZERO)
+        notes = []
+        if unsorted > 0:
+            for value, count in _pieces(unsorted.to_integral_value(ROUND_DOWN), ALL_PIECES).items():
+                counts[value] += count
+        elif unsorted < 0:
+            taken = make_change((-unsorted).to_integral_value(ROUND_CEILING), counts)
+            if taken is None:
+                notes.append("The returned sale's cash was paid from the owner's pocket")
+            for value, count in (taken or {}).items():
+                counts[value] -= count
+        if unsorted != unsorted.to_integral_value():
+            notes.append(PAISE_NOTE)
+        if self.cash_rng.random() < 0.05 and counts.get(Decimal(10)):
+            counts[Decimal(10)] -= 1
+            notes.append(SHORT_NOTE)
+        counted = sum((value * count for value, count in counts.items()), ZERO)
+        close = drawer.drawer_close(shop=shop, counts=counts, closed_on=date, created_by=seeder.owner,
+                                    note="; ".join(notes) if counted != balance else "")
+        seeder.record(date, close, *([close.movement] if close.movement else []))
+        self.closed_through = CashMovement.objects.filter(shop=shop).order_by("-pk").values_list(
+            "pk", flat=True).first()
+
+    def _deposit(self, seeder, date: datetime.date):
+        """In the morning, notes beyond what change needs go to the bank when the drawer is full."""
+        shop = seeder.shop
+        if drawer_balance(shop=shop) <= DEPOSIT_ABOVE:
+            return
+        counts = dict(Denomination.objects.filter(shop=shop).values_list("value", "count"))
+        pieces = {value: counts.get(value, 0) - keep for value, keep in KEEP_FOR_CHANGE.items()
+                  if counts.get(value, 0) > keep}
+        if pieces:
+            seeder.record(date, cash_movement_create(shop=shop, kind=CashMovement.Kind.DEPOSIT, pieces=pieces,
+                                                     note=DEPOSIT_NOTE, created_by=seeder.owner))
+
+    def _payout(self, seeder, date: datetime.date):
+        """Now and then, cash paid out of the drawer for the shop."""
+        rng, shop = self.cash_rng, seeder.shop
+        if rng.random() >= 0.12:
+            return
+        reason, low, high = rng.choice(PAYOUTS)
+        amount = Decimal(rng.randint(low // 10, high // 10) * 10)
+        if amount > drawer_balance(shop=shop):
+            return
+        counts = dict(Denomination.objects.filter(shop=shop).values_list("value", "count"))
+        pieces = make_change(amount, counts)
+        seeder.record(date, cash_movement_create(shop=shop, kind=CashMovement.Kind.PAYOUT, amount=amount,
+                                                 pieces=pieces, note=reason, created_by=seeder.owner))
 
     # -- timestamps -------------------------------------------------------------------------------
 
@@ -365,12 +477,36 @@ class BillingDemo(ledger_demo.Extension):
             product.updated_at = latest.get(product.pk, product.created_at)
         Product.objects.bulk_update(products, ["created_at", "updated_at"])
 
+        # The cash book: sale cash with its invoice, payments' cash with the payment, the rest
+        # (float, closes, deposits, pay-outs) when it was recorded.
+        payment_stamps, payment_voids = seeder.stamps[Payment], seeder.void_stamps[Payment]
+        cash = list(CashMovement.objects.filter(shop=shop))
+        for movement in cash:
+            if movement.invoice_id is not None:
+                stamps = voided if movement.kind == CashMovement.Kind.SALE_VOID else issued
+                movement.created_at = stamps[movement.invoice_id]
+            elif movement.payment_id is not None:
+                movement.created_at = (payment_voids if movement.kind == CashMovement.Kind.PAYMENT_VOID
+                                       else payment_stamps)[movement.payment_id]
+            else:
+                movement.created_at = seeder.stamps[CashMovement][movement.pk]
+        CashMovement.objects.bulk_update(cash, ["created_at"], batch_size=500)
+        closes = list(CashClose.objects.filter(shop=shop))
+        for close in closes:
+            close.created_at = seeder.stamps[CashClose][close.pk]
+        CashClose.objects.bulk_update(closes, ["created_at"], batch_size=500)
+        if cash:
+            CashDrawer.objects.filter(shop=shop).update(updated_at=max(m.created_at for m in cash))
+
 
 def delete_demo() -> int:
     """Delete the demo shop(s) — billing rows first (they protect the ledger's), then
     the ledger part and the demo users (``ledger.demo.delete_demo``). Returns how many
     shops were deleted. Call it under ``scopes_disabled()``."""
     for shop_id in ledger_demo.demo_shop_ids():
+        CashClose.objects.filter(shop_id=shop_id).delete()
+        CashMovement.objects.filter(shop_id=shop_id).delete()
+        CashDrawer.objects.filter(shop_id=shop_id).delete()
         StockMovement.objects.filter(shop_id=shop_id).delete()
         Invoice.objects.filter(shop_id=shop_id).delete()  # and their lines
         Product.objects.filter(shop_id=shop_id).delete()
@@ -393,10 +529,13 @@ def summary_lines(shop: Shop) -> list[str]:
         invoices = Invoice.objects.filter(shop=shop)
         kept = invoices.filter(voided_at__isnull=True)
         to_customers = kept.filter(customer__isnull=False)
-        status = {s: to_customers.filter(payment_status=s).count() for s in Invoice.PaymentStatus.values}
-        sums = kept.aggregate(total=Sum("total"), tax=Sum("tax_total"), paid=Sum("amount_paid"))
+        status = {s: to_customers.filter(status_filter(s)).count() for s in Invoice.PaymentStatus.values}
+        sums = kept.aggregate(total=Sum("total"), tax=Sum("tax_total"), paid=Sum("paid_at_counter"))
         first = kept.order_by("issued_on").values_list("issued_on", flat=True).first()
         drawer_total = sum((d.value * d.count for d in Denomination.objects.filter(shop=shop)), ZERO)
+        cash_book = (f"{money(drawer_balance(shop=shop))} by the cash book ({money(drawer_total)} in notes and "
+                     f"coins), {CashMovement.objects.filter(shop=shop).count()} movements, "
+                     f"{CashClose.objects.filter(shop=shop).count()} day closes")
         return [
             f"  products:           {products.count()} in {Category.objects.filter(shop=shop).count()} categories "
             f"({low.count()} low on stock, {products.filter(is_active=False).count()} inactive)",
@@ -407,6 +546,18 @@ def summary_lines(shop: Shop) -> list[str]:
             f"  sales:              {money(sums['total'])} incl. GST {money(sums['tax'])}; "
             f"paid at the counter {money(sums['paid'])}",
             f"  stock movements:    {StockMovement.objects.filter(shop=shop).count()}",
-            f"  cash drawer:        {money(drawer_total)}",
+            f"  cash drawer:        {cash_book}",
             f"  GSTIN:              {shop.gstin} (invoices show CGST + SGST)",
         ]
+
+
+def _pieces(amount: Decimal, values: tuple[Decimal, ...]) -> dict[Decimal, int]:
+    """``amount`` (whole, a multiple of the smallest of ``values``) as the fewest pieces of
+    ``values`` (largest first; a greedy split is exact for these series)."""
+    pieces = {}
+    for value in values:
+        count = int(amount // value)
+        if count:
+            pieces[value] = count
+            amount -= value * count
+    return pieces

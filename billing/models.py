@@ -16,7 +16,7 @@ from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Shop
-from accounts.money import MoneyField
+from accounts.money import ZERO, MoneyField
 from customers.models import Customer
 from ledger.models import Due, Payment
 
@@ -164,6 +164,12 @@ class Invoice(models.Model):
     """An issued sale. Totals are stored as computed at issue (``billing.totals``).
 
     ``due``/``payment`` are the ledger entries it posted (none for a walk-in sale).
+    ``paid_at_counter`` is what was paid when it was issued, a fact that never changes.
+    What is paid now, the balance and the payment status are read from its due
+    (``due.outstanding``, kept by the ledger services; DESIGN §2), so they follow every
+    later payment, void and credit: ``amount_paid``, ``balance_due`` and
+    ``payment_status`` below. Load lists with ``select_related("due")``; filters by
+    status are ``billing.selectors.invoices.status_filter``.
     """
 
     class DiscountType(models.TextChoices):
@@ -174,6 +180,7 @@ class Invoice(models.Model):
         PAID = "paid", "Paid"
         PARTIAL = "partial", "Partly paid"
         UNPAID = "unpaid", "Unpaid"
+        VOID = "void", "Void"
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     number = models.CharField(max_length=16)
@@ -192,9 +199,8 @@ class Invoice(models.Model):
     tax_total = MoneyField()
     round_off_amount = MoneyField(default=0)
     total = MoneyField()
-    amount_paid = MoneyField(default=0)
+    paid_at_counter = MoneyField(default=0)
     payment_method = models.CharField(max_length=10, choices=Payment.Method.choices, default=Payment.Method.CASH)
-    payment_status = models.CharField(max_length=8, choices=PaymentStatus.choices)
     cash_tendered = MoneyField(null=True, blank=True)
     change_given = MoneyField(default=0)
     notes = models.CharField(max_length=200, blank=True)
@@ -207,6 +213,8 @@ class Invoice(models.Model):
     voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
     void_reason = models.CharField(max_length=200, blank=True)
+    # The one-time key of the counter form that issued it (DESIGN §5): a repeat returns this invoice.
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = ScopedManager(shop="shop")
     history = HistoricalRecords()
@@ -216,17 +224,17 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["shop", "issued_on"], name="invoice_shop_issued"),
             models.Index(fields=["shop", "customer", "issued_on"], name="invoice_shop_customer"),
-            models.Index(fields=["shop", "payment_status"], name="invoice_shop_status"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["shop", "number"], name="invoice_unique_shop_number"),
             models.UniqueConstraint(fields=["shop", "financial_year", "sequence_number"],
                                     name="invoice_unique_shop_year_sequence"),
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
-            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_paid_not_negative"),
-            models.CheckConstraint(condition=Q(amount_paid__lte=models.F("total")),
+            models.CheckConstraint(condition=Q(paid_at_counter__gte=0), name="invoice_paid_not_negative"),
+            models.CheckConstraint(condition=Q(paid_at_counter__lte=models.F("total")),
                                    name="invoice_paid_not_above_total"),
             models.CheckConstraint(condition=Q(discount_value__gte=0), name="invoice_discount_not_negative"),
+            models.UniqueConstraint(fields=["shop", "idempotency_key"], name="invoice_unique_shop_key"),
         ]
 
     def __str__(self):
@@ -240,8 +248,43 @@ class Invoice(models.Model):
         return self.voided_at is not None
 
     @property
-    def balance_due(self):
-        return self.total - self.amount_paid
+    def balance_due(self) -> Decimal:
+        """What is still owed on the invoice now (Decimal ≥ 0): its due's outstanding; 0
+        for a walk-in sale (paid in full) and once void."""
+        if self.is_voided or self.due_id is None:
+            return ZERO
+        return self.due.outstanding
+
+    @property
+    def amount_paid(self) -> Decimal:
+        """What has been paid on the invoice so far (Decimal): at the counter, later
+        payments, and customer credit applied to its due."""
+        if self.is_voided:
+            return self.paid_at_counter
+        return self.total - self.balance_due
+
+    @property
+    def paid_after_issue(self) -> Decimal:
+        """What was paid on the invoice after it was issued (later payments and customer
+        credit applied to its due; Decimal, 0 for a void invoice)."""
+        if self.is_voided:
+            return ZERO
+        return self.amount_paid - self.paid_at_counter
+
+    @property
+    def payment_status(self) -> str:
+        """An ``Invoice.PaymentStatus`` value, from the due as it stands now."""
+        if self.is_voided:
+            return self.PaymentStatus.VOID
+        balance = self.balance_due
+        if balance <= 0:
+            return self.PaymentStatus.PAID
+        if balance >= self.total:
+            return self.PaymentStatus.UNPAID
+        return self.PaymentStatus.PARTIAL
+
+    def get_payment_status_display(self) -> str:
+        return self.PaymentStatus(self.payment_status).label
 
 
 class InvoiceLine(models.Model):
@@ -276,7 +319,14 @@ class InvoiceLine(models.Model):
 
 
 class Denomination(models.Model):
-    """How many notes or coins of ``value`` (Decimal, shop currency) the cash drawer holds."""
+    """How many notes or coins of ``value`` (Decimal, shop currency) the cash drawer holds.
+
+    ``count`` is a stored figure, like ``Product.stock_quantity``: it changes only in
+    ``billing.services.drawer``, in the same transaction as the ``CashMovement`` whose
+    ``pieces`` say by how much (cash in or out by denomination, or a count). Cash that
+    moved as an amount only (a customer's payment typed in on their page) is in the
+    drawer's balance but in no count until the next count or day close sorts it.
+    """
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     value = MoneyField(validators=[MinValueValidator(Decimal("0.01"))])
@@ -294,3 +344,161 @@ class Denomination(models.Model):
 
     def __str__(self):
         return f"{self.value} × {self.count}"
+
+
+class CashDrawer(models.Model):
+    """A shop's cash drawer as one row (created on the first cash movement).
+
+    ``balance`` (Decimal, shop currency; negative only if the book is wrong) is the sum of
+    the shop's ``CashMovement.amount``: stored, like ``Customer.balance``, and changed only
+    by ``billing.services.drawer`` in the same transaction as the movement. The row is also
+    the lock every cash write takes first (``select_for_update``), so one shop's movements
+    are written one at a time. ``billing.selectors.cash.cash_drift`` proves it against the
+    movements.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    balance = MoneyField(default=0, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(shop="shop")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop"], name="cash_drawer_unique_shop")]
+
+    def __str__(self):
+        return f"Drawer of shop {self.shop_id}: {self.balance}"
+
+
+#: ``CashMovement.kind`` values that put cash in (amount > 0) and take it out (amount < 0);
+#: a count's difference ("count") may be either.
+CASH_IN_KINDS = ("opening", "float", "sale", "payment", "refund_void")
+CASH_OUT_KINDS = ("change", "sale_void", "payment_void", "refund", "payout", "deposit")
+
+
+class CashMovement(models.Model):
+    """One movement of cash in or out of the drawer (DESIGN §6), as ``StockMovement`` is
+    for stock: rows are only ever added (never edited or deleted), so they are their own
+    history; a mistake is corrected by another movement.
+
+    ``amount``: signed Decimal in the shop's currency (+ in, − out); its sign is fixed by
+    ``kind`` (a count's difference may be either, or 0 when only the notes changed).
+    ``pieces``: the notes and coins that moved, when known, as ``{"500.00": 2, "20.00": -1}``
+    (value as a 2-place string → signed count); ``{}`` when only the amount is known. When
+    given, ``Σ value × count == amount`` except for a count (whose amount is counted minus
+    expected). ``invoice``/``payment``/``refund_pk`` link the entry it follows
+    (``refund_pk`` is the ``ledger.Refund`` id, a plain column so billing does not depend on
+    the ledger's refund migration). ``idempotency_key``: the form's one-time key (unique per
+    shop) for movements entered by hand.
+    """
+
+    class Kind(models.TextChoices):
+        OPENING = "opening", "Opening float"
+        FLOAT = "float", "Cash added"
+        SALE = "sale", "Cash sale"
+        CHANGE = "change", "Change given"
+        SALE_VOID = "sale_void", "Sale voided"
+        PAYMENT = "payment", "Customer payment"
+        PAYMENT_VOID = "payment_void", "Payment voided"
+        REFUND = "refund", "Refund"
+        REFUND_VOID = "refund_void", "Refund voided"
+        PAYOUT = "payout", "Pay-out / expense"
+        DEPOSIT = "deposit", "Bank deposit"
+        COUNT = "count", "Count"
+
+    IN_KINDS = CASH_IN_KINDS
+    OUT_KINDS = CASH_OUT_KINDS
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = MoneyField()
+    pieces = models.JSONField(default=dict, blank=True)
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # SET_NULL: payments are voided, never deleted, by shops; an operator's delete of one
+    # (or of the ledger-only demo) leaves its cash in the book, unlinked.
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    refund_pk = models.PositiveBigIntegerField("refund id", null=True, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    note = models.CharField("reason / note", max_length=200, blank=True)
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(shop="shop")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["shop", "created_at"], name="cash_movement_shop_created"),
+            models.Index(fields=["shop", "payment"], name="cash_movement_shop_payment"),
+            models.Index(fields=["shop", "refund_pk"], name="cash_movement_shop_refund"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "idempotency_key"], name="cash_movement_unique_shop_key"),
+            models.CheckConstraint(
+                condition=Q(kind__in=CASH_IN_KINDS, amount__gt=0) | Q(kind__in=CASH_OUT_KINDS, amount__lt=0)
+                | Q(kind="count"),
+                name="cash_movement_sign_follows_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount}"
+
+    def get_absolute_url(self):
+        return reverse("billing:cash_movement_detail", kwargs={"movement_id": self.pk})
+
+    @property
+    def is_in(self) -> bool:
+        return self.amount > 0
+
+    def piece_list(self) -> list[tuple[Decimal, int]]:
+        """``pieces`` as ``[(value (Decimal), signed count (int)), …]``, largest value first."""
+        return sorted(((Decimal(value), count) for value, count in self.pieces.items()), reverse=True)
+
+
+class CashClose(models.Model):
+    """A day close (till reconciliation): the owner counted the drawer by denomination.
+
+    ``expected`` is the drawer's balance before the count, ``counted`` the sum of
+    ``counts`` (``{"500.00": 6, …}``, pieces counted per value), ``difference`` =
+    counted − expected (negative: cash short). All Decimal in the shop's currency.
+    ``movement`` is the ``COUNT`` movement that brought the drawer to the count (none when
+    the count matched the book note for note). ``closed_on`` is the business day closed.
+    Rows are only ever added.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    closed_on = models.DateField()
+    expected = MoneyField()
+    counted = MoneyField()
+    difference = MoneyField()
+    counts = models.JSONField(default=dict)
+    note = models.CharField(max_length=200, blank=True)
+    movement = models.OneToOneField(CashMovement, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="close")
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(shop="shop")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["shop", "closed_on"], name="cash_close_shop_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "idempotency_key"], name="cash_close_unique_shop_key"),
+            models.CheckConstraint(condition=Q(counted__gte=0), name="cash_close_counted_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"Close of {self.closed_on}: {self.counted} counted, {self.expected} expected"
+
+    def get_absolute_url(self):
+        return reverse("billing:cash_close_detail", kwargs={"close_id": self.pk})
+
+    def count_list(self) -> list[tuple[Decimal, int, Decimal]]:
+        """``counts`` as ``[(value (Decimal), pieces (int), value × pieces), …]``, largest value first."""
+        return sorted(((Decimal(value), count, Decimal(value) * count) for value, count in self.counts.items()),
+                      reverse=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing.views import catalogue, documents, drawer, invoice_email, invoices
+from billing.views import cash, catalogue, documents, drawer, invoice_email, invoices
 
 app_name = "billing"
 
@@ -30,4 +30,10 @@ urlpatterns = [
     path("panels/sales/", invoices.sales_panel, name="sales_panel"),
     # Cash drawer
     path("drawer/", drawer.drawer, name="drawer"),
+    path("drawer/book/", cash.cash_book, name="cash_book"),
+    path("drawer/movements/new/", cash.cash_movement_create, name="cash_movement_create"),
+    path("drawer/movements/<int:movement_id>/", cash.cash_movement_detail, name="cash_movement_detail"),
+    path("drawer/close/", cash.drawer_close, name="drawer_close"),
+    path("drawer/closes/", cash.cash_close_list, name="cash_close_list"),
+    path("drawer/closes/<int:close_id>/", cash.cash_close_detail, name="cash_close_detail"),
 ]

@@ -11,10 +11,16 @@ Variables (all optional in development):
   backend is used when unset.
 - ``DEFAULT_FROM_EMAIL``: its address is the sender of customer emails, under the
   shop's name.
+- ``REDIS_URL``: e.g. ``redis://127.0.0.1:6379/1``: the cache (which the password-reset
+  limit counts in) is Redis through django-redis; unset, Django's database cache (table
+  ``khata_cache``, made by ``manage.py createcachetable``). Either way every process
+  shares it.
 - ``TASK_BACKEND``: django-tasks backend for background work (default the database
-  backend; run ``manage.py db_worker``).
-- ``SITE_URL``: the site's address as customers reach it, for links in emails and
-  messages (default ``http://127.0.0.1:8000``).
+  backend; run ``manage.py run_worker``).
+- ``SITE_URL``: the site's address as customers reach it (e.g.
+  ``https://khata.example.com``), for links in emails, WhatsApp/SMS texts and statement
+  links. Unset (the default), a web request uses its own host, and commands such as
+  ``send_due_reminders`` leave links out and warn.
 """
 
 import datetime
@@ -69,6 +75,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: answers /healthz before host validation and the HTTPS redirect (config/health.py).
+    "config.health.HealthCheckMiddleware",
     "accounts.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -138,6 +146,9 @@ elif _db["ENGINE"] == "django.db.backends.mysql":
     _db.setdefault("TEST", {}).update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"})
 _db["ATOMIC_REQUESTS"] = False
 _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A kept connection (CONN_MAX_AGE > 0) is checked before each request reuses it, so the
+# first request after a database restart gets a new connection instead of an error.
+_db["CONN_HEALTH_CHECKS"] = _db["CONN_MAX_AGE"] != 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -186,16 +197,17 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Khata <no-reply@localhost>")
-# Absolute links in emails and WhatsApp/SMS texts (statement links) are built on this
-# address, since a command or task has no request to take the host from.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Absolute links to customers (emails, WhatsApp/SMS texts, statement links) are built on
+# this address by ledger.messaging.absolute_url. No default: a guessed host and port
+# (a development server's) must never reach a customer.
+SITE_URL = env("SITE_URL", default="").strip().rstrip("/")
 # Seconds before a silent mail server fails the send (then it is retried), instead of
 # blocking the task worker forever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # Background tasks (django-tasks): customer emails are sent by a task, never in the
 # request. The database backend (django-tasks-db) keeps them in the database until
-# `manage.py db_worker` runs them; TASK_BACKEND=django_tasks.backends.immediate.ImmediateBackend
+# `manage.py run_worker` runs them; TASK_BACKEND=django_tasks.backends.immediate.ImmediateBackend
 # runs them at once, in the process that queued them (no worker needed).
 TASKS = {"default": {"BACKEND": env("TASK_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 
@@ -252,12 +264,27 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Cache ------------------------------------------------------------------------
+# Shared by every process (gunicorn workers, several hosts), since the password-reset
+# limit counts in it: a per-process cache would give each worker its own limit.
+# Default: Django's database cache; `manage.py createcachetable` makes its table and runs
+# wherever migrate runs (make migrate, docker-compose's web command; the test database
+# gets it from Django's test setup). With REDIS_URL: Redis through django-redis.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "khata"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "khata_cache"}}
+
 # Login throttling (django-axes): 5 failures for one username from one IP lock that
 # pair out for 15 minutes; the lockout page says so.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Failed attempts are rows in the database (the database handler, not a cache), so every
+# process and host counts the same failures.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -4,6 +4,9 @@ from customers.models import Customer
 
 
 class CustomerForm(forms.ModelForm):
+    """A customer's contact fields. ``phone`` is checked for 6 to 15 digits and kept as
+    typed; whether another customer has the number is the services' question."""
+
     class Meta:
         model = Customer
         fields = ("name", "phone", "email", "address", "notes", "credit_limit")
@@ -26,5 +29,5 @@ class CustomerForm(forms.ModelForm):
             raise forms.ValidationError(
                 "Enter a phone number of 6 to 15 digits (spaces, '+', '-' and brackets are fine)."
             )
-        # Stored as digits (with a leading '+' if given) so a search by digits finds it.
-        return ("+" if phone.startswith("+") else "") + "".join(digits)
+        # Kept as typed (spaces tidied); the services store it in E.164 too, for search.
+        return " ".join(phone.split())

@@ -19,11 +19,17 @@ class Customer(models.Model):
     earliest due date among unpaid dues, so "overdue" needs no join.
     ``last_activity_at`` is the time of the latest ledger entry. The ledger's
     services keep all three exact; ``manage.py check_ledger`` verifies them.
+
+    ``phone`` is the number as typed; ``phone_e164`` is the same number in E.164
+    (``+919651034997``, the shop's country supplies a missing country code), or ``""``
+    when ``phone`` is empty or not a valid number. The customers services keep it (see
+    ``customers.phones``); search and the duplicate-number warning read it.
     """
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="customers")
     name = models.CharField(max_length=120)
     phone = models.CharField(max_length=32, blank=True)
+    phone_e164 = models.CharField("phone (E.164)", max_length=16, blank=True, default="", editable=False)
     email = models.EmailField(blank=True)
     address = models.TextField(blank=True)
     notes = models.TextField(blank=True)
@@ -37,7 +43,8 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedManager(shop="shop")
-    history = HistoricalRecords(excluded_fields=["balance", "oldest_open_due_date", "last_activity_at", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["phone_e164", "balance", "oldest_open_due_date", "last_activity_at",
+                                                 "updated_at"])
 
     class Meta:
         ordering = ["name", "pk"]
@@ -48,7 +55,8 @@ class Customer(models.Model):
             # the dashboard's top debtors): read in index order, no filesort (bench/README.md).
             models.Index(fields=["shop", "-balance", "id"], name="customer_shop_balance_desc"),
             models.Index(fields=["shop", "is_archived", "last_activity_at"], name="customer_shop_activity"),
-            models.Index(fields=["shop", "phone"], name="customer_shop_phone"),
+            # Search by a full number (exact) and the duplicate-number check.
+            models.Index(fields=["shop", "phone_e164"], name="customer_shop_phone_e164"),
         ]
         constraints = [
             models.CheckConstraint(

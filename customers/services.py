@@ -3,36 +3,93 @@
 from django.db import transaction
 
 from accounts.models import Shop
+from customers import selectors
 from customers.models import Customer
+from customers.phones import international, shop_e164
 
 EDITABLE_FIELDS = ("name", "phone", "email", "address", "notes", "credit_limit")
 
 
 class CustomerError(Exception):
-    """A customer change that the business rules refuse; the message is for the user."""
+    """A customer change that the business rules refuse. ``str(error)`` is a message for
+    the user; ``field`` names the form field it belongs to, if any."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+class DuplicatePhoneError(CustomerError):
+    """Another active customer of the shop already has this phone number.
+
+    Not a hard rule (two family members may share a phone): the caller shows
+    ``customers`` (a list of ``Customer`` of the same shop) and, if the user confirms,
+    repeats the call with ``confirm_phone=phone_e164``. ``phone_display`` is the number
+    spaced for reading (``+91 96510 34997``).
+    """
+
+    def __init__(self, *, phone_e164: str, customers: list[Customer]):
+        self.phone_e164 = phone_e164
+        self.phone_display = international(phone_e164)
+        self.customers = customers
+        names = ", ".join(c.name for c in customers)
+        verb = "has" if len(customers) == 1 else "have"
+        super().__init__(f"{names} already {verb} this phone number ({self.phone_display}).", field="phone")
+
+
+def _check_duplicate_phone(*, shop: Shop, phone_e164: str, exclude_pk: int | None, confirm_phone: str) -> None:
+    """Raise ``DuplicatePhoneError`` if another active customer of ``shop`` has
+    ``phone_e164``, unless the user confirmed that very number."""
+    if not phone_e164 or phone_e164 == confirm_phone:
+        return
+    others = selectors.customers_with_phone(shop=shop, phone_e164=phone_e164, exclude_pk=exclude_pk)
+    if others:
+        raise DuplicatePhoneError(phone_e164=phone_e164, customers=others)
 
 
 @transaction.atomic
 def customer_create(*, shop: Shop, name: str, phone: str = "", email: str = "", address: str = "",
-                    notes: str = "", credit_limit=None) -> Customer:
-    """Add a customer to ``shop`` with a zero balance."""
+                    notes: str = "", credit_limit=None, confirm_phone: str = "") -> Customer:
+    """Add a customer to ``shop`` with a zero balance.
+
+    ``phone`` is stored as given, and in E.164 (``phone_e164``) with the shop's country.
+    Raises ``DuplicatePhoneError`` when another active customer of the shop has the same
+    number, unless ``confirm_phone`` is that number in E.164 (the user saw the warning and
+    saves anyway); ``ValidationError`` for invalid fields.
+    """
     customer = Customer(shop=shop, name=name, phone=phone, email=email, address=address,
-                        notes=notes, credit_limit=credit_limit)
+                        notes=notes, credit_limit=credit_limit, phone_e164=shop_e164(phone, shop=shop) or "")
     customer.full_clean()
+    _check_duplicate_phone(shop=shop, phone_e164=customer.phone_e164, exclude_pk=None, confirm_phone=confirm_phone)
     customer.save()
     return customer
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, **fields) -> Customer:
-    """Change a customer's contact fields (see ``EDITABLE_FIELDS``)."""
+def customer_update(*, customer: Customer, confirm_phone: str = "", **fields) -> Customer:
+    """Change a customer's contact fields (see ``EDITABLE_FIELDS``).
+
+    A changed ``phone`` updates ``phone_e164``; if the new number belongs to another
+    active customer of the shop, raises ``DuplicatePhoneError`` unless ``confirm_phone``
+    is that number in E.164 (nothing is saved). Keeping a number that is shared already
+    needs no confirmation. Raises ``TypeError`` for fields that are not editable and
+    ``ValidationError`` for invalid values.
+    """
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
+    update_fields = [*fields, "updated_at"]
+    if "phone" in fields:
+        phone_e164 = shop_e164(fields["phone"], shop=customer.shop) or ""
+        if phone_e164 != customer.phone_e164:
+            _check_duplicate_phone(shop=customer.shop, phone_e164=phone_e164, exclude_pk=customer.pk,
+                                   confirm_phone=confirm_phone)
+        customer.phone_e164 = phone_e164
+        update_fields.append("phone_e164")
     for name, value in fields.items():
         setattr(customer, name, value)
     customer.full_clean()
-    customer.save(update_fields=[*fields, "updated_at"])
+    customer.save(update_fields=update_fields)
     return customer
 
 

@@ -31,24 +31,40 @@ def customer_list(request):
 
 @shop_required
 def customer_create(request):
+    """Add a customer. A number another active customer has gets a warning naming them and
+    a "Save anyway" button, which posts the form again with ``confirm_phone``."""
     form = CustomerForm(request.POST or None)
+    duplicate = None
     if request.method == "POST" and form.is_valid():
-        customer = services.customer_create(shop=request.shop, **form.cleaned_data)
-        messages.success(request, f"Added {customer.name}.")
-        return redirect(customer)
-    return render(request, "customers/form.html", {"form": form, "title": "Add customer"})
+        try:
+            customer = services.customer_create(shop=request.shop, **form.cleaned_data,
+                                                confirm_phone=request.POST.get("confirm_phone", ""))
+        except services.DuplicatePhoneError as exc:
+            duplicate = exc
+        else:
+            messages.success(request, f"Added {customer.name}.")
+            return redirect(customer)
+    return render(request, "customers/form.html", {"form": form, "title": "Add customer", "duplicate": duplicate})
 
 
 @shop_required
 def customer_edit(request, customer_id):
+    """Edit a customer's contact fields; a changed number is checked as on the add page."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    name = customer.name
     form = CustomerForm(request.POST or None, instance=customer)
+    duplicate = None
     if request.method == "POST" and form.is_valid():
-        services.customer_update(customer=customer, **form.cleaned_data)
-        messages.success(request, f"Saved {customer.name}.")
-        return redirect(customer)
-    return render(request, "customers/form.html", {"form": form, "customer": customer,
-                                                   "title": f"Edit {customer.name}"})
+        try:
+            services.customer_update(customer=customer, **form.cleaned_data,
+                                     confirm_phone=request.POST.get("confirm_phone", ""))
+        except services.DuplicatePhoneError as exc:
+            duplicate = exc
+        else:
+            messages.success(request, f"Saved {customer.name}.")
+            return redirect(customer)
+    return render(request, "customers/form.html", {"form": form, "customer": customer, "duplicate": duplicate,
+                                                   "title": f"Edit {name}"})
 
 
 @require_POST

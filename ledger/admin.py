@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_mixins import ViewOnlyAdminMixin
-from ledger.models import Allocation, Due, Payment
+from ledger.models import Allocation, Due, Message, Payment, PaymentClaim, StatementLink
 
 
 class AllocationInline(admin.TabularInline):
@@ -49,3 +49,48 @@ class AllocationAdmin(LedgerRowAdmin):
     list_filter = ("shop",)
     raw_id_fields = ("payment", "due")
     list_select_related = ("payment", "due", "shop")
+
+
+@admin.register(PaymentClaim)
+class PaymentClaimAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
+    """Customers' "I have paid" reports: the shopkeeper confirms or rejects them in the app
+    (confirming records the payment), so the admin only shows them."""
+
+    list_display = ("customer", "shop", "amount", "reference", "status", "created_at", "decided_at")
+    list_filter = ("shop", "status", "created_at")
+    search_fields = ("reference", "note", "customer__name")
+    date_hierarchy = "created_at"
+    list_select_related = ("customer", "shop")
+    fields = ("shop", "customer", "link", "amount", "reference", "note", "status", "created_at", "decided_at",
+              "decided_by", "payment")
+    readonly_fields = fields
+
+
+@admin.register(StatementLink)
+class StatementLinkAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Shared statement links, shown without their secret token (only its start, to tell
+    links apart): the token opens the customer's statement without a login."""
+
+    list_display = ("customer", "shop", "token_start", "created_at", "revoked_at")
+    list_filter = ("shop", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("customer__name",)
+    list_select_related = ("customer", "shop")
+    fields = ("shop", "customer", "token_start", "created_by", "created_at", "revoked_at")
+    readonly_fields = fields
+
+    @admin.display(description="token")
+    def token_start(self, obj):
+        return f"{obj.token[:6]}…"
+
+
+@admin.register(Message)
+class MessageAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """The shops' message log (emails, WhatsApp/SMS hand-offs): written by the messaging
+    code and its tasks only."""
+
+    list_display = ("created_at", "shop", "customer", "channel", "kind", "to", "status", "attempts", "sent_at")
+    list_filter = ("shop", "channel", "kind", "status", "created_at")
+    search_fields = ("to", "subject", "customer__name")
+    date_hierarchy = "created_at"
+    list_select_related = ("customer", "shop")
+    exclude = ("html_body",)  # the plain-text body says the same; the HTML would show as markup

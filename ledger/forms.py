@@ -2,15 +2,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from accounts.forms import AmountField
+from accounts.forms import AmountField, OneTimeKeyForm
 from accounts.money import format_money
-from ledger.models import Due, Payment
+from ledger.models import Due, Payment, Refund
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_ERRORS = {"invalid": "Enter a date as YYYY-MM-DD."}
 
 
-class DueForm(forms.Form):
+class DueForm(OneTimeKeyForm):
     amount = AmountField()
     description = forms.CharField(max_length=200,
                                   widget=forms.TextInput(attrs={"placeholder": "e.g. Rice 10 kg, oil 2 L"}))
@@ -43,7 +43,7 @@ def due_choice_label(due: Due, currency: str, locale: str) -> str:
     return label
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(OneTimeKeyForm):
     """A payment for one customer; leaving ``due`` empty applies it oldest-first.
 
     ``open_dues`` is a function returning the dues it may be applied to (as
@@ -84,6 +84,39 @@ class PaymentForm(forms.Form):
         if due and amount and amount > due.outstanding:
             self.add_error("amount", f"This is more than the {due.outstanding} outstanding on the chosen due.")
         return data
+
+
+class MarkPaidForm(OneTimeKeyForm):
+    """Confirms "mark as paid": how and when the outstanding amount was received."""
+
+    method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.CASH, label="Paid by")
+    received_on = forms.DateField(label="Date received", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("received_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+
+
+class RefundForm(OneTimeKeyForm):
+    """Paying a customer's credit back; ``ledger.services.refund_create`` checks the amount
+    against the credit held."""
+
+    amount = AmountField()
+    method = forms.ChoiceField(choices=Refund.Method.choices, initial=Refund.Method.CASH, label="Paid back by")
+    refunded_on = forms.DateField(label="Date", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    reference = forms.CharField(max_length=100, required=False, help_text="UPI / bank reference (optional).")
+    reason = forms.CharField(max_length=200,
+                             widget=forms.TextInput(attrs={"placeholder": "e.g. Paid twice by mistake"}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("refunded_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise forms.ValidationError("Give a reason for the refund.")
+        return reason
 
 
 class VoidForm(forms.Form):

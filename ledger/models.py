@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
@@ -19,7 +20,13 @@ from customers.models import Customer
 
 
 class VoidableEntry(models.Model):
-    """Fields and helpers shared by dues and payments."""
+    """Fields and helpers shared by dues, payments and refunds.
+
+    ``idempotency_key`` is the one-time key of the form or API call that created the row
+    (unique per shop, DESIGN §5): the services return the existing row for a key they have
+    seen and write nothing, so a double submit records the entry once. ``source`` names the
+    document that posted the entry (an invoice); the ledger refuses to void it on its own.
+    """
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
@@ -28,6 +35,10 @@ class VoidableEntry(models.Model):
     voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
     void_reason = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+    # The document that posted the entry, e.g. "Invoice INV/26-27/0001" (blank: recorded on
+    # its own). Such an entry is voided only together with its document (DESIGN §2).
+    source = models.CharField(max_length=60, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -40,8 +51,8 @@ class VoidableEntry(models.Model):
 class Due(VoidableEntry):
     """Credit given to a customer: ``amount`` (Decimal > 0) owed from ``incurred_on``.
 
-    Status is derived from the sum of its allocations: open → partially paid → paid;
-    overdue when ``due_date`` has passed and it is not paid.
+    Status follows the stored ``outstanding``: open (nothing paid) → partially paid → paid;
+    void once voided; overdue when ``due_date`` has passed and it is not paid.
 
     ``outstanding`` (Decimal, ≥ 0) is ``amount`` minus its allocations, 0 once void. Like
     ``Customer.balance`` it is stored so that "what is overdue" is an index range rather than
@@ -85,6 +96,7 @@ class Due(VoidableEntry):
                 name="due_date_not_before_incurred",
                 violation_error_message="The due date cannot be before the date the credit was given.",
             ),
+            models.UniqueConstraint(fields=["shop", "idempotency_key"], name="due_unique_shop_key"),
         ]
 
     def __str__(self):
@@ -136,10 +148,55 @@ class Payment(VoidableEntry):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(fields=["shop", "idempotency_key"], name="payment_unique_shop_key"),
         ]
 
     def __str__(self):
         return f"{self.get_method_display()} {self.amount} on {self.received_on}"
+
+    def get_absolute_url(self):
+        return reverse("ledger:customer_account", kwargs={"customer_id": self.customer_id})
+
+
+class Refund(VoidableEntry):
+    """Customer credit paid back (Decimal > 0, shop currency): the shop returns an
+    overpayment in cash, by UPI or by bank transfer (DESIGN §5).
+
+    A refund is a debit on the customer's account: it lowers their unapplied credit (and
+    raises ``Customer.balance`` towards zero) and shows on the statement. It may not exceed
+    the credit the customer holds when it is made; ``ledger.services.refund_create`` checks
+    that under the customer's row lock.
+    """
+
+    class Method(models.TextChoices):
+        CASH = "cash", "Cash"
+        UPI = "upi", "UPI"
+        BANK = "bank", "Bank transfer"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="refunds")
+    amount = MoneyField()
+    refunded_on = models.DateField("date")
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.CASH)
+    reference = models.CharField(max_length=100, blank=True, help_text="UPI / bank reference, if any")
+    reason = models.CharField(max_length=200)
+
+    objects = ScopedManager(shop="shop")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["refunded_on", "pk"]
+        indexes = [
+            models.Index(fields=["shop", "customer", "refunded_on"], name="refund_shop_customer_date"),
+            models.Index(fields=["shop", "refunded_on"], name="refund_shop_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(fields=["shop", "idempotency_key"], name="refund_unique_shop_key"),
+        ]
+
+    def __str__(self):
+        return f"Refund {self.get_method_display()} {self.amount} on {self.refunded_on}"
 
     def get_absolute_url(self):
         return reverse("ledger:customer_account", kwargs={"customer_id": self.customer_id})
@@ -177,6 +234,16 @@ class Message(models.Model):
     ``for_date`` is set only for scheduled reminders, so a customer gets at most one
     scheduled reminder per channel and day (the unique constraint makes
     ``send_due_reminders`` idempotent even if two runs overlap).
+
+    ``idempotency_key`` is the one-time key of the form that asked for the message (the
+    customer page's "Remind by email"), unique per shop: a double submit finds the
+    first message and queues nothing more (``ledger.messaging.queue_email``).
+
+    An email goes queued → sending (a task claimed it) → sent or failed; failed goes back
+    to queued for a retry. ``status_changed_at`` is when it entered its current status:
+    an email "sending" for longer than the send timeout plus a margin was lost with its
+    worker and is recovered (``ledger.messaging.message_recover_stuck``); one "queued"
+    for long lost its task (``retry_failed_messages``).
     """
 
     class Channel(models.TextChoices):
@@ -193,6 +260,7 @@ class Message(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
@@ -209,9 +277,11 @@ class Message(models.Model):
     attachment_builder = models.CharField(max_length=200, blank=True)
     attachment_args = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    status_changed_at = models.DateTimeField(default=timezone.now)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     for_date = models.DateField(null=True, blank=True)
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -225,10 +295,14 @@ class Message(models.Model):
             models.Index(fields=["shop", "created_at"], name="message_shop_created"),
             models.Index(fields=["shop", "customer", "created_at"], name="message_shop_customer"),
             models.Index(fields=["shop", "status"], name="message_shop_status"),
+            # Cross-shop on purpose: the task worker's recovery of emails stuck "sending"
+            # (all shops at once, every minute) reads this index alone.
+            models.Index(fields=["status", "status_changed_at"], name="message_status_since"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["customer", "kind", "channel", "for_date"],
                                     name="message_one_scheduled_per_day"),
+            models.UniqueConstraint(fields=["shop", "idempotency_key"], name="message_unique_shop_key"),
         ]
 
     def __str__(self):

@@ -1,11 +1,14 @@
 """Due reminders: the schedule, who is reminded on a day, and sending (email, WhatsApp, SMS).
 
-Schedule (``Shop`` settings, all whole days; a pure function, :func:`reminder_reason`):
+Schedule (``Shop`` settings, all whole days; pure functions in
+:mod:`accounts.reminder_schedule`, re-exported here: :func:`reminder_reason`):
 
 - before: ``today == due_date - N`` with ``N = remind_days_before`` (0: no reminder before);
 - on: ``today == due_date`` when ``remind_on_due_date``;
 - after: ``today == due_date + k*M`` for ``k = 1..K`` with ``M = remind_every_days_after``
-  and ``K = remind_max_after`` (0: none after).
+  and ``K = remind_max_after`` (0: none after);
+- monthly, when ``remind_monthly_after``: every 30 days after the last of those
+  (``due_date + K*M + j*30``, ``j >= 1``) for as long as the due stays open.
 
 Only open dues (not voided, not fully paid) with a due date trigger reminders. A
 customer is reminded on a day when ANY of their open dues hits a reminder day, and
@@ -15,23 +18,29 @@ the total outstanding.
 Scheduled reminders (``manage.py send_due_reminders``, :func:`due_reminders_send`) are
 emails queued with ``for_date`` = the day, so a customer gets at most one per day
 however often the command runs (``Message``'s unique constraint). The customer page's
-"Remind by email" (:func:`reminder_email_send`) sends at once, whatever the day.
-WhatsApp and SMS (:func:`reminder_chat_log`) are click-to-chat links: the message is
-logged and the browser opens ``wa.me`` or ``sms:`` with the text filled in.
+"Remind by email" (:func:`reminder_email_send`) sends at once, whatever the day, once
+per form (its one-time key). WhatsApp and SMS (:func:`reminder_chat_log`) are
+click-to-chat links: the message is logged and the browser opens ``wa.me`` or ``sms:``
+with the text filled in.
+
+Statement links in all of them are made absolute by :func:`ledger.messaging.absolute_url`
+(``SITE_URL``, else the request's host; left out when a command runs without ``SITE_URL``).
 
 All amounts are ``Decimal`` in the shop's currency.
 """
 
 import datetime
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import quote
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts import reminder_schedule
+from accounts.forms import OneTimeKeyForm
 from accounts.models import Shop
 from accounts.money import ZERO, format_money
 from customers.models import Customer
@@ -47,55 +56,15 @@ class ReminderError(LedgerError):
     """A reminder that cannot be sent; ``str(error)`` is a message for the user."""
 
 
-# -- The schedule (pure) --------------------------------------------------------------------------
+# -- The schedule (pure; it lives beside Shop so that the settings page can describe it) ----------
 
-
-def reminder_reason(schedule, *, due_date: datetime.date, today: datetime.date) -> str | None:
-    """Why ``today`` is a reminder day for a due falling due on ``due_date``:
-    ``"before"``, ``"on"`` or ``"after"``; ``None`` when it is not one.
-
-    ``schedule`` is a :class:`~accounts.models.Shop` or anything with its
-    ``remind_days_before``, ``remind_on_due_date``, ``remind_every_days_after`` and
-    ``remind_max_after`` attributes (whole days / counts). Needs no database.
-    """
-    days_before = schedule.remind_days_before or 0
-    if days_before > 0 and today == due_date - datetime.timedelta(days=days_before):
-        return "before"
-    if schedule.remind_on_due_date and today == due_date:
-        return "on"
-    every, most = schedule.remind_every_days_after or 0, schedule.remind_max_after or 0
-    if every > 0 and most > 0 and today > due_date:
-        days_after = (today - due_date).days
-        if days_after % every == 0 and days_after // every <= most:
-            return "after"
-    return None
-
-
-def is_reminder_day(schedule, *, due_date: datetime.date, today: datetime.date) -> bool:
-    """True when a due falling due on ``due_date`` is reminded on ``today`` (see :func:`reminder_reason`)."""
-    return reminder_reason(schedule, due_date=due_date, today=today) is not None
-
-
-def has_reminder_days(schedule) -> bool:
-    """False when the settings name no reminder day at all (nothing before, on or after)."""
-    return bool((schedule.remind_days_before or 0) > 0 or schedule.remind_on_due_date
-                or ((schedule.remind_every_days_after or 0) > 0 and (schedule.remind_max_after or 0) > 0))
-
-
-def describe_schedule(schedule) -> str:
-    """The schedule in words, e.g. "2 days before the due date, on the due date, then
-    every 7 days after it (at most 3 times)"."""
-    parts = []
-    before = schedule.remind_days_before or 0
-    if before > 0:
-        parts.append(f"{before} day{'s' if before != 1 else ''} before the due date")
-    if schedule.remind_on_due_date:
-        parts.append("on the due date")
-    every, most = schedule.remind_every_days_after or 0, schedule.remind_max_after or 0
-    if every > 0 and most > 0:
-        step = "every day" if every == 1 else f"every {every} days"
-        parts.append(f"{'then ' if parts else ''}{step} after it (at most {most} time{'s' if most != 1 else ''})")
-    return ", ".join(parts) if parts else "no reminder days are set"
+MONTHLY_DAYS = reminder_schedule.MONTHLY_DAYS
+reminder_reason = reminder_schedule.reminder_reason
+is_reminder_day = reminder_schedule.is_reminder_day
+has_reminder_days = reminder_schedule.has_reminder_days
+reminder_dates = reminder_schedule.reminder_dates
+describe_schedule = reminder_schedule.describe_schedule
+reminder_schedule_summary = reminder_schedule.reminder_schedule_summary
 
 
 # -- Who is reminded on a day -------------------------------------------------------------------
@@ -160,24 +129,23 @@ def customers_to_remind(*, shop: Shop, today: datetime.date) -> list[ReminderCan
 # -- Links and texts ----------------------------------------------------------------------------
 
 
-def absolute_url(path: str) -> str:
-    """``path`` (from ``reverse``/``get_absolute_url``) on ``settings.SITE_URL``."""
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def statement_urls(*, shop: Shop, customer_ids) -> dict[int, str]:
+def statement_urls(*, shop: Shop, customer_ids, request=None) -> dict[int, str]:
     """Absolute URL of each customer's active (not revoked) statement link, by customer
-    id; customers without one are absent. One query."""
+    id; customers without one are absent, and so is every link when neither
+    ``SITE_URL`` nor ``request`` gives a host (see :func:`ledger.messaging.absolute_url`).
+    One query."""
     links = StatementLink.objects.filter(shop=shop, customer_id__in=list(customer_ids), revoked_at__isnull=True)
     urls = {}
     for link in links.order_by("created_at", "pk"):  # the newest wins if there were ever two
-        urls[link.customer_id] = absolute_url(link.get_absolute_url())
+        url = messaging.absolute_url(link.get_absolute_url(), request=request)
+        if url:
+            urls[link.customer_id] = url
     return urls
 
 
-def statement_url(*, shop: Shop, customer: Customer) -> str:
-    """Absolute URL of the customer's active statement link, or ``""``."""
-    return statement_urls(shop=shop, customer_ids=[customer.pk]).get(customer.pk, "")
+def statement_url(*, shop: Shop, customer: Customer, request=None) -> str:
+    """Absolute URL of the customer's active statement link, or ``""`` (no link, or no host to put it on)."""
+    return statement_urls(shop=shop, customer_ids=[customer.pk], request=request).get(customer.pk, "")
 
 
 def chat_text(*, shop: Shop, customer: Customer, amount: Decimal, statement_url: str = "") -> str:
@@ -211,7 +179,8 @@ def _subject(shop: Shop, total: Decimal) -> str:
 
 
 def _queue_reminder(*, shop: Shop, customer: Customer, dues: list[Due], today: datetime.date, url: str,
-                    for_date: datetime.date | None, created_by=None) -> Message | None:
+                    for_date: datetime.date | None, created_by=None,
+                    idempotency_key: uuid.UUID | None = None) -> Message | None:
     total = sum((due.outstanding for due in dues), ZERO)
     context = {
         "shop": shop,
@@ -227,6 +196,7 @@ def _queue_reminder(*, shop: Shop, customer: Customer, dues: list[Due], today: d
     return messaging.queue_email(
         shop=shop, kind=Message.Kind.REMINDER, to=customer.email, subject=_subject(shop, total),
         template=REMINDER_TEMPLATE, context=context, customer=customer, for_date=for_date, created_by=created_by,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -283,13 +253,30 @@ def due_reminders_send(*, shop: Shop, today: datetime.date, dry_run: bool = Fals
 
 
 @transaction.atomic
-def reminder_email_send(*, shop: Shop, customer: Customer, created_by=None,
-                        today: datetime.date | None = None) -> Message:
+def reminder_email_send(*, shop: Shop, customer: Customer, created_by=None, today: datetime.date | None = None,
+                        idempotency_key: uuid.UUID | None = None, request=None) -> Message:
     """Queue a reminder email to ``customer`` now (the customer page's button), listing
-    all their open dues. Not limited to one a day (no ``for_date``). Raises
-    :class:`ReminderError` when the customer has no email or owes nothing."""
+    all their open dues (amounts ``Decimal`` in the shop's currency). Not limited to one
+    a day (no ``for_date``).
+
+    ``idempotency_key`` (the button form's one-time key): checked under the customer's
+    row lock (``select_for_update``), so of two posts of one form, even concurrent ones,
+    the second waits for the first and gets its message back: one email, one task.
+    ``request`` (the web request, or ``None``) gives the statement link its host when
+    ``SITE_URL`` is unset.
+
+    Raises :class:`ReminderError` when the customer is another shop's, has no email or
+    owes nothing, or when the key was used for another customer's message.
+    """
     if customer.shop_id != shop.pk:
         raise ReminderError("That customer does not belong to this shop.")
+    customer = Customer.objects.select_for_update().get(shop=shop, pk=customer.pk)
+    if idempotency_key is not None:
+        seen = Message.objects.filter(shop=shop, idempotency_key=idempotency_key).first()
+        if seen is not None:
+            if seen.customer_id != customer.pk or seen.kind != Message.Kind.REMINDER:
+                raise ReminderError("This form was already used. Reload the page and try again.")
+            return seen
     if not customer.email:
         raise ReminderError(f"{customer.name} has no email address. Add one with Edit, "
                             f"or remind them by WhatsApp or SMS.", field="email")
@@ -298,7 +285,8 @@ def reminder_email_send(*, shop: Shop, customer: Customer, created_by=None,
     if not dues:
         raise ReminderError(f"{customer.name} owes nothing: there are no open dues to remind them of.")
     return _queue_reminder(shop=shop, customer=customer, dues=dues, today=today,
-                           url=statement_url(shop=shop, customer=customer), for_date=None, created_by=created_by)
+                           url=statement_url(shop=shop, customer=customer, request=request), for_date=None,
+                           created_by=created_by, idempotency_key=idempotency_key)
 
 
 @dataclass
@@ -313,9 +301,11 @@ CHAT_CHANNELS = {Message.Channel.WHATSAPP: whatsapp_url, Message.Channel.SMS: sm
 
 
 @transaction.atomic
-def reminder_chat_log(*, shop: Shop, customer: Customer, channel: str, created_by=None) -> ChatReminder:
+def reminder_chat_log(*, shop: Shop, customer: Customer, channel: str, created_by=None,
+                      request=None) -> ChatReminder:
     """Log a click-to-chat reminder (``channel`` ``"whatsapp"`` or ``"sms"``, status
     "sent": the shopkeeper sends it from their phone) and return it with its link.
+    The statement link in the text is on ``SITE_URL``, else on ``request``'s host.
 
     Raises :class:`ReminderError` when the customer's phone is not a valid mobile
     number (for the shop's country) or they owe nothing.
@@ -332,7 +322,7 @@ def reminder_chat_log(*, shop: Shop, customer: Customer, channel: str, created_b
     if customer.balance <= 0:
         raise ReminderError(f"{customer.name} owes nothing: there is nothing to remind them of.")
     text = chat_text(shop=shop, customer=customer, amount=customer.balance,
-                     statement_url=statement_url(shop=shop, customer=customer))
+                     statement_url=statement_url(shop=shop, customer=customer, request=request))
     message = messaging.log_message(shop=shop, channel=channel, kind=Message.Kind.REMINDER, to=number, body=text,
                                     customer=customer, created_by=created_by, status=Message.Status.SENT)
     return ChatReminder(message=message, url=CHAT_CHANNELS[channel](number, text))
@@ -344,13 +334,16 @@ def reminder_chat_log(*, shop: Shop, customer: Customer, channel: str, created_b
 @dataclass
 class ReminderOptions:
     """What the customer page's reminder buttons need: ``email`` (may be ``""``),
-    ``mobile`` (E.164 or ``None``), ``owes`` (balance > 0) and the shop's schedule."""
+    ``mobile`` (E.164 or ``None``), ``owes`` (balance > 0), the shop's schedule in words,
+    and ``email_form``, the "Remind by email" form with its fresh one-time key (rendered
+    as a hidden input, so a double submit sends one email)."""
 
     email: str
     mobile: str | None
     owes: bool
     automatic: bool
     schedule: str
+    email_form: OneTimeKeyForm = field(default_factory=OneTimeKeyForm)
 
 
 def reminder_options(*, shop: Shop, customer: Customer) -> ReminderOptions:

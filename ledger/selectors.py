@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Shop
 from accounts.money import ZERO, quantize_money
 from customers.models import Customer
-from ledger.models import Allocation, Due, Payment
+from ledger.models import Allocation, Due, Payment, Refund
 
 # Half the smallest money unit: stored and recomputed amounts closer than this are equal
 # (SQLite computes decimal sums in binary floats).
@@ -58,13 +58,22 @@ def customer_open_dues(*, customer: Customer, today: datetime.date | None = None
     return [_set_status(due, today) for due in dues]
 
 
+def statement_open_dues(statement: "Statement") -> list[Due]:
+    """The open dues among a statement's entries, in the order ``customer_open_dues``
+    gives (oldest due date first), without another query: the customer page reads its
+    statement anyway."""
+    dues = [line.entry for line in statement.lines
+            if line.kind == "due" and not line.voided and line.entry.outstanding > 0]
+    return sorted(dues, key=lambda due: (due.due_date or due.incurred_on, due.incurred_on, due.pk))
+
+
 @dataclass
 class StatementLine:
-    """One row of a statement: a due (debit) or a payment (credit)."""
+    """One row of a statement: a due or a refund (debit) or a payment (credit)."""
 
     date: datetime.date
-    kind: str  # "due" or "payment"
-    entry: Due | Payment
+    kind: str  # "due", "payment" or "refund"
+    entry: Due | Payment | Refund
     description: str
     debit: Decimal | None
     credit: Decimal | None
@@ -77,16 +86,17 @@ class Statement:
     lines: list[StatementLine] = field(default_factory=list)
     total_dues: Decimal = ZERO
     total_payments: Decimal = ZERO
+    total_refunds: Decimal = ZERO
 
     @property
     def balance(self) -> Decimal:
-        return self.total_dues - self.total_payments
+        return self.total_dues - self.total_payments + self.total_refunds
 
 
 def customer_statement(*, customer: Customer) -> Statement:
-    """Every due and payment of ``customer`` in date order with a running balance.
+    """Every due, payment and refund of ``customer`` in date order with a running balance.
 
-    Voided entries are listed (marked ``voided``) but do not move the balance. Two
+    Voided entries are listed (marked ``voided``) but do not move the balance. Three
     queries whatever the number of entries.
     """
     today = timezone.localdate()
@@ -98,6 +108,9 @@ def customer_statement(*, customer: Customer) -> Statement:
         rows.append((due.incurred_on, due.created_at, 0, due.pk, "due", due))
     for payment in payments:
         rows.append((payment.received_on, payment.created_at, 1, payment.pk, "payment", payment))
+    refunds = Refund.objects.filter(shop_id=customer.shop_id, customer=customer).select_related("voided_by")
+    for refund in refunds:
+        rows.append((refund.refunded_on, refund.created_at, 2, refund.pk, "refund", refund))
     rows.sort(key=lambda r: r[:4])
     statement = Statement()
     balance = ZERO
@@ -108,6 +121,15 @@ def customer_statement(*, customer: Customer) -> Statement:
                 balance += entry.amount
                 statement.total_dues += entry.amount
             description = entry.description
+            debit, credit = entry.amount, None
+        elif kind == "refund":
+            if not voided:
+                balance += entry.amount
+                statement.total_refunds += entry.amount
+            description = f"Refund of credit ({entry.get_method_display()})"
+            if entry.reference:
+                description += f" ref {entry.reference}"
+            description += f" · {entry.reason}"
             debit, credit = entry.amount, None
         else:
             if not voided:
@@ -194,6 +216,16 @@ def recent_entries(*, shop: Shop, limit: int = 10) -> list[RecentEntry]:
     return entries[:limit]
 
 
+def _payment_credit(shop: Shop) -> dict[int, Decimal]:
+    """Per customer id, what their active payments hold unallocated (before refunds)."""
+    credit: dict[int, Decimal] = {}
+    rows = (_with_allocated(Payment.objects.filter(shop=shop, voided_at__isnull=True))
+            .filter(allocated__lt=F("amount")).values_list("customer", "amount", "allocated"))
+    for customer_id, amount, allocated in rows:
+        credit[customer_id] = credit.get(customer_id, ZERO) + quantize_money(amount - allocated)
+    return credit
+
+
 @dataclass
 class Drift:
     """One disagreement between stored figures and what the entries say."""
@@ -203,13 +235,26 @@ class Drift:
     problem: str
 
 
+#: Checks that later apps add to ``ledger_drift`` (ledger cannot import them, DESIGN §2):
+#: each is called with a shop and returns a list of ``Drift``. Billing registers its invoice
+#: and cash drawer checks in ``BillingConfig.ready()``.
+_drift_checks: list = []
+
+
+def register_drift_check(check) -> None:
+    """Add ``check(shop) -> list[Drift]`` to what ``ledger_drift`` (and so ``check_ledger``)
+    verifies. Registering the same function twice adds it once."""
+    if check not in _drift_checks:
+        _drift_checks.append(check)
+
+
 def ledger_drift(*, shops=None) -> list[Drift]:
     """Recompute every customer's balance and earliest open due date, and every due's
     outstanding, from the entries and check every allocation; return each disagreement
     (empty list: all exact).
 
     Run outside any scope restriction (``scopes_disabled()``); ``shops`` limits the
-    check to some shops.
+    check to some shops. The checks registered with ``register_drift_check`` run too.
     """
     shops = list(shops) if shops is not None else list(Shop.objects.all())
     problems: list[Drift] = []
@@ -222,6 +267,10 @@ def ledger_drift(*, shops=None) -> list[Drift]:
             Payment.objects.filter(shop=shop, voided_at__isnull=True).values_list("customer")
             .annotate(t=Sum("amount")).values_list("customer", "t")
         )
+        refund_totals = dict(
+            Refund.objects.filter(shop=shop, voided_at__isnull=True).values_list("customer")
+            .annotate(t=Sum("amount")).values_list("customer", "t")
+        )
         open_dues = _with_allocated(
             Due.objects.filter(shop=shop, voided_at__isnull=True, due_date__isnull=False)
         ).filter(allocated__lt=F("amount"))
@@ -231,21 +280,23 @@ def ledger_drift(*, shops=None) -> list[Drift]:
             Due.objects.filter(pk__in=open_dues.values("pk")).values("customer").annotate(d=Min("due_date"))
             .values_list("customer", "d")
         )
-        # The allocation rule: credit left on a payment is applied to open dues at once,
-        # so no customer may have both.
+        # The allocation rule: credit left on a payment (after refunds) is applied to open
+        # dues at once, so no customer may have both; and refunds never exceed that credit.
         with_open_dues = set(
             _with_allocated(Due.objects.filter(shop=shop, voided_at__isnull=True))
             .filter(allocated__lt=F("amount")).values_list("customer", flat=True)
         )
-        with_credit = set(
-            _with_allocated(Payment.objects.filter(shop=shop, voided_at__isnull=True))
-            .filter(allocated__lt=F("amount")).values_list("customer", flat=True)
-        )
-        for customer_id in sorted(with_open_dues & with_credit):
-            problems.append(Drift(shop.pk, customer_id, "has unapplied payment credit while dues are open"))
+        unallocated = _payment_credit(shop)
+        for customer_id in sorted(set(unallocated) | set(refund_totals)):
+            credit = unallocated.get(customer_id, ZERO) - quantize_money(refund_totals.get(customer_id) or ZERO)
+            if credit < 0:
+                problems.append(Drift(shop.pk, customer_id, f"refunds exceed the payment credit by {-credit}"))
+            elif credit > 0 and customer_id in with_open_dues:
+                problems.append(Drift(shop.pk, customer_id, "has unapplied payment credit while dues are open"))
         for customer_id, balance, stored_date in Customer.objects.filter(shop=shop).values_list(
                 "pk", "balance", "oldest_open_due_date"):
-            expected = quantize_money(due_totals.get(customer_id, ZERO) - payment_totals.get(customer_id, ZERO))
+            expected = quantize_money(due_totals.get(customer_id, ZERO) - payment_totals.get(customer_id, ZERO)
+                                      + refund_totals.get(customer_id, ZERO))
             if balance != expected:
                 problems.append(Drift(shop.pk, customer_id, f"balance is {balance}, entries say {expected}"))
             expected_date = earliest.get(customer_id)
@@ -274,4 +325,6 @@ def ledger_drift(*, shops=None) -> list[Drift]:
         for allocation in Allocation.objects.filter(shop=shop).exclude(
                 payment__customer_id=F("due__customer_id"), payment__shop=shop, due__shop=shop):
             problems.append(Drift(shop.pk, None, f"allocation {allocation.pk} links entries of different customers"))
+        for check in _drift_checks:
+            problems.extend(check(shop))
     return problems

@@ -6,10 +6,21 @@ Allocation rule: a payment goes to the due the user picked, else to open dues ol
 due date first (a due without a due date counts from the date it was given); each
 due gets min(what is left of the payment, its outstanding). What is left of a payment
 is customer credit, applied to the next dues recorded. Voiding removes the voided
-entry's allocations and applies any freed credit again.
+entry's allocations and applies any freed credit again. A refund pays credit back: it
+takes the credit of the oldest payments first, so what ``_apply_credit`` applies later is
+what is left of the payments after every active refund.
+
+Every function that creates an entry takes an optional ``idempotency_key`` (a UUID from a
+``OneTimeKeyForm`` or an API header): it is checked under the customer's row lock, so a
+repeat of the same submit, even a concurrent one, returns the first entry and writes
+nothing (DESIGN §5).
+
+Cash entries are announced with the signals of ``ledger.signals`` inside the transaction,
+for the cash book that billing keeps (ledger does not import billing).
 """
 
 import datetime
+import uuid
 from decimal import Decimal
 from functools import partial
 
@@ -23,8 +34,15 @@ from django.utils import timezone
 from accounts.models import Shop
 from accounts.money import ZERO, quantize_money
 from customers.models import Customer
-from ledger import messaging
-from ledger.models import Allocation, Due, Payment
+from ledger import messaging, signals
+from ledger.models import Allocation, Due, Payment, Refund
+
+#: Entries may not be dated before this day (a typo such as 0202 for 2025 is refused).
+EARLIEST_ENTRY_DATE = datetime.date(2000, 1, 1)
+#: Entries may be dated at most this many years ahead of today.
+ENTRY_YEARS_AHEAD = 1
+#: A due date may be at most this many years ahead of today.
+DUE_DATE_YEARS_AHEAD = 5
 
 
 class LedgerError(Exception):
@@ -34,6 +52,50 @@ class LedgerError(Exception):
     def __init__(self, message, field=None):
         super().__init__(message)
         self.field = field
+
+
+def _years_after(day: datetime.date, years: int) -> datetime.date:
+    """``day`` moved ``years`` years on (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def check_entry_date(value: datetime.date | None, *, field: str, today: datetime.date | None = None) -> None:
+    """Refuse an entry date before 2000-01-01 or more than a year after today.
+
+    Used by every service that records a dated entry (dues, payments, refunds, invoices).
+    Raises ``LedgerError(field=field)``; ``None`` passes (the caller's required check applies).
+    """
+    if value is None:
+        return
+    today = today or timezone.localdate()
+    if value < EARLIEST_ENTRY_DATE:
+        raise LedgerError(f"Enter a date from {EARLIEST_ENTRY_DATE:%d %b %Y} on.", field=field)
+    latest = _years_after(today, ENTRY_YEARS_AHEAD)
+    if value > latest:
+        raise LedgerError(f"The date cannot be more than a year ahead (after {latest:%d %b %Y}).", field=field)
+
+
+def check_due_date(value: datetime.date | None, *, field: str = "due_date",
+                   today: datetime.date | None = None) -> None:
+    """Refuse a due date more than five years after today. Raises ``LedgerError(field=field)``."""
+    if value is None:
+        return
+    today = today or timezone.localdate()
+    latest = _years_after(today, DUE_DATE_YEARS_AHEAD)
+    if value > latest:
+        raise LedgerError(f"The due date cannot be more than {DUE_DATE_YEARS_AHEAD} years ahead "
+                          f"(after {latest:%d %b %Y}).", field=field)
+
+
+def _replayed(model, shop: Shop, idempotency_key: uuid.UUID | None):
+    """The entry of ``model`` this shop already created with ``idempotency_key``, or None.
+    Call it under the customer's row lock, so a concurrent repeat waits for the first."""
+    if idempotency_key is None:
+        return None
+    return model.objects.filter(shop=shop, idempotency_key=idempotency_key).first()
 
 
 def _allocated():
@@ -108,22 +170,46 @@ def _allocate(payment: Payment, available: Decimal, dues: list, *, new_payment: 
     return available
 
 
-def _apply_credit(customer: Customer) -> None:
-    """Apply every payment's unallocated remainder to open dues, oldest payment first."""
-    payments = (
+def _refunded(customer: Customer) -> Decimal:
+    """Sum of the customer's active refunds (Decimal)."""
+    total = Refund.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True).aggregate(
+        total=Coalesce(Sum("amount"), ZERO))["total"]
+    return quantize_money(total)
+
+
+def _unallocated_payments(customer: Customer) -> list[tuple[Payment, Decimal]]:
+    """Active payments with credit left, oldest first, each with what is left of it after
+    the customer's refunds (which take the oldest credit first): ``[(payment, Decimal)]``."""
+    payments = list(
         Payment.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True)
         .annotate(allocated=_allocated())
         .filter(allocated__lt=F("amount"))
         .order_by("received_on", "pk")
     )
-    payments = list(payments)
+    if not payments:
+        return []
+    refunded = _refunded(customer)
+    left = []
+    for payment in payments:
+        remainder = payment.amount - quantize_money(payment.allocated)
+        taken = min(remainder, refunded)
+        refunded -= taken
+        if remainder - taken > 0:
+            left.append((payment, remainder - taken))
+    return left
+
+
+def _apply_credit(customer: Customer) -> None:
+    """Apply every payment's unallocated remainder (net of refunds) to open dues, oldest
+    payment first."""
+    payments = _unallocated_payments(customer)
     if not payments:
         return
     dues = _open_dues(customer)
-    for payment in payments:
+    for payment, available in payments:
         if not any(due.outstanding > 0 for due in dues):
             break
-        _allocate(payment, payment.amount - quantize_money(payment.allocated), dues)
+        _allocate(payment, available, dues)
 
 
 def _refresh_customer(customer: Customer, balance_change: Decimal, open_dues: list | None = None) -> None:
@@ -173,17 +259,26 @@ def _full_clean(obj) -> None:
 
 @transaction.atomic
 def due_create(*, shop: Shop, customer: Customer, amount, description: str, incurred_on: datetime.date,
-               due_date: datetime.date | None = None, created_by=None) -> Due:
+               due_date: datetime.date | None = None, created_by=None,
+               idempotency_key: uuid.UUID | None = None, source: str = "") -> Due:
     """Record credit given to ``customer``: ``amount`` (Decimal > 0, shop currency).
 
-    Any unapplied customer credit is applied to the new due at once. Returns the due.
-    Raises ``LedgerError`` for a bad amount, a due date before ``incurred_on``, or a
-    customer of another shop.
+    Any unapplied customer credit is applied to the new due at once. Returns the due (the
+    one created before, unchanged, when ``idempotency_key`` was seen already). Raises
+    ``LedgerError`` for a bad amount, a date before 2000 or over a year ahead, a due date
+    before ``incurred_on`` or over five years ahead, or a customer of another shop.
+    ``source`` names the document posting it (e.g. ``"Invoice INV/26-27/0001"``): such a
+    due is voided only through that document's service.
     """
     customer = _lock_customer(shop, customer)
+    if (existing := _replayed(Due, shop, idempotency_key)) is not None:
+        return existing
     amount = _clean_amount(amount)
+    check_entry_date(incurred_on, field="incurred_on")
+    check_due_date(due_date)
     due = Due(shop=shop, customer=customer, amount=amount, outstanding=amount, description=description.strip(),
-              incurred_on=incurred_on, due_date=due_date, created_by=created_by)
+              incurred_on=incurred_on, due_date=due_date, created_by=created_by,
+              idempotency_key=idempotency_key, source=source)
     if due_date is not None and incurred_on is not None and due_date < incurred_on:
         raise LedgerError("The due date cannot be before the date the credit was given.", field="due_date")
     _full_clean(due)
@@ -196,15 +291,23 @@ def due_create(*, shop: Shop, customer: Customer, amount, description: str, incu
 @transaction.atomic
 def payment_create(*, shop: Shop, customer: Customer, amount, received_on: datetime.date,
                    method: str = Payment.Method.CASH, reference: str = "", note: str = "",
-                   due: Due | None = None, created_by=None) -> Payment:
+                   due: Due | None = None, created_by=None, idempotency_key: uuid.UUID | None = None,
+                   at_counter: bool = False, source: str = "") -> Payment:
     """Record a payment and allocate it (to ``due`` if given, else oldest dues first).
 
     ``amount`` is a Decimal > 0 in the shop's currency. A payment above what is owed
-    leaves customer credit. Raises ``LedgerError`` for a bad amount, a voided or
+    leaves customer credit. ``at_counter`` says an invoice posts it at the counter (the
+    counter records its own cash); it travels with the ``payment_recorded`` signal.
+    ``source`` names the posting document, as for ``due_create``. A
+    repeated ``idempotency_key`` returns the first payment and writes nothing. Raises
+    ``LedgerError`` for a bad amount, a date before 2000 or over a year ahead, a voided or
     foreign due, or an amount above the chosen due's outstanding.
     """
     customer = _lock_customer(shop, customer)
+    if (existing := _replayed(Payment, shop, idempotency_key)) is not None:
+        return existing
     amount = _clean_amount(amount)
+    check_entry_date(received_on, field="received_on")
     dues = _open_dues(customer)
     if due is not None:
         chosen = next((d for d in dues if d.pk == due.pk), None)
@@ -221,11 +324,13 @@ def payment_create(*, shop: Shop, customer: Customer, amount, received_on: datet
         dues.remove(chosen)
         dues.insert(0, chosen)
     payment = Payment(shop=shop, customer=customer, amount=amount, received_on=received_on, method=method,
-                      reference=reference.strip(), note=note.strip(), due=due, created_by=created_by)
+                      reference=reference.strip(), note=note.strip(), due=due, created_by=created_by,
+                      idempotency_key=idempotency_key, source=source)
     _full_clean(payment)
     payment.save()
     _allocate(payment, amount, dues, new_payment=True)
     _refresh_customer(customer, -amount, open_dues=dues)
+    signals.payment_recorded.send(sender=Payment, shop=shop, payment=payment, at_counter=at_counter)
     if shop.send_payment_receipts and customer.email:
         # Queued once committed (never for a rolled-back payment), with the new balance.
         transaction.on_commit(partial(messaging.queue_payment_receipt, shop=shop, payment_id=payment.pk),
@@ -234,13 +339,17 @@ def payment_create(*, shop: Shop, customer: Customer, amount, received_on: datet
 
 
 def due_mark_paid(*, shop: Shop, due: Due, received_on: datetime.date | None = None,
-                  method: str = Payment.Method.CASH, created_by=None) -> Payment:
+                  method: str = Payment.Method.CASH, created_by=None,
+                  idempotency_key: uuid.UUID | None = None) -> Payment:
     """Record a payment of the due's whole outstanding amount, allocated to it.
 
-    Raises ``LedgerError`` when the due is voided or already paid.
+    A repeated ``idempotency_key`` returns the first payment. Raises ``LedgerError`` when
+    the due is voided or already paid.
     """
     with transaction.atomic():
         _lock_customer(shop, due.customer)
+        if (existing := _replayed(Payment, shop, idempotency_key)) is not None:
+            return existing
         due = Due.objects.get(shop=shop, pk=due.pk)
         if due.is_voided:
             raise LedgerError("A voided due cannot be paid.")
@@ -248,15 +357,19 @@ def due_mark_paid(*, shop: Shop, due: Due, received_on: datetime.date | None = N
             raise LedgerError("This due is already paid.")
         return payment_create(shop=shop, customer=due.customer, amount=due.outstanding,
                               received_on=received_on or timezone.localdate(), method=method,
-                              note=f"Marked as paid: {due.description}"[:200], due=due, created_by=created_by)
+                              note=f"Marked as paid: {due.description}"[:200], due=due, created_by=created_by,
+                              idempotency_key=idempotency_key)
 
 
 @transaction.atomic
-def _void(*, shop: Shop, entry, reason: str, voided_by, label: str, sign: int):
+def _void(*, shop: Shop, entry, reason: str, voided_by, label: str, sign: int, via_source: bool = False):
     customer = _lock_customer(shop, entry.customer)
     entry = type(entry).objects.select_for_update().get(shop=shop, pk=entry.pk)
     if entry.is_voided:
         raise LedgerError(f"This {label} is already void.")
+    if entry.source and not via_source:
+        raise LedgerError(f"This {label} was posted by {entry.source}. Void {entry.source} instead, "
+                          f"so its stock and cash are put right too.")
     reason = (reason or "").strip()
     if not reason:
         raise LedgerError("Give a reason for voiding.", field="reason")
@@ -264,7 +377,7 @@ def _void(*, shop: Shop, entry, reason: str, voided_by, label: str, sign: int):
     entry.voided_by = voided_by
     entry.void_reason = reason[:200]
     entry.save(update_fields=["voided_at", "voided_by", "void_reason"])
-    allocations = list(entry.allocations.select_related("due"))
+    allocations = list(entry.allocations.select_related("due")) if not isinstance(entry, Refund) else []
     if isinstance(entry, Due):
         entry.outstanding = ZERO
         _save_outstanding([entry])
@@ -275,23 +388,97 @@ def _void(*, shop: Shop, entry, reason: str, voided_by, label: str, sign: int):
         _save_outstanding(allocation.due for allocation in allocations)
     for allocation in allocations:
         allocation.delete()
+    if isinstance(entry, Payment):
+        _check_refunds_covered(customer)
     _apply_credit(customer)
     _refresh_customer(customer, sign * entry.amount)
+    if isinstance(entry, Payment):
+        signals.payment_voided.send(sender=Payment, shop=shop, payment=entry)
+    elif isinstance(entry, Refund):
+        signals.refund_voided.send(sender=Refund, shop=shop, refund=entry)
     return entry
 
 
-def due_void(*, shop: Shop, due: Due, reason: str, voided_by=None) -> Due:
+def _check_refunds_covered(customer: Customer) -> None:
+    """Refuse a change that leaves the customer's refunds larger than the payment credit
+    they paid back (a payment voided after its credit was refunded)."""
+    refunded = _refunded(customer)
+    if refunded <= 0:
+        return
+    credit = Payment.objects.filter(shop_id=customer.shop_id, customer=customer, voided_at__isnull=True).aggregate(
+        paid=Coalesce(Sum("amount"), ZERO))["paid"] - Allocation.objects.filter(
+        shop_id=customer.shop_id, payment__customer=customer, payment__voided_at__isnull=True).aggregate(
+        allocated=Coalesce(Sum("amount"), ZERO))["allocated"]
+    if quantize_money(credit) < refunded:
+        raise LedgerError("Part of this payment's credit was refunded to the customer. Void the refund first.")
+
+
+def due_void(*, shop: Shop, due: Due, reason: str, voided_by=None, via_source: bool = False) -> Due:
     """Void a due (never delete): it stops counting, and payments applied to it become
     credit that is re-allocated to the customer's other open dues.
 
-    Raises ``LedgerError`` when already void or without a reason.
+    Raises ``LedgerError`` when already void, without a reason, or when a document posted
+    it (``due.source``) and ``via_source`` is not set: only that document's own void
+    service (``billing.services.invoices.invoice_void``) passes ``via_source=True``.
     """
-    return _void(shop=shop, entry=due, reason=reason, voided_by=voided_by, label="due", sign=-1)
+    return _void(shop=shop, entry=due, reason=reason, voided_by=voided_by, label="due", sign=-1,
+                 via_source=via_source)
 
 
-def payment_void(*, shop: Shop, payment: Payment, reason: str, voided_by=None) -> Payment:
+def payment_void(*, shop: Shop, payment: Payment, reason: str, voided_by=None, via_source: bool = False) -> Payment:
     """Void a payment: the dues it paid open again (and take any other unapplied credit).
 
-    Raises ``LedgerError`` when already void or without a reason.
+    Raises ``LedgerError`` when already void, without a reason, when credit from it was
+    refunded (void the refund first), or when a document posted it and ``via_source`` is
+    not set (as for ``due_void``).
     """
-    return _void(shop=shop, entry=payment, reason=reason, voided_by=voided_by, label="payment", sign=1)
+    return _void(shop=shop, entry=payment, reason=reason, voided_by=voided_by, label="payment", sign=1,
+                 via_source=via_source)
+
+
+def customer_credit(customer: Customer) -> Decimal:
+    """The unapplied credit ``customer`` holds (Decimal ≥ 0): minus their balance when it
+    is below zero. Credit and open dues never coexist (credit is applied at once), so this
+    is exactly what a refund may pay back."""
+    return max(-customer.balance, ZERO)
+
+
+@transaction.atomic
+def refund_create(*, shop: Shop, customer: Customer, amount, refunded_on: datetime.date, method: str,
+                  reason: str, reference: str = "", created_by=None,
+                  idempotency_key: uuid.UUID | None = None) -> Refund:
+    """Pay back ``amount`` (Decimal > 0, shop currency) of the customer's credit in cash,
+    by UPI or by bank transfer, with a reason (DESIGN §5).
+
+    The refund raises the balance by ``amount`` (less credit) and is announced with the
+    ``refund_recorded`` signal (a cash refund leaves the drawer). A repeated
+    ``idempotency_key`` returns the first refund. Raises ``LedgerError`` for a bad amount or
+    date, no reason, or an amount above the credit held.
+    """
+    customer = _lock_customer(shop, customer)
+    if (existing := _replayed(Refund, shop, idempotency_key)) is not None:
+        return existing
+    amount = _clean_amount(amount)
+    check_entry_date(refunded_on, field="refunded_on")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise LedgerError("Give a reason for the refund.", field="reason")
+    credit = customer_credit(customer)
+    if credit <= 0:
+        raise LedgerError(f"{customer.name} has no credit to refund.", field="amount")
+    if amount > credit:
+        raise LedgerError(f"This is more than the {credit} credit {customer.name} holds.", field="amount")
+    refund = Refund(shop=shop, customer=customer, amount=amount, refunded_on=refunded_on, method=method,
+                    reason=reason[:200], reference=(reference or "").strip(), created_by=created_by,
+                    idempotency_key=idempotency_key)
+    _full_clean(refund)
+    refund.save()
+    _refresh_customer(customer, amount)
+    signals.refund_recorded.send(sender=Refund, shop=shop, refund=refund)
+    return refund
+
+
+def refund_void(*, shop: Shop, refund: Refund, reason: str, voided_by=None) -> Refund:
+    """Void a refund: the credit it paid back is the customer's again (applied at once to
+    any open dues). Raises ``LedgerError`` when already void or without a reason."""
+    return _void(shop=shop, entry=refund, reason=reason, voided_by=voided_by, label="refund", sign=-1)

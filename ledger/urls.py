@@ -13,6 +13,8 @@ urlpatterns = [
     path("dues/<int:due_id>/mark-paid/", views.due_mark_paid, name="due_mark_paid"),
     path("dues/<int:due_id>/void/", views.due_void, name="due_void"),
     path("payments/<int:payment_id>/void/", views.payment_void, name="payment_void"),
+    path("customers/<int:customer_id>/refunds/new/", views.refund_create, name="refund_create"),
+    path("refunds/<int:refund_id>/void/", views.refund_void, name="refund_void"),
     # Message log
     path("messages/", message_log.message_list, name="message_list"),
     path("customers/<int:customer_id>/messages/", message_log.customer_messages, name="customer_messages"),

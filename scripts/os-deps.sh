@@ -54,9 +54,11 @@ fi
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "os-deps: installing missing OS packages ($PACKAGES) with apt-get..."
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
+    # Wait up to 5 minutes for another apt/dpkg (unattended upgrades, another install)
+    # to release its lock instead of failing with "Could not get lock".
+    apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null
     # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+    apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $PACKAGES >/dev/null
     if [ -z "$(missing_packages)" ]; then
         exit 0
     fi

@@ -3,9 +3,10 @@
 #
 # Emails (receipts, invoices, reminders, welcome) are sent by tasks, which the database
 # backend keeps in the database until a worker runs them. This script starts
-# `manage.py db_worker` and `manage.py runserver`, each in its own process group (they
-# both have an autoreloader child), waits for the server, and stops both groups when
-# either exits or this script gets Ctrl+C / SIGTERM.
+# `manage.py run_worker` (the database worker that outlives database outages) and
+# `manage.py runserver`, each in its own process group (they both have an autoreloader
+# child), waits for the server, and stops both groups when either exits or this script
+# gets Ctrl+C / SIGTERM.
 #
 # With TASK_BACKEND=django_tasks.backends.immediate.ImmediateBackend tasks run inside
 # the request that queues them, so no worker is started.
@@ -46,7 +47,7 @@ case "${TASK_BACKEND:-django_tasks_db.DatabaseBackend}" in
         echo "Tasks run in the request (TASK_BACKEND=$TASK_BACKEND): no worker started."
         ;;
     *)
-        "$PYTHON" manage.py db_worker --queue-name '*' --interval 2 &
+        "$PYTHON" manage.py run_worker --queue-name '*' --interval 2 &
         WORKER_PID=$!
         echo "Task worker started (pid $WORKER_PID). Emails print here unless EMAIL_URL is set."
         ;;

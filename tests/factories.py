@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Shop, User
 from customers.models import Customer
+from customers.phones import shop_e164
 from ledger.models import Due, Payment
 
 
@@ -52,6 +53,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     shop = factory.SubFactory(ShopFactory)
     name = factory.Sequence(lambda n: f"Customer {n}")
     phone = factory.Sequence(lambda n: f"98{n:08d}")
+    phone_e164 = factory.LazyAttribute(lambda c: shop_e164(c.phone, shop=c.shop) or "")
 
 
 class DueFactory(factory.django.DjangoModelFactory):

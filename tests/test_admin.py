@@ -6,12 +6,13 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from accounts.models import User
 from ledger import services as ledger
-from ledger.models import Due
+from ledger.models import Due, Message, PaymentClaim, StatementLink
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +50,91 @@ def test_ledger_rows_are_read_only_in_the_admin(operator, due):
     assert operator.post(reverse("admin:ledger_due_delete", args=[due.pk]), {"post": "yes"}).status_code == 403
     with scopes_disabled():
         assert Due.objects.filter(pk=due.pk).exists()
+
+
+# --- who may use the admin --------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_with_view_customer():
+    """A staff user (not a superuser) holding only ``customers.view_customer``: the case
+    that used to see every shop's customers."""
+    user = User.objects.create_user("helper", "helper@example.com", "pass-word-123", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_customer", content_type__app_label="customers"))
+    return user
+
+
+def test_a_staff_user_who_is_not_a_superuser_is_refused(client, staff_with_view_customer):
+    CustomerFactory(name="Secret Customer")
+    client.force_login(staff_with_view_customer)
+
+    for url in (reverse("admin:index"), reverse("admin:customers_customer_changelist")):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith(reverse("admin:login")), url
+        assert b"Secret Customer" not in client.get(url, follow=True).content
+
+
+def test_a_staff_user_who_is_not_a_superuser_cannot_log_in_to_the_admin(client, staff_with_view_customer):
+    response = client.post(reverse("admin:login"), {"username": "helper", "password": "pass-word-123",
+                                                    "next": reverse("admin:customers_customer_changelist")})
+    assert response.status_code == 200
+    assert "only for the site operator" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("admin:customers_customer_changelist")).status_code == 302
+
+
+def test_a_superuser_logs_in_to_the_admin(client):
+    User.objects.create_superuser("root", "root@example.com", "pass-word-123")
+    response = client.post(reverse("admin:login"), {"username": "root", "password": "pass-word-123",
+                                                    "next": reverse("admin:index")})
+    assert response.status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+# --- read-only pages for claims, statement links and messages ------------------------------------
+
+
+@pytest.fixture
+def claim(due):
+    with scopes_disabled():
+        link = StatementLink.objects.create(shop=due.shop, customer=due.customer, token="tok-" + "x" * 40)
+        return PaymentClaim.objects.create(shop=due.shop, customer=due.customer, link=link, amount=Decimal("120.50"),
+                                           reference="UPI123456", note="Paid by GPay")
+
+
+@pytest.fixture
+def message(due):
+    with scopes_disabled():
+        return Message.objects.create(shop=due.shop, customer=due.customer, kind=Message.Kind.REMINDER,
+                                      to="ravi@example.com", subject="Payment reminder", body="Please pay ₹300.00")
+
+
+@pytest.mark.parametrize(("model", "fixture", "shown", "field"), [
+    ("paymentclaim", "claim", ["UPI123456", "120.50", "Paid by GPay"], "amount"),
+    ("statementlink", "claim", ["tok-xx…"], "customer"),
+    ("message", "message", ["ravi@example.com", "Payment reminder", "Please pay ₹300.00"], "to"),
+])
+def test_claims_links_and_messages_have_read_only_admin_pages(operator, request, model, fixture, shown, field):
+    row = request.getfixturevalue(fixture)
+    if model == "statementlink":
+        row = row.link
+    changelist = operator.get(reverse(f"admin:ledger_{model}_changelist"))
+    assert changelist.status_code == 200
+    change_url = reverse(f"admin:ledger_{model}_change", args=[row.pk])
+    page = operator.get(change_url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    for text in shown:
+        assert text in body, text
+    assert f'name="{field}"' not in body and 'name="_save"' not in body  # shown, not inputs
+    assert operator.get(reverse(f"admin:ledger_{model}_add")).status_code == 403
+    assert operator.post(change_url, {"status": "confirmed", "to": "x@example.com"}).status_code == 403
+    assert operator.post(reverse(f"admin:ledger_{model}_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
+    with scopes_disabled():
+        assert type(row).objects.filter(pk=row.pk).exists()
+
+
+def test_the_statement_links_token_is_not_shown_in_full(operator, claim):
+    body = operator.get(reverse("admin:ledger_statementlink_change", args=[claim.link.pk])).content.decode()
+    assert claim.link.token not in body

@@ -45,6 +45,8 @@ FORMS = {
                                       "payment_method", "cash_tendered", "due_date", "notes", "line-product",
                                       "line-description", "line-quantity", "line-unit_price", "line-tax_rate"]),
     "billing:invoice_void": ("invoice", ["reason"]),
+    "billing:cash_movement_create": (None, ["kind", "amount", "note", "idempotency_key"]),
+    "billing:drawer_close": (None, ["action", "note", "idempotency_key"]),
 }
 KWARG = {"customer": "customer_id", "due": "due_id", "payment": "payment_id", "product": "product_id",
          "invoice": "invoice_id"}

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Shop
-from billing.models import Invoice, InvoiceLine, StockMovement
+from billing.models import CashDrawer, Invoice, InvoiceLine, StockMovement
 from customers.models import Customer
 from ledger.models import Allocation, Due, Payment
 from ledger.selectors import customer_open_dues, ledger_drift
@@ -30,9 +30,10 @@ MAX_QUERIES = 10
 # Known misses, with the count they must not exceed meanwhile (bench/README.md, "Targets"):
 # the payment POST: 3 framework reads, the customer (404 check), then in the service the
 # customer under its row lock and its open dues, the payment and its allocation each with a
-# history row, the due's outstanding and the customer's balance, inside a savepoint pair.
+# history row, the due's outstanding and the customer's balance, inside a savepoint pair;
+# a cash payment also goes into the cash book: the drawer's balance and the movement.
 # See test_payment_post_target.
-LIMITS = {"payment POST": 14}
+LIMITS = {"payment POST": 16}
 
 SIZES = {
     "small": {"customers": 6, "entries": 40, "invoices": 6, "products": 20, "statement_entries": 12},
@@ -52,6 +53,7 @@ def build(size: str) -> dict:
     assert Due.objects.filter(customer=customer).count() + Payment.objects.filter(customer=customer).count() == \
         options["statement_entries"]
     invoice = Invoice.objects.filter(shop=shop, customer__isnull=False).order_by("-pk").first()
+    CashDrawer.objects.get_or_create(shop=shop)  # a shop that has taken cash before (its first time costs more)
     payer = (Customer.objects.filter(shop=shop, balance__gt=0, is_archived=False).exclude(pk=customer.pk)
              .order_by("pk").first())
     return {"shop": shop, "owner": owner, "customer": customer, "invoice": invoice, "payer": payer}
@@ -128,7 +130,7 @@ def test_payment_post_records_the_payment(client, django_assert_max_num_queries,
     assert data["payer"].balance == before - data["paid"]
 
 
-@pytest.mark.xfail(strict=True, reason="payment POST runs 14 queries, target 10: see bench/README.md")
+@pytest.mark.xfail(strict=True, reason="a cash payment POST runs 16 queries, target 10: see bench/README.md")
 def test_payment_post_target(client, django_assert_max_num_queries, db):
     count(client, django_assert_max_num_queries, _pay, build("small"))
 

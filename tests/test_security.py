@@ -83,6 +83,39 @@ def test_password_reset_is_rate_limited(client):
     cache.clear()
 
 
+def test_password_reset_limit_is_per_client_address(client):
+    cache.clear()
+    url = reverse("accounts:password_reset")
+    for _ in range(settings.PASSWORD_RESET_LIMIT + 1):
+        client.post(url, {"email": "someone@example.com"}, REMOTE_ADDR="203.0.113.5")
+    assert client.post(url, {"email": "someone@example.com"}, REMOTE_ADDR="203.0.113.5").status_code == 200
+    assert client.post(url, {"email": "someone@example.com"}, REMOTE_ADDR="198.51.100.7").status_code == 302
+    cache.clear()
+
+
+def test_the_throttles_count_where_every_process_sees_them():
+    """The reset limit's cache is the database (or Redis), never a per-process memory;
+    axes keeps failed logins in the database (tests/test_throttle_processes.py runs two
+    servers against them)."""
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert settings.CACHES["default"]["LOCATION"] == "khata_cache"
+    assert settings.AXES_HANDLER == "axes.handlers.database.AxesDatabaseHandler"
+    cache.set("probe", 42)  # the test database has the cache table (Django's test setup makes it)
+    assert cache.get("probe") == 42
+
+
+def test_redis_url_selects_django_redis():
+    code = ("import django; django.setup(); from django.conf import settings; from django.core.cache import caches; "
+            "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default']['LOCATION'], "
+            "type(caches['default']).__module__)")
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6399/3", "DJANGO_SETTINGS_MODULE": "config.settings",
+           "DEBUG": "true", "ENV_FILE": ""}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,  # noqa: S603
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django_redis.cache.RedisCache", "redis://127.0.0.1:6399/3", "django_redis.cache"]
+
+
 def _snapshot():
     state = {}
     with scopes_disabled():

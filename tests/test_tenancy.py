@@ -10,13 +10,14 @@ from django_scopes import ScopeError, scope
 from django_scopes.state import state
 
 from accounts.models import Membership
-from billing.models import Category, Invoice, Product, StockMovement
+from billing.models import CashClose, CashMovement, Category, Invoice, Product, StockMovement
 from billing.services.catalogue import category_save, product_create
+from billing.services.drawer import drawer_close, drawer_denominations
 from billing.services.invoices import invoice_issue
 from billing.totals import LineInput
 from customers.models import Customer
 from ledger import services as ledger
-from ledger.models import Allocation, Due, Payment, PaymentClaim, StatementLink
+from ledger.models import Allocation, Due, Payment, PaymentClaim, Refund, StatementLink
 from ledger.statements import claim_create, statement_link_get_or_create
 from tests.factories import CustomerFactory, MembershipFactory
 
@@ -60,10 +61,18 @@ def victim(owner):
     invoice = invoice_issue(shop=shop, customer=customer, issued_on=TODAY, amount_paid=Decimal("10"), lines=[
         LineInput(quantity=Decimal("1"), unit_price=Decimal("50"), tax_rate=Decimal("5"), description="Rice",
                   product=product)])
+    saver = CustomerFactory(shop=shop, name="Victim With Credit")
+    ledger.payment_create(shop=shop, customer=saver, amount=Decimal("300"), received_on=TODAY)
+    refund = ledger.refund_create(shop=shop, customer=saver, amount=Decimal("100"), refunded_on=TODAY,
+                                  method="cash", reason="Overpaid")
     link, _created = statement_link_get_or_create(shop=shop, customer=customer)
     claim = claim_create(link=link, amount=Decimal("50"), reference="UTR1")
+    drawer_denominations(shop=shop)
+    cash_close = drawer_close(shop=shop, counts={}, note="Counted short")  # its cash sale's ₹10 is missing
     return {"customer": customer, "due": due, "payment": payment, "product": product, "category": category,
-            "invoice": invoice, "claim": claim, "link": link}
+            "invoice": invoice, "claim": claim, "saver": saver, "refund": refund, "link": link,
+            "cash_close": cash_close,
+            "cash_movement": cash_close.movement}
 
 
 # URL name -> (kwargs from the victim's objects, POST data that would be valid for the owner)
@@ -76,7 +85,10 @@ MATRIX = {
                           {"amount": "10", "description": "x", "incurred_on": "2026-11-01"}),
     "ledger:payment_create": (lambda v: {"customer_id": v["customer"].pk},
                               {"amount": "10", "received_on": "2026-11-01", "method": "cash"}),
-    "ledger:due_mark_paid": (lambda v: {"due_id": v["due"].pk}, {}),
+    "ledger:due_mark_paid": (lambda v: {"due_id": v["due"].pk}, {"method": "cash", "received_on": "2026-11-01"}),
+    "ledger:refund_create": (lambda v: {"customer_id": v["saver"].pk},
+                             {"amount": "10", "method": "cash", "refunded_on": "2026-11-01", "reason": "malice"}),
+    "ledger:refund_void": (lambda v: {"refund_id": v["refund"].pk}, {"reason": "malice"}),
     "ledger:due_void": (lambda v: {"due_id": v["due"].pk}, {"reason": "malice"}),
     "ledger:payment_void": (lambda v: {"payment_id": v["payment"].pk}, {"reason": "malice"}),
     "billing:product_detail": (lambda v: {"product_id": v["product"].pk}, {}),
@@ -101,6 +113,8 @@ MATRIX = {
     "ledger:customer_sms": (lambda v: {"customer_id": v["customer"].pk}, {}),
     "billing:invoice_email": (lambda v: {"invoice_id": v["invoice"].pk}, {}),
     "ledger:customer_messages": (lambda v: {"customer_id": v["customer"].pk}, {}),
+    "billing:cash_movement_detail": (lambda v: {"movement_id": v["cash_movement"].pk}, {}),
+    "billing:cash_close_detail": (lambda v: {"close_id": v["cash_close"].pk}, {}),
 }
 
 
@@ -120,6 +134,9 @@ def _snapshot(shop):
         list(Due.objects.filter(shop=shop).order_by("pk").values_list("pk", "amount", "voided_at")),
         list(Payment.objects.filter(shop=shop).order_by("pk").values_list("pk", "amount", "voided_at")),
         list(Allocation.objects.filter(shop=shop).order_by("pk").values_list("pk", "amount")),
+        list(Refund.objects.filter(shop=shop).order_by("pk").values_list("pk", "amount", "voided_at")),
+        list(CashMovement.objects.filter(shop=shop).order_by("pk").values_list("pk", "amount")),
+        list(CashClose.objects.filter(shop=shop).order_by("pk").values_list("pk", "counted")),
     )
 
 

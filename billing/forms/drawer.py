@@ -1,14 +1,16 @@
 """Cash drawer forms: the recount (one count field per denomination), adding a note
-or coin, and the "what change can I give?" checker."""
+or coin, the "what change can I give?" checker, the cash book's pay-out / deposit /
+cash-added form, the day close and the cash book's day picker."""
 
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 
-from accounts.forms import AmountField
+from accounts.forms import AmountField, OneTimeKeyForm
 from accounts.models import Shop
 from accounts.money import format_money
-from billing.models import Denomination
+from billing.models import CashMovement, Denomination
 from billing.services.drawer import MAX_DENOMINATION, MAX_PIECES
 
 COUNT_ERRORS = {
@@ -45,7 +47,7 @@ class DrawerCountsForm(forms.Form):
     def full_clean(self):
         super().full_clean()
         for name in self.errors:
-            if name in self.fields:  # Bootstrap's red outline and the error's id for screen readers
+            if name.startswith("count_") and name in self.fields:  # red outline, the error's id for screen readers
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] += " is-invalid"
                 attrs["aria-describedby"] = f"{name}-error"
@@ -81,3 +83,78 @@ class ChangeCheckForm(forms.Form):
     """``?change=60``: the change to work out from the drawer."""
 
     change = AmountField(label="Change to give")
+
+
+class CashMovementForm(OneTimeKeyForm):
+    """Cash moved by hand: ``kind`` (pay-out, bank deposit or cash added), ``amount``
+    (Decimal > 0, optional when notes are given), ``note`` (the reason, required) and
+    optional pieces per denomination (``piece_<id>``, the shop's rows only). Carries a
+    one-time key so a double submit records it once. :meth:`pieces` gives
+    ``{value (Decimal): count (int)}`` of the non-zero pieces."""
+
+    KINDS = [(CashMovement.Kind.PAYOUT, "Pay-out or expense"), (CashMovement.Kind.DEPOSIT, "Deposit to the bank"),
+             (CashMovement.Kind.FLOAT, "Cash added to the drawer")]
+
+    kind = forms.ChoiceField(choices=KINDS, widget=forms.RadioSelect, initial=CashMovement.Kind.PAYOUT,
+                             label="What happened")
+    amount = AmountField(label="Amount", required=False,
+                         help_text="Leave empty to use the notes and coins below.")
+    note = forms.CharField(label="Reason", max_length=200,
+                           error_messages={"required": "Give a reason."},
+                           help_text="For example: milk supplier's bill, deposited at SBI, change brought from home.")
+
+    def __init__(self, *args, shop: Shop, denominations: list[Denomination], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.denominations = list(denominations)
+        for denomination in self.denominations:
+            label = format_money(denomination.value, shop.currency, shop.locale)
+            field = count_field(label=f"Pieces of {label}", required=False)
+            field.widget.attrs["class"] = "form-control form-control-sm text-end"
+            self.fields[self.piece_name(denomination)] = field
+
+    @staticmethod
+    def piece_name(denomination: Denomination) -> str:
+        return f"piece_{denomination.pk}"
+
+    @property
+    def piece_fields(self) -> list[tuple[Denomination, forms.BoundField]]:
+        return [(d, self[self.piece_name(d)]) for d in self.denominations]
+
+    def pieces(self) -> dict[Decimal, int]:
+        """The non-zero pieces entered (call after ``is_valid()``)."""
+        return {d.value: count for d in self.denominations
+                if (count := self.cleaned_data.get(self.piece_name(d)))}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amount") is None and "amount" not in self.errors and not self.pieces():
+            self.add_error("amount", "Enter the amount, or the notes and coins.")
+        return data
+
+
+class DayCloseForm(DrawerCountsForm, OneTimeKeyForm):
+    """The day close: a count field per denomination (``count_<id>``, required, blank to
+    start with so the owner really counts), a ``note`` (required by the service when the
+    count differs from the book) and the one-time key."""
+
+    note = forms.CharField(label="Note", max_length=200, required=False,
+                           help_text="Needed when the count differs from the book: say why.")
+
+    def __init__(self, *args, shop: Shop, denominations: list[Denomination], **kwargs):
+        super().__init__(*args, shop=shop, denominations=denominations, **kwargs)
+        for denomination in self.denominations:
+            self.fields[self.field_name(denomination)].initial = None
+
+
+class CashBookDayForm(forms.Form):
+    """``?date=YYYY-MM-DD``: the cash book's day (default today; no future days)."""
+
+    date = forms.DateField(label="Day", required=False,
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                           error_messages={"invalid": "Enter a date as YYYY-MM-DD."})
+
+    def clean_date(self):
+        day = self.cleaned_data.get("date") or timezone.localdate()
+        if day > timezone.localdate():
+            raise forms.ValidationError("The cash book has no entries for days to come.")
+        return day

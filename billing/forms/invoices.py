@@ -11,7 +11,10 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
-from billing.models import Invoice, Product
+from accounts.forms import OneTimeKeyForm
+from accounts.money import format_money
+from billing.forms.drawer import count_field
+from billing.models import Denomination, Invoice, Product
 from billing.totals import LineInput
 from customers.models import Customer
 from ledger.models import Payment
@@ -35,7 +38,7 @@ def money_field(**kwargs):
                               **kwargs)
 
 
-class InvoiceForm(forms.Form):
+class InvoiceForm(OneTimeKeyForm):
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), required=False, widget=forms.HiddenInput,
                                       error_messages={"invalid_choice": "Choose one of your active customers."})
     issued_on = forms.DateField(label="Invoice date", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
@@ -57,13 +60,46 @@ class InvoiceForm(forms.Form):
         self.fields["customer"].queryset = Customer.objects.filter(shop=shop, is_archived=False)
         if not shop.gstin:
             del self.fields["is_inter_state"]
+        # Cash: the notes tendered, optional, one count field per note or coin of the drawer.
+        self.currency, self.locale = shop.currency, shop.locale
+        self.denominations = list(Denomination.objects.filter(shop=shop).order_by("-value"))
+        for denomination in self.denominations:
+            field = count_field(label=format_money(denomination.value, shop.currency, shop.locale), required=False)
+            field.widget.attrs.update({"class": "form-control form-control-sm text-end", "placeholder": "0"})
+            self.fields[f"tendered_{denomination.pk}"] = field
 
     def clean(self):
         data = super().clean()
         for name in ("discount_value", "amount_paid"):
             if data.get(name) is None and name not in self.errors:
                 data[name] = Decimal("0")
+        notes = self.notes_tendered()
+        tendered = data.get("cash_tendered")
+        if notes and data.get("payment_method") == Payment.Method.CASH:
+            in_notes = sum((value * count for value, count in notes.items()), Decimal("0"))
+            if tendered is not None and tendered != in_notes:
+                self.add_error("cash_tendered", f"The notes tendered add up to "
+                                                f"{format_money(in_notes, self.currency, self.locale)}, not "
+                                                f"{format_money(tendered, self.currency, self.locale)}. Correct one "
+                                                f"of them, or leave cash tendered empty.")
         return data
+
+    @property
+    def tendered_fields(self) -> list[tuple[Denomination, forms.BoundField]]:
+        """``[(denomination, its bound "notes tendered" count field), …]``, largest first."""
+        return [(d, self[f"tendered_{d.pk}"]) for d in self.denominations]
+
+    @property
+    def tendered_open(self) -> bool:
+        """Whether the page shows the notes-tendered grid opened (notes entered, or an error in it)."""
+        return bool(self.is_bound and any(self[f"tendered_{d.pk}"].value() not in (None, "")
+                                          for d in self.denominations))
+
+    def notes_tendered(self) -> dict[Decimal, int]:
+        """The notes and coins the customer handed over, ``{value (Decimal): count (int)}``
+        without zeros (``{}`` when none were entered); valid counts only."""
+        data = getattr(self, "cleaned_data", {})
+        return {d.value: count for d in self.denominations if (count := data.get(f"tendered_{d.pk}"))}
 
 
 class LineForm(forms.Form):

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from accounts.models import Shop
 from accounts.money import ZERO, quantize_money
-from billing.change import ChangeTooLargeError, make_change
+from billing.change import ChangeTooLargeError, make_change, with_tendered
 from billing.models import Denomination
 
 
@@ -38,21 +38,26 @@ class ChangePreview:
 
 
 def drawer_total(*, shop: Shop) -> Decimal:
-    """Cash in the shop's drawer: Σ value × count (Decimal, shop currency), summed in
-    Python so SQLite's float sums cannot creep in."""
+    """Cash in the shop's drawer by its notes and coins: Σ value × count (Decimal, shop
+    currency), summed in Python so SQLite's float sums cannot creep in. The cash book's
+    balance, which also holds cash that moved as an amount only, is
+    ``billing.selectors.cash.drawer_balance``."""
     rows = Denomination.objects.filter(shop=shop, count__gt=0).values_list("value", "count")
     return quantize_money(sum((value * count for value, count in rows), ZERO))
 
 
-def change_preview(*, shop: Shop, amount: Decimal) -> ChangePreview:
+def change_preview(*, shop: Shop, amount: Decimal, tendered: dict[Decimal, int] | None = None) -> ChangePreview:
     """Work out, without writing or locking, the change the drawer would give for
-    ``amount`` (Decimal, shop currency) right now: the same answer
-    ``billing.services.drawer.drawer_give_change`` gives unless counts change in
-    between. Used by the drawer's checker and the invoice page's live totals.
+    ``amount`` (Decimal, shop currency) right now: the same answer the counter's
+    ``billing.services.cash.cash_sale_record`` gives unless counts change in between.
+    ``tendered`` (``{value: count}``) are notes the customer hands over, counted as in
+    the drawer already (they may come back as change); values the drawer does not have
+    are ignored. Used by the drawer's checker and the invoice page's live totals.
     ``amount`` is rounded to the money scale; 0 or less → possible, no pieces.
     """
     amount = quantize_money(amount)
-    rows = list(Denomination.objects.filter(shop=shop, count__gt=0).order_by("-value").values_list("value", "count"))
+    available = with_tendered(dict(Denomination.objects.filter(shop=shop).values_list("value", "count")), tendered)
+    rows = sorted(((value, count) for value, count in available.items() if count > 0), reverse=True)
     held = quantize_money(sum((value * count for value, count in rows), ZERO))
     if amount <= 0:
         return ChangePreview(amount=amount, drawer_total=held)

@@ -1,7 +1,9 @@
 """Billing writes, one module per area (pretix style): ``catalogue`` (products,
 categories, stock), ``invoices`` (numbering, issuing, voiding), ``drawer`` (cash
-drawer counts). Each public function runs in one transaction and raises
-``BillingError`` with a message for the user."""
+drawer: notes and coins, counts, day closes, change), ``cash`` (the cash book's other
+movements: counter cash, pay-outs, deposits, the ledger's cash payments and refunds).
+Each public function runs in one transaction and raises ``BillingError`` with a
+message for the user."""
 
 
 class BillingError(Exception):

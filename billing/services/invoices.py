@@ -3,11 +3,13 @@
 Issuing is one transaction: take the next number, lock the products sold (in id
 order), decrement stock with ``StockMovement`` rows, store the invoice and its line
 items, post a ``ledger.Due`` for the total and a ``ledger.Payment`` for what was paid
-at the counter (so the unpaid remainder shows on the customer's statement), and take
-the change out of the cash drawer. Any refusal rolls all of it back, number included.
+at the counter (so the unpaid remainder shows on the customer's statement), and record
+the cash received and the change given in the cash book. Any refusal rolls all of it
+back, number included.
 """
 
 import datetime
+import uuid
 from decimal import Decimal
 
 from django.db import transaction
@@ -17,9 +19,9 @@ from accounts.models import Shop
 from accounts.money import ZERO, format_money, quantize_money
 from billing.models import Invoice, InvoiceLine, StockMovement
 from billing.services import BillingError
+from billing.services.cash import cash_sale_record, cash_sale_void, notes_value
 from billing.services.catalogue import lock_products, stock_move
-from billing.services.drawer import drawer_give_change
-from billing.services.numbering import next_invoice_number
+from billing.services.numbering import lock_invoice_sequence, next_invoice_number
 from billing.totals import LineInput, TotalsError, compute_totals
 from customers.models import Customer
 from ledger import services as ledger
@@ -58,17 +60,35 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
                   issued_on: datetime.date | None = None, discount_type: str = Invoice.DiscountType.AMOUNT,
                   discount_value: Decimal = ZERO, round_off: bool = False, inter_state: bool = False,
                   amount_paid: Decimal = ZERO, payment_method: str = Payment.Method.CASH,
-                  cash_tendered: Decimal | None = None, due_date: datetime.date | None = None,
-                  notes: str = "", created_by=None) -> Invoice:
+                  cash_tendered: Decimal | None = None, notes_tendered: dict[Decimal, int] | None = None,
+                  due_date: datetime.date | None = None,
+                  notes: str = "", created_by=None, idempotency_key: uuid.UUID | None = None) -> Invoice:
     """Issue an invoice and post it to stock, the ledger and the drawer.
 
     ``lines`` are :class:`billing.totals.LineInput` (product optional: a line without
     one moves no stock). ``amount_paid`` (Decimal, 0…total) is what was paid at the
     counter; a walk-in sale (no ``customer``) must be paid in full. With cash and
     ``cash_tendered`` above the amount paid, the change is taken from the drawer.
+    ``notes_tendered`` (``{value (Decimal): count (int)}``, optional, cash only) are the
+    notes the customer handed over: they go into the drawer's counts, may come back as
+    change, and set ``cash_tendered`` (which, if given too, must equal them). A cash sale's
+    cash in and change out are cash book movements (``billing.services.cash``).
+    A repeated ``idempotency_key`` (the counter form's one-time key) returns the invoice
+    issued the first time and writes nothing; it is looked up under the lock of the
+    year's invoice sequence, so a concurrent repeat waits for the first.
     Raises ``BillingError`` (with ``field`` where it belongs to one) and writes nothing.
     """
     issued_on = issued_on or timezone.localdate()
+    if idempotency_key is not None:
+        lock_invoice_sequence(shop, issued_on)
+        existing = Invoice.objects.filter(shop=shop, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    try:
+        ledger.check_entry_date(issued_on, field="issued_on")
+        ledger.check_due_date(due_date)
+    except ledger.LedgerError as exc:
+        raise BillingError(str(exc), field=exc.field) from None
     _check_lines(shop, lines)
     if customer is not None and (customer.shop_id != shop.pk or customer.is_archived):
         raise BillingError("Choose an active customer of this shop.", field="customer")
@@ -88,14 +108,20 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
         raise BillingError("A walk-in sale must be paid in full. Choose a customer to sell on credit.",
                            field="amount_paid")
     change = ZERO
+    if payment_method != Payment.Method.CASH:
+        cash_tendered = notes_tendered = None
+    if notes_tendered:
+        in_notes = notes_value(notes_tendered)
+        if cash_tendered is not None and quantize_money(cash_tendered) != in_notes:
+            raise BillingError(f"The notes tendered add up to {format_money(in_notes, shop.currency, shop.locale)}, "
+                               f"not {format_money(cash_tendered, shop.currency, shop.locale)}. Correct one of "
+                               f"them, or leave cash tendered empty.", field="cash_tendered")
+        cash_tendered = in_notes
     if cash_tendered is not None:
         cash_tendered = quantize_money(cash_tendered)
-        if payment_method != Payment.Method.CASH:
-            cash_tendered = None
-        elif cash_tendered < amount_paid:
+        if cash_tendered < amount_paid:
             raise BillingError("The cash tendered is less than the amount paid.", field="cash_tendered")
-        else:
-            change = cash_tendered - amount_paid
+        change = cash_tendered - amount_paid
 
     number, year, sequence = next_invoice_number(shop, issued_on)
     # Lock the products, then the customer, before inserting any row that refers to
@@ -109,16 +135,14 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
     products = lock_products(shop, sold)
     if customer is not None:
         Customer.objects.select_for_update().get(shop=shop, pk=customer.pk)
-    status = (Invoice.PaymentStatus.PAID if amount_paid == totals.total
-              else Invoice.PaymentStatus.PARTIAL if amount_paid > 0 else Invoice.PaymentStatus.UNPAID)
     invoice = Invoice.objects.create(
         shop=shop, number=number, financial_year=year, sequence_number=sequence, customer=customer,
         issued_on=issued_on, is_inter_state=inter_state, gst_split=gst_split, discount_type=discount_type,
         discount_value=discount_value or ZERO, round_off=round_off, subtotal=totals.subtotal,
         discount_total=totals.discount_total, taxable_total=totals.taxable_total, tax_total=totals.tax_total,
-        round_off_amount=totals.round_off_amount, total=totals.total, amount_paid=amount_paid,
-        payment_method=payment_method, payment_status=status, cash_tendered=cash_tendered, change_given=change,
-        notes=notes.strip()[:200], created_by=created_by,
+        round_off_amount=totals.round_off_amount, total=totals.total, paid_at_counter=amount_paid,
+        payment_method=payment_method, cash_tendered=cash_tendered, change_given=change,
+        notes=notes.strip()[:200], created_by=created_by, idempotency_key=idempotency_key,
     )
     InvoiceLine.objects.bulk_create([
         InvoiceLine(shop=shop, invoice=invoice, position=i, product=lt.line.product,
@@ -139,16 +163,22 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
     if customer is not None and totals.total > 0:
         invoice.due = ledger.due_create(shop=shop, customer=customer, amount=totals.total,
                                         description=f"Invoice {number}", incurred_on=issued_on,
-                                        due_date=due_date, created_by=created_by)
+                                        due_date=due_date, created_by=created_by, source=f"Invoice {number}")
         if amount_paid > 0:
             outstanding = ledger.due_outstanding(invoice.due)
             invoice.payment = ledger.payment_create(
                 shop=shop, customer=customer, amount=amount_paid, received_on=issued_on, method=payment_method,
                 reference=number, note="Paid at the counter",
-                due=invoice.due if 0 < amount_paid <= outstanding else None, created_by=created_by)
+                due=invoice.due if 0 < amount_paid <= outstanding else None, created_by=created_by, at_counter=True,
+                source=f"Invoice {number}")
         invoice.save(update_fields=["due", "payment"])
-    if change > 0:
-        drawer_give_change(shop=shop, amount=change)
+        # The ledger stores the due's outstanding with update(): read it back so the
+        # returned invoice shows its live balance and status.
+        invoice.due.refresh_from_db(fields=["outstanding"])
+    if payment_method == Payment.Method.CASH:
+        # The cash book: the cash received (the notes tendered, or the amount) and the change out.
+        cash_sale_record(shop=shop, invoice=invoice, amount_paid=amount_paid, cash_tendered=cash_tendered,
+                         notes_tendered=notes_tendered, created_by=created_by)
     return invoice
 
 
@@ -174,9 +204,12 @@ def invoice_void(*, shop: Shop, invoice: Invoice, reason: str, voided_by=None) -
                    reason=f"Invoice {invoice.number} voided", invoice=invoice, created_by=voided_by)
     ledger_reason = f"Invoice {invoice.number} voided: {reason}"[:200]
     if invoice.payment is not None and not invoice.payment.is_voided:
-        ledger.payment_void(shop=shop, payment=invoice.payment, reason=ledger_reason, voided_by=voided_by)
+        ledger.payment_void(shop=shop, payment=invoice.payment, reason=ledger_reason, voided_by=voided_by,
+                            via_source=True)
     if invoice.due is not None and not invoice.due.is_voided:
-        ledger.due_void(shop=shop, due=invoice.due, reason=ledger_reason, voided_by=voided_by)
+        ledger.due_void(shop=shop, due=invoice.due, reason=ledger_reason, voided_by=voided_by, via_source=True)
+    # The cash paid at the counter goes back out of the drawer (the payment's signal is skipped).
+    cash_sale_void(shop=shop, invoice=invoice, reason=reason, voided_by=voided_by)
     invoice.voided_at = timezone.now()
     invoice.voided_by = voided_by
     invoice.void_reason = reason[:200]

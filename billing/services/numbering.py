@@ -45,6 +45,15 @@ def _ensure_sequence(shop: Shop, year: str) -> None:
                                         update_fields=["financial_year"], **target)
 
 
+def lock_invoice_sequence(shop: Shop, day: datetime.date) -> InvoiceSequence:
+    """Lock (``select_for_update``) and return the sequence row of ``day``'s financial year,
+    creating it if missing. Inside a transaction it makes every invoice of the shop and year
+    wait for the one holding it, e.g. while a repeated one-time key is looked up."""
+    year = financial_year(day, shop.financial_year_start_month)
+    _ensure_sequence(shop, year)
+    return InvoiceSequence.objects.select_for_update().get(shop=shop, financial_year=year)
+
+
 def next_invoice_number(shop: Shop, day: datetime.date) -> tuple[str, str, int]:
     """Take the next number for ``day``'s financial year: ``(number, year, sequence)``.
 
@@ -52,9 +61,8 @@ def next_invoice_number(shop: Shop, day: datetime.date) -> tuple[str, str, int]:
     ``select_for_update()`` until it commits, so concurrent invoices queue and a
     rolled-back invoice gives its number back (no gaps).
     """
-    year = financial_year(day, shop.financial_year_start_month)
-    _ensure_sequence(shop, year)
-    sequence = InvoiceSequence.objects.select_for_update().get(shop=shop, financial_year=year)
+    sequence = lock_invoice_sequence(shop, day)
+    year = sequence.financial_year
     sequence.last_number += 1
     number = format_number(shop.invoice_prefix, year, sequence.last_number)
     sequence.save(update_fields=["last_number"])

@@ -1,5 +1,6 @@
-"""The cash drawer page: counts of notes and coins, adding/removing a denomination
-and a "what change can I give?" checker. Staff may look; only owners change it."""
+"""The cash drawer page: its balance by the cash book and its notes and coins, adding/
+removing a denomination, a recount and a "what change can I give?" checker, with links to
+the cash book and the day close. Staff may look; only owners change it."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -9,6 +10,7 @@ from accounts.money import ZERO, format_money
 from accounts.tenancy import require_owner, shop_required
 from billing.forms.drawer import ChangeCheckForm, DenominationForm, DrawerCountsForm
 from billing.models import Denomination
+from billing.selectors.cash import drawer_summary
 from billing.selectors.drawer import change_preview, drawer_total
 from billing.services import BillingError
 from billing.services import drawer as services
@@ -24,11 +26,14 @@ def _form_error(form, error: BillingError):
 
 @shop_required
 def drawer(request):
-    """``GET``: the drawer (``?change=60`` also shows the change the drawer would give).
+    """``GET``: the drawer (``?change=60`` also shows the change the drawer would give):
+    ``total`` is Σ value × count of its notes and coins, ``summary`` the cash book's
+    balance against them (``billing.selectors.cash.DrawerSummary``).
 
     ``POST`` (owners only, 403 for staff): ``action=save`` with ``count_<id>`` fields
-    records a recount; ``action=add`` with ``value``/``count`` adds a note or coin;
-    ``remove=<id>`` removes an empty one (another shop's id is a 404).
+    records a recount (a count movement, ``drawer_set_counts``); ``action=add`` with
+    ``value``/``count`` adds a note or coin; ``remove=<id>`` removes an empty one
+    (another shop's id is a 404).
     """
     shop = request.shop
     if request.method == "POST":
@@ -61,7 +66,8 @@ def drawer(request):
             add_form = DenominationForm(request.POST)
             if add_form.is_valid():
                 try:
-                    added = services.drawer_add_denomination(shop=shop, **add_form.cleaned_data)
+                    added = services.drawer_add_denomination(shop=shop, created_by=request.user,
+                                                             **add_form.cleaned_data)
                 except BillingError as exc:
                     _form_error(add_form, exc)
                 else:
@@ -71,7 +77,7 @@ def drawer(request):
             counts_form = DrawerCountsForm(request.POST, shop=shop, denominations=denominations)
             if counts_form.is_valid():
                 try:
-                    services.drawer_set_counts(shop=shop, counts=counts_form.counts())
+                    services.drawer_set_counts(shop=shop, counts=counts_form.counts(), created_by=request.user)
                 except BillingError as exc:
                     _form_error(counts_form, exc)
                 else:
@@ -88,5 +94,6 @@ def drawer(request):
         "preview": preview,
         "total": sum((d.value * d.count for d in denominations), ZERO),
         "total_pieces": sum(d.count for d in denominations),
+        "summary": drawer_summary(shop=shop, denominations=denominations),
     }
     return render(request, "billing/drawer.html", context)

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.money import format_money
+from accounts.money import ZERO, format_money
 from accounts.tenancy import require_owner, shop_required
 from billing.forms.invoices import (
     InvoiceForm,
@@ -56,7 +56,7 @@ def invoice_list(request):
     page = Paginator(invoices, PAGE_SIZE).get_page(params.get("page"))
     return render(request, "billing/invoice_list.html", {
         "page": page, "customer": customer, "status": status, "bad_dates": bad_dates,
-        "statuses": [*Invoice.PaymentStatus.choices, ("void", "Void")],
+        "statuses": Invoice.PaymentStatus.choices,
     })
 
 
@@ -94,7 +94,9 @@ def invoice_create(request):
                 discount_value=data["discount_value"], round_off=data["round_off"],
                 inter_state=data.get("is_inter_state", False), amount_paid=data["amount_paid"],
                 payment_method=data["payment_method"], cash_tendered=data["cash_tendered"],
-                due_date=data["due_date"], notes=data["notes"], created_by=request.user)
+                notes_tendered=form.notes_tendered(), due_date=data["due_date"], notes=data["notes"],
+                created_by=request.user,
+                idempotency_key=data.get("idempotency_key"))
         except BillingError as exc:
             if exc.field in form.fields:
                 form.add_error(exc.field, str(exc))
@@ -168,20 +170,24 @@ def invoice_totals(request):
             paid = data["amount_paid"]
             context["balance"] = totals.total - paid
             context["overpaid"] = paid > totals.total
-            tendered = data["cash_tendered"]
+            tendered, notes = data["cash_tendered"], form.notes_tendered()
+            if notes and data["payment_method"] == "cash":
+                tendered = sum((value * count for value, count in notes.items()), ZERO)
+                context["notes_total"] = tendered
             if data["payment_method"] == "cash" and tendered is not None and tendered > paid:
-                context["change"] = change_preview(shop=request.shop, amount=tendered - paid)
+                context["change"] = change_preview(shop=request.shop, amount=tendered - paid, tendered=notes)
             context["short"] = tendered is not None and tendered < paid
     return render(request, "billing/_invoice_totals.html", context)
 
 
 @shop_required
 def invoice_detail(request, invoice_id):
-    invoice = get_object_or_404(Invoice.objects.select_related("customer", "voided_by", "created_by"),
+    invoice = get_object_or_404(Invoice.objects.select_related("customer", "voided_by", "created_by", "due"),
                                 shop=request.shop, pk=invoice_id)
     document = invoice_document(invoice=invoice)
     return render(request, "billing/invoice_detail.html", {
-        "invoice": invoice, "lines": document["lines"], "tax_rows": document["tax_rows"]})
+        "invoice": invoice, "lines": document["lines"], "tax_rows": document["tax_rows"],
+        "payments": selectors.invoice_payments(invoice=invoice)})
 
 
 @shop_required

@@ -3,14 +3,13 @@ shareable statements and reminders live in the sibling modules."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from accounts.money import format_money
 from accounts.tenancy import require_owner, shop_required
 from customers.models import Customer
 from ledger import selectors, services
-from ledger.forms import DueForm, PaymentForm, VoidForm
-from ledger.models import Due, Payment
+from ledger.forms import DueForm, MarkPaidForm, PaymentForm, RefundForm, VoidForm
+from ledger.models import Due, Payment, Refund
 from ledger.reminders import reminder_options
 from ledger.statements import customer_share_context
 
@@ -38,10 +37,11 @@ def dashboard(request):
 def customer_account(request, customer_id):
     """The customer's page: contact card, balance, open dues, statement and actions."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    statement = selectors.customer_statement(customer=customer)
     context = {
         "customer": customer,
-        "open_dues": selectors.customer_open_dues(customer=customer),
-        "statement": selectors.customer_statement(customer=customer),
+        "open_dues": selectors.statement_open_dues(statement),
+        "statement": statement,
         **customer_share_context(customer=customer),  # share link + pending claims panel
         "reminder_options": reminder_options(shop=request.shop, customer=customer),
     }
@@ -88,17 +88,22 @@ def payment_create(request, customer_id):
     return render(request, "ledger/payment_form.html", {"form": form, "customer": customer})
 
 
-@require_POST
 @shop_required
 def due_mark_paid(request, due_id):
+    """Shows the amount outstanding on the due and asks how it was paid, then records it."""
     due = get_object_or_404(Due.objects.select_related("customer"), shop=request.shop, pk=due_id)
-    try:
-        payment = services.due_mark_paid(shop=request.shop, due=due, created_by=request.user)
-    except services.LedgerError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Marked “{due.description}” as paid ({_money(request, payment.amount)} received).")
-    return redirect(due.customer)
+    form = MarkPaidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = services.due_mark_paid(shop=request.shop, due=due, created_by=request.user,
+                                             **form.cleaned_data)
+        except services.LedgerError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Marked “{due.description}” as paid ({_money(request, payment.amount)} "
+                                      f"received, {payment.get_method_display().lower()}).")
+            return redirect(due.customer)
+    return render(request, "ledger/mark_paid_form.html", {"form": form, "due": due, "customer": due.customer})
 
 
 def _void_view(request, entry, void_service, label):
@@ -121,6 +126,34 @@ def due_void(request, due_id):
     require_owner(request)
     return _void_view(request, due, lambda shop, e, reason, user: services.due_void(
         shop=shop, due=e, reason=reason, voided_by=user), "due")
+
+
+@shop_required
+def refund_create(request, customer_id):
+    """Owner only: pay some or all of the customer's credit back."""
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    require_owner(request)
+    form = RefundForm(request.POST or None, initial={"amount": services.customer_credit(customer) or None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            refund = services.refund_create(shop=request.shop, customer=customer, created_by=request.user,
+                                            **form.cleaned_data)
+        except services.LedgerError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Refunded {_money(request, refund.amount)} of credit to {customer.name} "
+                                      f"({refund.get_method_display().lower()}).")
+            return redirect(customer)
+    return render(request, "ledger/refund_form.html", {"form": form, "customer": customer,
+                                                       "credit": services.customer_credit(customer)})
+
+
+@shop_required
+def refund_void(request, refund_id):
+    refund = get_object_or_404(Refund.objects.select_related("customer"), shop=request.shop, pk=refund_id)
+    require_owner(request)
+    return _void_view(request, refund, lambda shop, e, reason, user: services.refund_void(
+        shop=shop, refund=e, reason=reason, voided_by=user), "refund")
 
 
 @shop_required

@@ -1,14 +1,15 @@
 """The shop's message log: every email, WhatsApp and SMS message with its status.
 
 ``/messages/`` lists them (filters: status, kind, channel, customer; 50 a page) and
-takes the "Retry" POST for a failed email; the customer's page loads the latest ten of
-that customer as a panel.
+takes the "Retry" POST for a failed email or one stuck "sending" (its worker died
+mid-send); the customer's page loads the latest ten of that customer as a panel.
 """
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from accounts.tenancy import shop_required
 from customers.models import Customer
@@ -19,6 +20,16 @@ PAGE_SIZE = 50
 PANEL_SIZE = 10
 
 
+def _mark_stuck(messages_shown) -> list:
+    """``messages_shown`` as a list, each with ``stuck`` set (``messaging.is_stuck``):
+    the templates show "Sending since …" with a Retry button for those."""
+    now = timezone.now()
+    shown = list(messages_shown)
+    for message in shown:
+        message.stuck = messaging.is_stuck(message, now)
+    return shown
+
+
 def _choice(value: str, choices) -> str:
     """``value`` if it is one of the ``TextChoices`` values, else ``""`` (no filter)."""
     return value if value in choices.values else ""
@@ -26,8 +37,8 @@ def _choice(value: str, choices) -> str:
 
 @shop_required
 def message_list(request):
-    """GET: the log. POST ``retry=<message id>``: queue that failed email again, then
-    back to the same filtered page."""
+    """GET: the log. POST ``retry=<message id>``: queue that failed or stuck email again,
+    then back to the same filtered page."""
     if request.method == "POST":
         return _retry(request)
     params = request.GET
@@ -41,6 +52,7 @@ def message_list(request):
     }
     log = messaging.message_log(shop=request.shop, customer=customer, **filters)
     page = Paginator(log, PAGE_SIZE).get_page(params.get("page"))
+    page.object_list = _mark_stuck(page.object_list)
     return render(request, "ledger/messages.html", {
         "page": page, "customer": customer, **filters, "filtered": any(filters.values()) or customer,
         "statuses": Message.Status.choices, "kinds": Message.Kind.choices, "channels": Message.Channel.choices,
@@ -66,7 +78,7 @@ def customer_messages(request, customer_id):
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    latest = list(messaging.message_log(shop=request.shop, customer=customer)[:PANEL_SIZE + 1])
+    latest = _mark_stuck(messaging.message_log(shop=request.shop, customer=customer)[:PANEL_SIZE + 1])
     return render(request, "ledger/_customer_messages.html", {
         "customer": customer, "latest": latest[:PANEL_SIZE], "has_more": len(latest) > PANEL_SIZE,
         "max_attempts": messaging.MAX_ATTEMPTS,

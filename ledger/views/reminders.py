@@ -4,6 +4,10 @@ All three are POST (each logs a message). WhatsApp and SMS answer with a redirec
 the ``wa.me`` / ``sms:`` link that opens the chat with the text filled in; when the
 customer's number is not a valid mobile number they go back to the customer page
 with a message instead. Staff may remind as well as owners.
+
+"Remind by email" posts the one-time key of its form (``OneTimeKeyForm``): the same
+post sent twice (a double click) lands on the first result, with the same message,
+and sends one email. Links in the texts are on ``SITE_URL``, else on this request's host.
 """
 
 from django.contrib import messages
@@ -11,6 +15,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from accounts.forms import OneTimeKeyForm
 from accounts.tenancy import shop_required
 from customers.models import Customer
 from ledger import reminders
@@ -27,8 +32,14 @@ class ChatRedirect(HttpResponseRedirect):
 @shop_required
 def customer_remind(request, customer_id):
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    form = OneTimeKeyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "This page was out of date. Reload it and press the button again.")
+        return redirect(customer)
     try:
-        message = reminders.reminder_email_send(shop=request.shop, customer=customer, created_by=request.user)
+        message = reminders.reminder_email_send(shop=request.shop, customer=customer, created_by=request.user,
+                                                idempotency_key=form.cleaned_data["idempotency_key"],
+                                                request=request)
     except reminders.ReminderError as exc:
         messages.error(request, str(exc))
     else:
@@ -40,7 +51,7 @@ def _chat(request, customer_id, channel):
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
     try:
         chat = reminders.reminder_chat_log(shop=request.shop, customer=customer, channel=channel,
-                                           created_by=request.user)
+                                           created_by=request.user, request=request)
     except reminders.ReminderError as exc:
         messages.error(request, str(exc))
         return redirect(customer)

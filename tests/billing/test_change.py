@@ -1,4 +1,5 @@
-"""make_change (bounded coin change, fewest pieces) and the default denominations."""
+"""make_change (bounded coin change, fewest pieces), change from the notes just
+tendered (with_tendered) and the default denominations."""
 
 import itertools
 import random
@@ -13,6 +14,7 @@ from billing.change import (
     ChangeTooLargeError,
     default_denominations,
     make_change,
+    with_tendered,
 )
 
 D = Decimal
@@ -161,3 +163,31 @@ def test_default_denominations_for_every_shop_currency():
     assert default_denominations("INR") == tuple(D(v) for v in (2000, 500, 200, 100, 50, 20, 10, 5, 2, 1))
     assert D("0.25") in default_denominations("USD")
     assert default_denominations("XXX") == ()
+
+
+# --- Change from the notes just tendered ----------------------------------------------
+
+
+def test_tendered_notes_are_in_the_drawer_before_the_change_is_worked_out():
+    # Paying ₹150 with ₹100 + ₹50 + ₹50 into a drawer with no ₹50: the change is one of
+    # the customer's own ₹50 notes.
+    available = drawer(_100=0, _50=0, _10=3)
+    assert make_change(D("50"), available) is None
+    combined = with_tendered(available, {D("100"): 1, D("50"): 2})
+    assert combined == drawer(_100=1, _50=2, _10=3)
+    assert make_change(D("50"), combined) == {D("50"): 1}
+    assert available == drawer(_100=0, _50=0, _10=3)  # the drawer's own mapping is untouched
+
+
+def test_a_2000_note_for_a_1000_sale_is_changed_from_the_drawer_not_returned():
+    # The exact algorithm is unchanged: fewest pieces, larger notes first. Giving the
+    # ₹2,000 note back is never "change" for ₹1,000; two ₹500 are.
+    combined = with_tendered(drawer(_2000=0, _500=8, _200=10, _100=15), {D("2000"): 1})
+    assert make_change(D("1000"), combined) == {D("500"): 2}
+
+
+def test_tendered_values_the_drawer_lacks_are_ignored_and_nothing_tendered_changes_nothing():
+    available = drawer(_20=1)
+    assert with_tendered(available, {D("7"): 3}) == available
+    assert with_tendered(available, None) == available
+    assert with_tendered(available, {}) is not available

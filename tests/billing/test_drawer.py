@@ -1,5 +1,6 @@
-"""Cash drawer: services (defaults, counts, giving change), the change preview and the
-/drawer/ page (owner edits, staff reads, tenancy)."""
+"""Cash drawer: services (defaults, counts, giving change), the cash a counter sale puts
+in and takes out (notes tendered, change), the change preview and the /drawer/ page
+(owner edits, staff reads, tenancy). The rest of the cash book: test_cash_book.py."""
 
 from decimal import Decimal
 
@@ -8,7 +9,8 @@ from django.urls import reverse
 
 from accounts.models import Shop
 from billing.change import DEFAULT_DENOMINATIONS
-from billing.models import Denomination, Invoice
+from billing.models import CashMovement, Denomination, Invoice
+from billing.selectors.cash import cash_drift, drawer_balance, drawer_summary
 from billing.selectors.drawer import change_preview, drawer_total
 from billing.services import BillingError
 from billing.services import drawer as services
@@ -163,6 +165,133 @@ def test_issuing_a_cash_sale_takes_the_change_from_the_drawer(shop):
     assert counts_of(shop) == {D("500.00"): 2, D("50.00"): 1, D("20.00"): 0}
 
 
+# --- Cash at the counter (the reported bug) -------------------------------------------
+
+#: ₹8,185 in the drawer, as in the report.
+DRAWER_8185 = {D("2000"): 0, D("500"): 8, D("200"): 10, D("100"): 15, D("50"): 10, D("20"): 5, D("10"): 8,
+               D("5"): 1}
+
+
+def float_drawer(shop, counts, user=None) -> None:
+    """Set up the drawer with ``counts`` through the services (an opening float movement)."""
+    for value in counts:
+        DenominationFactory(shop=shop, value=value, count=0)
+    services.drawer_set_counts(shop=shop, counts=counts, created_by=user)
+
+
+def sale(amount, **kwargs):
+    return invoice_issue(lines=[LineInput(quantity=D("1"), unit_price=D(amount), tax_rate=D("0"),
+                                          description="Amul Pure Ghee 1 L")], amount_paid=D(amount), **kwargs)
+
+
+def movements(shop):
+    return [(m.kind, m.amount, m.pieces) for m in CashMovement.objects.filter(shop=shop).order_by("pk")]
+
+
+def test_cash_sale_of_1000_with_a_2000_note_raises_the_drawer_by_1000(shop):
+    # Reported: ₹8,185 → ₹7,185 (the ₹1,000 change left, the ₹2,000 note never went in).
+    float_drawer(shop, DRAWER_8185)
+    assert drawer_balance(shop=shop) == drawer_total(shop=shop) == D("8185.00")
+
+    invoice = sale("1000", shop=shop, notes_tendered={D("2000"): 1})
+
+    assert (invoice.cash_tendered, invoice.change_given) == (D("2000.00"), D("1000.00"))
+    assert drawer_balance(shop=shop) == D("9185.00")
+    assert drawer_total(shop=shop) == D("9185.00")  # the counts agree: the note in, two ₹500 out
+    counts = counts_of(shop)
+    assert (counts[D("2000")], counts[D("500")]) == (1, 6)
+    assert movements(shop)[1:] == [
+        (CashMovement.Kind.SALE, D("2000.00"), {"2000.00": 1}),
+        (CashMovement.Kind.CHANGE, D("-1000.00"), {"500.00": -2}),
+    ]
+    assert all(m.invoice_id == invoice.pk and m.reference == invoice.number
+               for m in CashMovement.objects.filter(shop=shop, kind__in=["sale", "change"]))
+    assert cash_drift(shop=shop) == 0
+
+
+def test_cash_tendered_without_the_notes_goes_in_as_an_amount(shop):
+    float_drawer(shop, DRAWER_8185)
+    invoice = sale("1000", shop=shop, cash_tendered=D("2000"))
+    assert invoice.change_given == D("1000.00")
+    assert drawer_balance(shop=shop) == D("9185.00")
+    # Which notes came in is not known: the counts show the change out only, and the
+    # summary says how much is still to be sorted into notes by the next count.
+    assert drawer_total(shop=shop) == D("7185.00")
+    assert drawer_summary(shop=shop).unsorted == D("2000.00")
+    assert movements(shop)[1:] == [
+        (CashMovement.Kind.SALE, D("2000.00"), {}),
+        (CashMovement.Kind.CHANGE, D("-1000.00"), {"500.00": -2}),
+    ]
+
+
+def test_a_cash_sale_without_tendered_cash_records_the_amount_paid(shop):
+    float_drawer(shop, {D("100"): 1})
+    sale("440", shop=shop)
+    assert movements(shop)[1:] == [(CashMovement.Kind.SALE, D("440.00"), {})]
+    assert drawer_balance(shop=shop) == D("540.00")
+
+
+def test_a_upi_sale_moves_no_cash(shop):
+    float_drawer(shop, {D("100"): 1})
+    sale("440", shop=shop, payment_method="upi", cash_tendered=D("500"), notes_tendered={D("100"): 5})
+    assert movements(shop) == [(CashMovement.Kind.OPENING, D("100.00"), {"100.00": 1})]
+
+
+def test_change_may_use_the_notes_just_tendered(shop):
+    # The drawer has no ₹50: the change for ₹150 paid with ₹100 + ₹50 + ₹50 is one of
+    # the customer's own ₹50 notes.
+    float_drawer(shop, {D("100"): 0, D("50"): 0, D("10"): 3})
+    with pytest.raises(BillingError, match=r"Exact change of ₹50\.00 is not possible"):
+        sale("150", shop=shop, cash_tendered=D("200"))
+
+    invoice = sale("150", shop=shop, notes_tendered={D("100"): 1, D("50"): 2})
+
+    assert invoice.change_given == D("50.00")
+    assert counts_of(shop) == {D("100.00"): 1, D("50.00"): 1, D("10.00"): 3}
+    assert drawer_balance(shop=shop) == drawer_total(shop=shop) == D("180.00")
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"cash_tendered": D("500"), "notes_tendered": {D("200"): 2}},
+     r"The notes tendered add up to ₹400\.00, not ₹500\.00"),
+    ({"notes_tendered": {D("100"): 2}}, "The cash tendered is less than the amount paid."),
+    ({"notes_tendered": {D("7"): 100}}, r"The drawer has no ₹7\.00 notes or coins"),
+    ({"notes_tendered": {D("500"): -1}}, "whole number"),
+])
+def test_bad_notes_tendered_are_refused_on_cash_tendered(shop, kwargs, message):
+    float_drawer(shop, {D("500"): 1, D("200"): 1, D("100"): 1})
+    with pytest.raises(BillingError, match=message) as error:
+        sale("300", shop=shop, **kwargs)
+    assert error.value.field == "cash_tendered"
+    assert not Invoice.objects.filter(shop=shop).exists()
+    assert len(movements(shop)) == 1 and drawer_balance(shop=shop) == D("800.00")
+
+
+# --- Counts are movements -------------------------------------------------------------
+
+
+def test_a_drawers_first_count_is_its_opening_float_and_a_recount_its_difference(shop, owner):
+    services.drawer_denominations(shop=shop)
+    services.drawer_set_counts(shop=shop, counts={D("500"): 2, D("10"): 5}, created_by=owner.user)
+    assert movements(shop) == [(CashMovement.Kind.OPENING, D("1050.00"), {"500.00": 2, "10.00": 5})]
+    assert CashMovement.objects.get(shop=shop).created_by == owner.user
+
+    sale("100", shop=shop)  # ₹100 in as an amount
+    services.drawer_set_counts(shop=shop, counts={D("100"): 1, D("10"): 4})  # a ₹10 coin is missing
+    assert movements(shop)[-1] == (CashMovement.Kind.COUNT, D("-10.00"), {"100.00": 1, "10.00": -1})
+    assert drawer_balance(shop=shop) == drawer_total(shop=shop) == D("1140.00")
+
+    services.drawer_set_counts(shop=shop, counts={D("100"): 1})  # the same count again: nothing to record
+    assert len(movements(shop)) == 3
+    assert cash_drift(shop=shop) == 0
+
+
+def test_adding_a_denomination_with_pieces_brings_them_in(shop):
+    services.drawer_add_denomination(shop=shop, value=D("0.50"), count=20)
+    assert movements(shop) == [(CashMovement.Kind.COUNT, D("10.00"), {"0.50": 20})]
+    assert drawer_balance(shop=shop) == D("10.00")
+
+
 # --- Selectors ------------------------------------------------------------------------
 
 
@@ -232,7 +361,7 @@ def test_owner_sees_the_default_drawer(owner_client, shop):
     assert response.context["total"] == 0
 
 
-def test_owner_edits_counts(owner_client, shop):
+def test_owner_edits_counts(owner_client, shop, owner):
     owner_client.post(URL, {"action": "setup"})
     response = post_counts(owner_client, shop, {"500": "4", "20": "15", "1": "0"})
     assert response.status_code == 302
@@ -242,6 +371,20 @@ def test_owner_edits_counts(owner_client, shop):
     assert page.context["total"] == D("2300.00")
     assert "Saved the count: ₹2,300.00 in the drawer." in page.content.decode()
     assert "₹2,300.00" in page.content.decode()
+    movement = CashMovement.objects.get(shop=shop)
+    assert (movement.kind, movement.amount, movement.created_by) == ("opening", D("2300.00"), owner.user)
+    assert page.context["summary"].balance == D("2300.00")
+
+
+def test_the_page_shows_the_book_balance_and_what_is_not_yet_counted_by_note(owner_client, shop):
+    float_drawer(shop, {D("500"): 2})
+    sale("250", shop=shop)
+    html = owner_client.get(URL).content.decode()
+    assert 'data-testid="drawer-balance">₹1,250.00<' in html
+    assert 'data-testid="drawer-total">₹1,000.00<' in html
+    assert 'data-testid="drawer-unsorted">₹250.00<' in html
+    for name in ("cash_book", "drawer_close", "cash_movement_create", "cash_close_list"):
+        assert f'href="{reverse(f"billing:{name}")}"' in html
 
 
 @pytest.mark.parametrize(("count", "message"), [
@@ -269,6 +412,7 @@ def test_staff_may_look_but_not_change(client, staff, shop):
     html = response.content.decode()
     assert "Only the owner can change the counts" in html
     assert 'name="count_' not in html and "Add a note or coin" not in html
+    assert reverse("billing:drawer_close") not in html and reverse("billing:cash_book") not in html
     assert response.context["total"] == D("300.00")
 
     row = Denomination.objects.get(shop=shop)

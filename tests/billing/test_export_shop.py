@@ -29,6 +29,17 @@ def test_export_contains_this_shop_only(tmp_path, shop, other_owner):
     assert all(row["fields"].get("shop", shop.pk) == shop.pk for row in rows if row["model"] != "accounts.shop")
 
 
+def test_export_contains_the_cash_book(tmp_path, shop):
+    customer = CustomerFactory(shop=shop)
+    ledger.payment_create(shop=shop, customer=customer, amount=Decimal("75"), received_on=timezone.localdate())
+    out = tmp_path / "shop.json"
+    call_command("export_shop", "--shop", str(shop.pk), "--output", str(out))
+    rows = json.loads(out.read_text())
+    movements = [row["fields"] for row in rows if row["model"] == "billing.cashmovement"]
+    assert [(m["kind"], m["amount"]) for m in movements] == [("payment", "75.00")]
+    assert [row["fields"]["balance"] for row in rows if row["model"] == "billing.cashdrawer"] == ["75.00"]
+
+
 def test_export_of_unknown_shop_is_an_error():
     with pytest.raises(CommandError, match="No shop with id 999999"):
         call_command("export_shop", "--shop", "999999")

@@ -23,6 +23,9 @@ from accounts.models import Membership, Shop, User
 from billing import demo as billing_demo
 from billing.models import (
     TAX_RATE_PRESETS,
+    CashClose,
+    CashDrawer,
+    CashMovement,
     Category,
     Denomination,
     Invoice,
@@ -30,6 +33,7 @@ from billing.models import (
     Product,
     StockMovement,
 )
+from billing.selectors.cash import cash_drift, drawer_balance
 from billing.totals import LineInput, compute_totals
 from customers.models import Customer
 from ledger import demo as ledger_demo
@@ -190,7 +194,7 @@ def test_seed_demo_twice_changes_nothing(shop):
 def fingerprint(shop):
     return {
         "invoices": list(Invoice.objects.filter(shop=shop).order_by("pk").values_list(
-            "number", "issued_on", "customer__name", "total", "amount_paid", "voided_at__date")),
+            "number", "issued_on", "customer__name", "total", "paid_at_counter", "voided_at__date")),
         "dues": list(Due.objects.filter(shop=shop).order_by("pk").values_list(
             "customer__name", "amount", "incurred_on", "description")),
         "payments": list(Payment.objects.filter(shop=shop).order_by("pk").values_list(
@@ -210,7 +214,7 @@ def test_seed_demo_reset_recreates_the_shop_the_same_way(shop, monkeypatch):
     assert "Deleted the demo shop" in out.getvalue()
     assert not Shop.objects.filter(pk=shop.pk).exists()
     for model in (Customer, Due, Payment, Allocation, Category, Product, StockMovement, Invoice, InvoiceLine,
-                  Denomination):
+                  Denomination, CashMovement, CashClose, CashDrawer):
         assert not model.objects.filter(shop_id=shop.pk).exists(), model
     for model in (Customer, Due, Payment, Allocation, Product, Invoice, Denomination):
         assert not model.history.filter(shop_id=shop.pk).exists(), model
@@ -281,9 +285,37 @@ def test_seed_demo_leaves_a_few_products_low_on_stock(shop):
     assert {p.sku for p in low} == {i.sku for i in billing_demo.ITEMS if i.ends_low is not None}
 
 
-def test_seed_demo_fills_the_drawer(shop):
-    drawer = {d.value: d.count for d in Denomination.objects.filter(shop=shop)}
-    assert drawer == {Decimal(v): c for v, c in billing_demo.DRAWER_COUNTS.items()}
+def test_seed_demo_keeps_a_consistent_cash_book(shop):
+    movements = list(CashMovement.objects.filter(shop=shop).order_by("created_at", "pk"))
+    opening = movements[0]
+    assert opening.kind == CashMovement.Kind.OPENING
+    assert opening.pieces == {f"{Decimal(v):.2f}": c for v, c in billing_demo.DRAWER_FLOAT.items() if c}
+    assert {m.kind for m in movements} >= {"opening", "sale", "change", "payment", "payout", "deposit", "count"}
+    assert cash_drift(shop=shop) == 0
+    assert drawer_balance(shop=shop) == sum((m.amount for m in movements), Decimal(0))
+    assert all(count >= 0 for count in Denomination.objects.filter(shop=shop).values_list("count", flat=True))
+    # Every close expected what the book held just before it, in time order, and brought the
+    # drawer to its count.
+    closes = {c.pk: c for c in CashClose.objects.filter(shop=shop)}
+    assert len(closes) >= 60
+    running = Decimal(0)
+    events = sorted([(m.created_at, 0, m.pk, m) for m in movements] + [(c.created_at, 1, c.pk, c) for c in
+                                                                       closes.values()], key=lambda e: e[:3])
+    for _, is_close, _, row in events:
+        if is_close:
+            assert row.expected == running - (row.movement.amount if row.movement else 0), row.closed_on
+            assert row.counted == running and timezone.localtime(row.created_at).date() == row.closed_on
+        else:
+            running += row.amount
+    assert max(c.closed_on for c in closes.values()) <= timezone.localdate() - datetime.timedelta(days=3)
+    assert any(c.difference < 0 and c.note for c in closes.values())
+    # Sale cash sits with its invoice, payments' cash with the payment.
+    for movement in movements:
+        if movement.kind in ("sale", "change"):
+            assert movement.created_at == movement.invoice.created_at
+        elif movement.kind == "payment":
+            assert movement.created_at == movement.payment.created_at
+            assert movement.payment.method == Payment.Method.CASH
 
 
 # -- invoices ------------------------------------------------------------------------------------
@@ -313,18 +345,25 @@ def test_seed_demo_invoices_mix_walk_ins_and_customer_accounts(shop):
     accounts = [i for i in invoices if i.customer_id is not None]
     assert len(walk_ins) >= 10 and len(accounts) >= 20
     for invoice in walk_ins:
-        assert invoice.payment_status == Invoice.PaymentStatus.PAID and invoice.amount_paid == invoice.total
+        assert invoice.payment_status == Invoice.PaymentStatus.PAID and invoice.paid_at_counter == invoice.total
         assert invoice.due is None and invoice.payment is None
     for invoice in accounts:
         assert invoice.due.amount == invoice.total and invoice.due.customer_id == invoice.customer_id
-        if invoice.amount_paid:
-            assert invoice.payment.amount == invoice.amount_paid
+        if invoice.paid_at_counter:
+            assert invoice.payment.amount == invoice.paid_at_counter
             assert invoice.payment.received_on == invoice.issued_on
         else:
             assert invoice.payment is None
-    assert {i.payment_status for i in accounts} == set(Invoice.PaymentStatus.values)
-    assert {i.payment_method for i in invoices if i.amount_paid} >= {Payment.Method.CASH, Payment.Method.UPI}
-    assert all(i.cash_tendered is None and i.change_given == 0 for i in invoices)
+    # Live statuses: later payments settled some on-account invoices; none is void here.
+    assert {i.payment_status for i in accounts} == set(Invoice.PaymentStatus.values) - {Invoice.PaymentStatus.VOID}
+    assert {i.payment_method for i in invoices if i.paid_at_counter} >= {Payment.Method.CASH, Payment.Method.UPI}
+    for invoice in invoices:
+        if invoice.cash_tendered is None:
+            assert invoice.change_given == 0
+        else:
+            assert invoice.payment_method == Payment.Method.CASH
+            assert invoice.change_given == invoice.cash_tendered - invoice.paid_at_counter >= 0
+    assert any(i.change_given > 0 for i in invoices)
     assert not Customer.objects.filter(shop=shop, invoices__isnull=False, last_activity_at__isnull=True).exists()
 
 
@@ -356,7 +395,8 @@ def test_seed_demo_invoice_lines_and_totals(shop):
 def test_seed_demo_voids_one_invoice_and_restores_its_stock(shop):
     invoice = Invoice.objects.select_related("due", "payment").get(shop=shop, voided_at__isnull=False)
     assert invoice.customer_id is not None
-    assert invoice.payment_status == Invoice.PaymentStatus.PARTIAL
+    assert invoice.payment_status == Invoice.PaymentStatus.VOID
+    assert 0 < invoice.paid_at_counter < invoice.total  # it was part paid at the counter
     assert invoice.void_reason == billing_demo.VOID_REASON
     assert invoice.voided_by.username == "demo"
     assert invoice.due.voided_at == invoice.voided_at and invoice.payment.voided_at == invoice.voided_at

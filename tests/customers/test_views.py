@@ -11,7 +11,7 @@ from tests.factories import CustomerFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_add_customer_normalises_phone_and_opens_their_page(owner_client, shop):
+def test_add_customer_keeps_the_phone_as_typed_with_its_e164_form_and_opens_their_page(owner_client, shop):
     response = owner_client.post(reverse("customers:create"), {
         "name": "  Sunita   Devi ", "phone": "+91 98765-43210", "email": "", "address": "", "notes": ""})
 
@@ -19,7 +19,7 @@ def test_add_customer_normalises_phone_and_opens_their_page(owner_client, shop):
     assert response.status_code == 302
     assert response.url == customer.get_absolute_url()
     assert customer.name == "Sunita Devi"
-    assert customer.phone == "+919876543210"
+    assert (customer.phone, customer.phone_e164) == ("+91 98765-43210", "+919876543210")
     assert customer.balance == Decimal("0.00")
 
 

@@ -53,6 +53,7 @@ def test_main_pages_have_no_csp_violations(live_server, page, shot):
         f"/invoices/{invoice.pk}/", f"/invoices/{invoice.pk}/print/", f"/invoices/{invoice.pk}/receipt/",
         "/products/", f"/products/{product.pk}/", "/products/new/", "/categories/", "/drawer/", "/messages/",
         "/claims/", "/accounts/shop/settings/", "/accounts/password/change/",
+        "/drawer/book/", "/drawer/close/", "/drawer/closes/", "/drawer/movements/new/",
     ]
     for path in paths:
         page.goto(f"{base}{path}")

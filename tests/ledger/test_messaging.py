@@ -3,6 +3,7 @@ commit; receipts on payment; the welcome email; the message log pages and Retry.
 
 import datetime
 import io
+import runpy
 from decimal import Decimal
 
 import pytest
@@ -14,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.money import format_money
-from ledger import messaging, services
-from ledger.models import Message
+from ledger import messaging, services, tasks
+from ledger.models import Message, StatementLink
 from tests.factories import CustomerFactory, MembershipFactory, PaymentFactory, ShopFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -463,7 +464,8 @@ def test_retry_failed_messages_requeues_failed_emails_with_attempts_left(
     exhausted = make_message(receipt_shop, asha, status="failed", attempts=4, error="gave up")
     whatsapp = make_message(receipt_shop, asha, channel="whatsapp", status="failed", attempts=1)
     lost = make_message(receipt_shop, asha, to="lost@example.com", body="Lost task")
-    Message.objects.filter(pk=lost.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    Message.objects.filter(pk=lost.pk).update(created_at=an_hour_ago, status_changed_at=an_hour_ago)
     recent = make_message(receipt_shop, asha, to="recent@example.com")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -497,3 +499,244 @@ def test_welcome_links_use_site_url_without_a_request(owner, django_capture_on_c
 def test_no_welcome_without_an_owner_email(owner):
     owner.user.email = ""
     assert messaging.queue_welcome_email(shop=owner.shop, user=owner.user) is None
+
+
+# --- Links to customers: SITE_URL, else the request's own host -----------------------------
+
+HOST = "testserver:8301"
+
+
+@pytest.fixture
+def ravi(receipt_shop):
+    """Owes ₹1,500 and has an active statement link (token ``tok-ravi``)."""
+    customer = CustomerFactory(shop=receipt_shop, name="Ravi Kumar", email="ravi@example.com", phone="98765 43210")
+    services.due_create(shop=receipt_shop, customer=customer, amount=Decimal("1500"), description="Wheat",
+                        incurred_on=TODAY, due_date=TODAY + datetime.timedelta(days=40))
+    StatementLink.objects.create(shop=receipt_shop, customer=customer, token="tok-ravi")
+    return customer
+
+
+def test_site_url_has_no_default(monkeypatch):
+    """The settings never invent an address: unset, links come from the request's host."""
+    import config.settings
+
+    monkeypatch.setenv("ENV_FILE", "")
+    monkeypatch.delenv("SITE_URL", raising=False)
+    assert runpy.run_path(config.settings.__file__)["SITE_URL"] == ""
+    monkeypatch.setenv("SITE_URL", "https://khata.example.com/")
+    assert runpy.run_path(config.settings.__file__)["SITE_URL"] == "https://khata.example.com"
+
+
+def test_absolute_url_takes_site_url_first_then_the_request_host(rf):
+    request = rf.get("/", HTTP_HOST=HOST)
+    with override_settings(SITE_URL="https://khata.example.com"):
+        assert messaging.absolute_url("/s/abc/", request=request) == "https://khata.example.com/s/abc/"
+        assert messaging.absolute_url("/s/abc/") == "https://khata.example.com/s/abc/"
+    with override_settings(SITE_URL=""):
+        assert messaging.absolute_url("/s/abc/", request=request) == "http://testserver:8301/s/abc/"
+        assert messaging.absolute_url("/s/abc/", request=rf.get("/", secure=True)) == "https://testserver/s/abc/"
+
+
+@override_settings(SITE_URL="")
+def test_without_site_url_or_request_no_link_and_one_logged_warning(caplog, monkeypatch):
+    monkeypatch.setattr(messaging, "_site_url_warned", False)
+    with caplog.at_level("WARNING", logger="ledger.messaging"):
+        assert messaging.absolute_url("/s/abc/") == ""
+        assert messaging.absolute_url("/s/def/") == ""
+    warnings = [r.getMessage() for r in caplog.records if r.name == "ledger.messaging"]
+    assert len(warnings) == 1 and "SITE_URL" in warnings[0]
+
+
+@override_settings(SITE_URL="")
+@pytest.mark.parametrize(("name", "quoted"), [
+    ("ledger:customer_whatsapp", "http%3A%2F%2Ftestserver%3A8301%2Fs%2Ftok-ravi%2F"),
+    ("ledger:customer_sms", "http%3A%2F%2Ftestserver%3A8301%2Fs%2Ftok-ravi%2F"),
+])
+def test_chat_text_links_to_the_host_the_request_came_to(owner_client, ravi, name, quoted):
+    response = owner_client.post(reverse(name, args=[ravi.pk]), HTTP_HOST=HOST)
+
+    assert response.status_code == 302
+    assert f"Your%20statement%3A%20{quoted}%0A" in response["Location"]
+    body = Message.objects.get().body
+    assert "Your statement: http://testserver:8301/s/tok-ravi/\n" in body
+    assert "127.0.0.1" not in body and ":8000" not in body
+
+
+@override_settings(SITE_URL="https://khata.example.com")
+def test_chat_text_uses_site_url_when_set(owner_client, ravi):
+    response = owner_client.post(reverse("ledger:customer_whatsapp", args=[ravi.pk]), HTTP_HOST=HOST)
+    assert "https%3A%2F%2Fkhata.example.com%2Fs%2Ftok-ravi%2F" in response["Location"]
+    assert "Your statement: https://khata.example.com/s/tok-ravi/" in Message.objects.get().body
+
+
+@pytest.mark.parametrize(("site_url", "link"), [
+    ("", "http://testserver:8301/s/tok-ravi/"),
+    ("https://khata.example.com", "https://khata.example.com/s/tok-ravi/"),
+])
+def test_reminder_email_from_the_customer_page_links_to_the_right_host(
+        owner_client, ravi, site_url, link, django_capture_on_commit_callbacks):
+    with override_settings(SITE_URL=site_url), django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(reverse("ledger:customer_remind", args=[ravi.pk]), HTTP_HOST=HOST)
+
+    [email] = mail.outbox
+    assert f"See your full statement: {link}\n" in email.body
+    assert f'href="{link}"' in email.alternatives[0].content
+    assert "127.0.0.1" not in email.body + email.alternatives[0].content
+
+
+@pytest.mark.parametrize(("site_url", "link"), [
+    ("", "http://testserver:8301/customers/new/"),
+    ("https://khata.example.com", "https://khata.example.com/customers/new/"),
+])
+def test_welcome_email_links_site_url_first_then_the_registration_host(
+        client, site_url, link, django_capture_on_commit_callbacks):
+    with override_settings(SITE_URL=site_url), django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:register"), REGISTRATION, HTTP_HOST=HOST)
+    assert f"Add your customers: {link}\n" in mail.outbox[0].body
+
+
+@override_settings(SITE_URL="")
+def test_retry_failed_messages_warns_once_without_site_url(receipt_shop, asha, other_owner):
+    for shop, customer in ((receipt_shop, asha), (other_owner.shop, CustomerFactory(shop=other_owner.shop,
+                                                                                    email="b@example.com"))):
+        Message.objects.create(shop=shop, customer=customer, to=customer.email, kind="receipt", status="failed",
+                               attempts=1, body="x")
+    err = io.StringIO()
+    call_command("retry_failed_messages", stdout=io.StringIO(), stderr=err)
+    assert err.getvalue().count("SITE_URL is not set") == 1 and len(err.getvalue().splitlines()) == 1
+    assert "Set SITE_URL to the address your customers use" in err.getvalue()
+
+    err = io.StringIO()
+    with override_settings(SITE_URL="https://khata.example.com"):
+        call_command("retry_failed_messages", stdout=io.StringIO(), stderr=err)
+    assert err.getvalue() == ""
+
+
+# --- Emails stuck "sending" (their worker died mid-send) -------------------------------------------
+
+
+def make_sending(shop, customer, *, minutes_ago, attempts=1, **kwargs):
+    """An email claimed by a task ``minutes_ago`` minutes ago and never finished."""
+    message = queue_statement(shop, customer) if not kwargs else make_message(shop, customer, **kwargs)
+    Message.objects.filter(pk=message.pk).update(
+        status="sending", attempts=attempts, status_changed_at=timezone.now() - datetime.timedelta(minutes=minutes_ago))
+    message.refresh_from_db()
+    return message
+
+
+@override_settings(EMAIL_TIMEOUT=30)
+def test_an_email_sending_longer_than_the_timeout_plus_a_margin_is_stuck(receipt_shop, asha):
+    assert messaging.stuck_after() == datetime.timedelta(seconds=30 + 120)
+    fresh = make_sending(receipt_shop, asha, minutes_ago=2)
+    stuck = make_sending(receipt_shop, asha, minutes_ago=3)
+    assert not messaging.is_stuck(fresh)
+    assert messaging.is_stuck(stuck)
+    queued = queue_statement(receipt_shop, asha)
+    assert not messaging.is_stuck(queued)
+
+
+def test_recover_stuck_sends_it_again_with_the_same_message_id(
+        receipt_shop, asha, django_capture_on_commit_callbacks):
+    stuck = make_sending(receipt_shop, asha, minutes_ago=10)
+    first_id = tasks.build_email(stuck).extra_headers["Message-ID"]
+    sending = make_sending(receipt_shop, asha, minutes_ago=0)  # still within its time: left alone
+
+    with django_capture_on_commit_callbacks(execute=True):
+        recovered = messaging.message_recover_stuck()
+
+    assert [m.pk for m in recovered] == [stuck.pk]
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.attempts, stuck.error) == ("sent", 2, "")
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [first_id]
+    sending.refresh_from_db()
+    assert (sending.status, sending.attempts) == ("sending", 1)
+
+
+def test_a_stuck_email_on_its_last_attempt_becomes_failed_for_retry(receipt_shop, asha):
+    stuck = make_sending(receipt_shop, asha, minutes_ago=10, attempts=messaging.MAX_ATTEMPTS)
+
+    assert messaging.message_recover_stuck(shop=receipt_shop) == [stuck]
+
+    stuck.refresh_from_db()
+    assert stuck.status == "failed"
+    assert stuck.error.startswith("The send was interrupted on attempt 4 of 4")
+    assert mail.outbox == []
+
+
+def test_recover_stuck_for_one_shop_leaves_other_shops_alone(receipt_shop, asha, other_owner):
+    mine = make_sending(receipt_shop, asha, minutes_ago=10)
+    theirs = make_sending(other_owner.shop, CustomerFactory(shop=other_owner.shop, email="b@example.com"),
+                          minutes_ago=10)
+
+    assert messaging.message_recover_stuck(shop=receipt_shop) == [mine]
+
+    theirs.refresh_from_db()
+    assert theirs.status == "sending"
+
+
+def test_retry_failed_messages_recovers_stuck_emails(receipt_shop, asha, django_capture_on_commit_callbacks):
+    stuck = make_sending(receipt_shop, asha, minutes_ago=10)
+    out = io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("retry_failed_messages", stdout=out, stderr=io.StringIO())
+
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.attempts) == ("sent", 2)
+    assert "Queued 1 email(s) again." in out.getvalue()
+    assert len(mail.outbox) == 1
+
+
+def test_message_log_shows_sending_since_and_retry_for_a_stuck_email(
+        owner_client, receipt_shop, asha, django_capture_on_commit_callbacks):
+    stuck = make_sending(receipt_shop, asha, minutes_ago=10)
+    busy = make_sending(receipt_shop, asha, minutes_ago=0, subject="busy", to="busy@example.com")
+    since = timezone.localtime(stuck.status_changed_at)
+
+    html = owner_client.get(reverse("ledger:message_list")).content.decode()
+
+    assert f"Sending since {since:%d %b %H:%M}" in html
+    assert 'data-testid="message-stuck"' in html and html.count('data-testid="message-stuck"') == 1
+    assert f'name="retry" value="{stuck.pk}"' in html
+    assert f'name="retry" value="{busy.pk}"' not in html  # still within its send time
+    assert f"Sending since {timezone.localtime(busy.status_changed_at):%H:%M}" in html
+    panel = owner_client.get(reverse("ledger:customer_messages", args=[asha.pk])).content.decode()
+    assert f"Sending since {since:%d %b %H:%M}" in panel
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(reverse("ledger:message_list"), {"retry": stuck.pk}, follow=True)
+
+    assert "is queued again" in response.content.decode()
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.attempts) == ("sent", 2)
+
+
+def test_retry_refuses_an_email_that_is_still_sending(owner_client, receipt_shop, asha):
+    busy = make_sending(receipt_shop, asha, minutes_ago=0)
+    response = owner_client.post(reverse("ledger:message_list"), {"retry": busy.pk}, follow=True)
+    assert "This email is being sent right now." in response.content.decode()
+    busy.refresh_from_db()
+    assert (busy.status, busy.attempts) == ("sending", 1)
+
+
+def test_message_log_filters_by_sending(owner_client, receipt_shop, asha):
+    make_sending(receipt_shop, asha, minutes_ago=0, subject="busy")
+    make_message(receipt_shop, asha, subject="waiting")
+    response = owner_client.get(reverse("ledger:message_list"), {"status": "sending"})
+    assert [m.subject for m in response.context["page"].object_list] == ["busy"]
+
+
+# --- Message-ID ------------------------------------------------------------------------------------
+
+
+@override_settings(DEFAULT_FROM_EMAIL="Khata <no-reply@khata.example>")
+def test_every_email_carries_a_stable_message_id_of_its_own(receipt_shop, asha, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = queue_statement(receipt_shop, asha)
+        second = queue_statement(receipt_shop, asha)
+    ids = [m.extra_headers["Message-ID"] for m in mail.outbox]
+    assert len(set(ids)) == 2
+    first.refresh_from_db()
+    assert ids[0] == tasks.message_id_header(first) == tasks.build_email(first).message()["Message-ID"]
+    assert ids[0].startswith("<khata.") and ids[0].endswith(f".{first.pk}@khata.example>")
+    assert tasks.message_id_header(second) == ids[1]

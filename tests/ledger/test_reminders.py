@@ -2,6 +2,7 @@
 customer page's "Remind by email" / WhatsApp / SMS actions and the shop settings."""
 
 import datetime
+import uuid
 from decimal import Decimal
 from io import StringIO
 from types import SimpleNamespace
@@ -19,15 +20,16 @@ from accounts.models import Membership, Shop
 from ledger import reminders
 from ledger import services as ledger
 from ledger.models import Message, StatementLink
+from tests.concurrency import run_together
 from tests.factories import CustomerFactory, MembershipFactory
 
 DAY = datetime.date(2026, 3, 10)  # the due date in the schedule tests
 D = datetime.timedelta
 
 
-def schedule(before=2, on=True, every=7, most=3):
+def schedule(before=2, on=True, every=7, most=3, monthly=False):
     return SimpleNamespace(remind_days_before=before, remind_on_due_date=on, remind_every_days_after=every,
-                           remind_max_after=most)
+                           remind_max_after=most, remind_monthly_after=monthly)
 
 
 def reminder_days(sched, due_date=DAY, span=120):
@@ -75,13 +77,69 @@ def test_schedule_reads_a_shop():
     shop = Shop(name="S", remind_days_before=1, remind_on_due_date=False, remind_every_days_after=2,
                 remind_max_after=1)
     assert reminder_days(shop) == [DAY - D(days=1), DAY + D(days=2)]
-    assert reminders.describe_schedule(shop) == (
-        "1 day before the due date, then every 2 days after it (at most 1 time)")
+    assert reminders.describe_schedule(shop) == "1 day before the due date; then 2 days after the due date"
     assert reminders.describe_schedule(schedule()) == (
-        "2 days before the due date, on the due date, then every 7 days after it (at most 3 times)")
+        "2 days before the due date; on the due date; then every 7 days, 3 times")
     assert reminders.describe_schedule(schedule(before=0, on=False, most=0)) == "no reminder days are set"
     assert not reminders.has_reminder_days(schedule(before=0, on=False, most=0))
     assert reminders.has_reminder_days(schedule(before=0, on=False, every=1, most=1))
+
+
+@pytest.mark.parametrize(("sched", "words"), [
+    (schedule(monthly=True),
+     "2 days before the due date; on the due date; then every 7 days, 3 times; then every 30 days until paid"),
+    (schedule(before=3, every=1, most=2), "3 days before the due date; on the due date; then every day, 2 times"),
+    (schedule(before=0, on=False, every=10, most=2), "every 10 days after the due date, 2 times"),
+    (schedule(before=0, on=False, every=10, most=1), "10 days after the due date"),
+    (schedule(before=0, on=False, most=0, monthly=True), "every 30 days after the due date until paid"),
+    (schedule(before=1, on=False, most=0, monthly=True), "1 day before the due date; then every 30 days after the "
+                                                         "due date until paid"),
+    (schedule(before=0, on=True, most=0, monthly=True), "on the due date; then every 30 days until paid"),
+])
+def test_schedule_in_words(sched, words):
+    assert reminders.describe_schedule(sched) == words
+
+
+def test_without_monthly_reminders_stop_after_the_k_repeats_for_good():
+    assert reminder_days(schedule(), span=3 * 365) == [
+        DAY - D(days=2), DAY, DAY + D(days=7), DAY + D(days=14), DAY + D(days=21)]
+
+
+def test_monthly_reminds_every_30_days_after_the_last_repeat_for_years():
+    days = reminder_days(schedule(monthly=True), span=3 * 365)
+
+    assert days[:9] == [
+        datetime.date(2026, 3, 8), datetime.date(2026, 3, 10), datetime.date(2026, 3, 17),
+        datetime.date(2026, 3, 24), datetime.date(2026, 3, 31),  # the 3 repeats, the last on day 21
+        datetime.date(2026, 4, 30), datetime.date(2026, 5, 30), datetime.date(2026, 6, 29),
+        datetime.date(2026, 7, 29)]
+    last_repeat = DAY + D(days=21)
+    monthly = days[5:]
+    assert monthly == [last_repeat + D(days=30 * k) for k in range(1, len(monthly) + 1)]
+    assert monthly[-1] > DAY + D(days=3 * 365 - 30)  # still going three years on
+    assert [reminders.reminder_reason(schedule(monthly=True), due_date=DAY, today=day) for day in days[4:7]] == [
+        "after", "monthly", "monthly"]
+    assert reminders.reminder_dates(schedule(monthly=True), due_date=DAY, until=DAY + D(days=3 * 365)) == days
+
+
+def test_monthly_without_repeats_counts_from_the_due_date():
+    assert reminder_days(schedule(before=0, on=False, most=0, monthly=True), span=100) == [
+        DAY + D(days=30), DAY + D(days=60), DAY + D(days=90)]
+    assert reminders.has_reminder_days(schedule(before=0, on=False, most=0, monthly=True))
+
+
+def test_the_schedule_for_the_settings_page():
+    summary = reminders.reminder_schedule_summary(schedule(monthly=True))
+    assert summary.text == (
+        "2 days before the due date; on the due date; then every 7 days, 3 times; then every 30 days until paid")
+    assert summary.example == ("A due of 10 Mar is reminded on 8 Mar, 10 Mar, 17 Mar, 24 Mar, 31 Mar, 30 Apr, "
+                               "30 May, 29 Jun, … until it is paid.")
+    assert reminders.reminder_schedule_summary(schedule()).example == (
+        "A due of 10 Mar is reminded on 8 Mar, 10 Mar, 17 Mar, 24 Mar and 31 Mar.")
+    assert reminders.reminder_schedule_summary(schedule(before=0, on=True, most=0)).example == (
+        "A due of 10 Mar is reminded on 10 Mar.")
+    empty = reminders.reminder_schedule_summary(schedule(before=0, on=False, most=0))
+    assert (empty.text, empty.example) == ("no reminder days are set", "")
 
 
 # -- Selection (database) -----------------------------------------------------------------------
@@ -221,6 +279,71 @@ def test_next_reminder_day_sends_again(shop, book):
     assert sorted(Message.objects.values_list("for_date", flat=True)) == [TODAY, TODAY + D(days=7)]
 
 
+@pytest.fixture
+def late_payer(shop):
+    """Owes ₹400 on a due that fell due on TODAY; has an email and an active statement link."""
+    customer = CustomerFactory(shop=shop, name="Late Payer", email="late@example.com")
+    add_due(customer, "400", due_date=TODAY, description="Flour")
+    StatementLink.objects.create(shop=shop, customer=customer, token="tok-late")
+    return customer
+
+
+def test_monthly_reminders_go_out_until_paid_once_a_day(shop, late_payer, django_capture_on_commit_callbacks):
+    shop.remind_monthly_after = True
+    shop.save()
+    last_repeat = TODAY + D(days=21)  # every 7 days, 3 times
+    monthly = [last_repeat + D(days=30 * k) for k in (1, 2, 3)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for day in monthly:
+            assert "1 reminded" in send("--date", day.isoformat())
+            assert "0 reminded, 1 already reminded today" in send("--date", day.isoformat())  # once a day
+        for day in (monthly[0] - D(days=1), monthly[0] + D(days=1), monthly[0] + D(days=29)):
+            assert "0 reminded" in send("--date", day.isoformat())
+
+    assert sorted(Message.objects.values_list("for_date", flat=True)) == monthly
+    assert len(mail.outbox) == 3
+
+    ledger.payment_create(shop=shop, customer=late_payer, amount=Decimal("400"), received_on=monthly[2])
+    assert "0 reminded" in send("--date", (monthly[2] + D(days=30)).isoformat())  # paid: no more
+
+
+def test_without_monthly_nothing_after_the_repeats(shop, late_payer):
+    for k in range(1, 13):
+        assert "0 reminded" in send("--date", (TODAY + D(days=21 + 30 * k)).isoformat())
+    assert not Message.objects.exists()
+
+
+@override_settings(SITE_URL="")
+def test_command_without_site_url_warns_once_and_sends_no_localhost_link(
+        shop, late_payer, other_owner, django_capture_on_commit_callbacks):
+    theirs = CustomerFactory(shop=other_owner.shop, email="theirs@example.com")
+    add_due(theirs, "10", due_date=TODAY)
+    StatementLink.objects.create(shop=other_owner.shop, customer=theirs, token="tok-theirs")
+
+    out, err = StringIO(), StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_due_reminders", "--date", TODAY.isoformat(), stdout=out, stderr=err)
+
+    assert err.getvalue().count("SITE_URL is not set") == 1 and len(err.getvalue().splitlines()) == 1
+    assert "Set SITE_URL to the address your customers use" in err.getvalue()
+    assert out.getvalue().count(": 1 reminded, ") == 2 and "In all: 2 reminded" in out.getvalue()
+    assert len(mail.outbox) == 2
+    for email in mail.outbox:
+        everything = email.body + email.alternatives[0][0]
+        assert "See your full statement" not in email.body  # no link rather than a wrong one
+        assert "/s/tok-" not in everything and "127.0.0.1" not in everything and "localhost" not in everything
+
+
+@override_settings(SITE_URL="https://khata.example.com")
+def test_command_with_site_url_says_nothing_on_stderr(shop, late_payer, django_capture_on_commit_callbacks):
+    err = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_due_reminders", "--date", TODAY.isoformat(), stdout=StringIO(), stderr=err)
+    assert err.getvalue() == ""
+    assert "See your full statement: https://khata.example.com/s/tok-late/" in mail.outbox[0].body
+
+
 def test_overdue_items_are_marked_and_statement_link_and_upi_shown(shop, sunita, django_capture_on_commit_callbacks):
     shop.upi_id = "sharma@okaxis"
     shop.save()
@@ -338,6 +461,71 @@ def test_remind_by_email_queues_logs_and_sends(owner_client, owner, debtor, djan
     assert "Wheat" in mail.outbox[0].body and "₹1,500.00" in mail.outbox[0].body
 
 
+def test_the_same_remind_post_twice_sends_one_email(owner_client, debtor, django_capture_on_commit_callbacks):
+    url = reverse("ledger:customer_remind", args=[debtor.pk])
+    data = {"idempotency_key": "0b7f7d7e-3f5e-4a3c-9d7e-2a9a3f1c4b10"}
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        first = owner_client.post(url, data)
+        second = owner_client.post(url, data)
+
+    assert len(callbacks) == 1  # one send task queued
+    assert len(mail.outbox) == 1
+    message = Message.objects.get()
+    assert str(message.idempotency_key) == data["idempotency_key"]
+    for response in (first, second):  # the second lands on the result of the first
+        assert response.status_code == 302 and response.url == debtor.get_absolute_url()
+        assert flash(response)[-1] == "Reminder email to Ravi Kumar (ravi@example.com) is on its way."
+
+    with django_capture_on_commit_callbacks(execute=True):  # a new page, a new key: a new reminder
+        owner_client.post(url, {"idempotency_key": "5d1b3c2a-8e4f-4b6a-a7c9-0e1f2a3b4c5d"})
+    assert Message.objects.count() == 2 and len(mail.outbox) == 2
+
+
+def test_remind_service_returns_the_first_message_for_a_key_seen_before(shop, debtor):
+    key = uuid.uuid4()
+    first = reminders.reminder_email_send(shop=shop, customer=debtor, idempotency_key=key)
+    again = reminders.reminder_email_send(shop=shop, customer=debtor, idempotency_key=key)
+    assert again.pk == first.pk
+    assert Message.objects.count() == 1
+
+    other = CustomerFactory(shop=shop, name="Other", email="o@example.com")
+    add_due(other, "10", due_date=TODAY)
+    with pytest.raises(reminders.ReminderError, match="already used"):
+        reminders.reminder_email_send(shop=shop, customer=other, idempotency_key=key)
+    assert Message.objects.count() == 1
+
+
+def test_the_same_key_in_another_shop_is_another_reminder(shop, debtor, other_owner):
+    key = uuid.uuid4()
+    reminders.reminder_email_send(shop=shop, customer=debtor, idempotency_key=key)
+    theirs = CustomerFactory(shop=other_owner.shop, email="t@example.com")
+    add_due(theirs, "10", due_date=TODAY)
+    reminders.reminder_email_send(shop=other_owner.shop, customer=theirs, idempotency_key=key)
+    assert Message.objects.filter(idempotency_key=key).count() == 2
+
+
+def test_remind_with_a_broken_key_explains_and_sends_nothing(owner_client, debtor):
+    response = owner_client.post(reverse("ledger:customer_remind", args=[debtor.pk]), {"idempotency_key": "nope"})
+    assert response.status_code == 302 and response.url == debtor.get_absolute_url()
+    assert flash(response) == ["This page was out of date. Reload it and press the button again."]
+    assert not Message.objects.exists()
+
+
+@pytest.mark.mariadb
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_reminds_with_one_key_queue_one_email():
+    customer = CustomerFactory(email="c@example.com")
+    add_due(customer, "100", due_date=TODAY)
+    key = uuid.uuid4()
+
+    def remind():
+        return reminders.reminder_email_send(shop=customer.shop, customer=customer, idempotency_key=key).pk
+
+    first, second = run_together(remind, remind)
+    assert first == second  # both landed on the one message
+    assert Message.objects.filter(idempotency_key=key).count() == 1
+
+
 def test_remind_without_email_or_debt_explains(owner_client, shop, debtor):
     debtor.email = ""
     debtor.save()
@@ -446,9 +634,10 @@ def render_panel(customer, shop, is_owner=True):
 def test_panel_buttons_enabled(shop, debtor):
     html = render_panel(debtor, shop)
     assert html.count(" disabled") == 0
+    assert html.count('name="idempotency_key"') == 1  # on the email form: a double submit sends once
     assert 'formtarget="_blank"' in html
     assert "To ravi@example.com" in html and "To +919876543210" in html
-    assert "Automatic email reminders: 2 days before the due date" in html
+    assert "Automatic email reminders: 2 days before the due date; on the due date; then every 7 days, 3 times." in html
     for name in ("customer_remind", "customer_whatsapp", "customer_sms"):
         assert f'action="{reverse("ledger:" + name, args=[debtor.pk])}"' in html
 
@@ -503,6 +692,52 @@ def test_settings_refuse_reminders_without_any_day(owner_client, shop):
     assert owner_client.post(reverse("accounts:shop_settings"), data).status_code == 302
     shop.refresh_from_db()
     assert not shop.reminders_enabled
+
+
+def test_settings_save_monthly_reminders(owner_client, shop):
+    assert not shop.remind_monthly_after  # off unless the owner chooses it
+    response = owner_client.post(reverse("accounts:shop_settings"), {**SETTINGS, "remind_monthly_after": "on"})
+    assert response.status_code == 302
+    shop.refresh_from_db()
+    assert shop.remind_monthly_after
+
+    response = owner_client.post(reverse("accounts:shop_settings"), SETTINGS)
+    shop.refresh_from_db()
+    assert not shop.remind_monthly_after
+
+
+def test_monthly_alone_is_a_reminder_day(owner_client, shop):
+    data = {**SETTINGS, "remind_days_before": "0", "remind_max_after": "0", "remind_monthly_after": "on"}
+    assert owner_client.post(reverse("accounts:shop_settings"), data).status_code == 302
+    shop.refresh_from_db()
+    assert (shop.reminders_enabled, shop.remind_monthly_after) == (True, True)
+
+
+def test_settings_page_shows_the_schedule_and_follows_the_changes(owner_client, shop):
+    page = owner_client.get(reverse("accounts:shop_settings")).content.decode()
+    assert ('data-testid="reminder-schedule">2 days before the due date; on the due date; '
+            'then every 7 days, 3 times.<') in page
+    assert "A due of 10 Mar is reminded on 8 Mar, 10 Mar, 17 Mar, 24 Mar and 31 Mar." in page
+
+    owner_client.post(reverse("accounts:shop_settings"), {**SETTINGS, "remind_monthly_after": "on"})
+    page = owner_client.get(reverse("accounts:shop_settings")).content.decode()
+    assert ('data-testid="reminder-schedule">3 days before the due date; then every 5 days, 2 times; '
+            'then every 30 days until paid.<') in page
+    assert "A due of 10 Mar is reminded on 7 Mar, 15 Mar, 20 Mar, 19 Apr, 19 May, 18 Jun, 18 Jul, 17 Aug, " \
+           "… until it is paid." in page
+
+    owner_client.post(reverse("accounts:shop_settings"), {**SETTINGS, "reminders_enabled": ""})
+    page = owner_client.get(reverse("accounts:shop_settings")).content.decode()
+    assert "Automatic reminders are off." in page and 'data-testid="reminder-schedule"' not in page
+
+
+def test_an_invalid_post_shows_the_saved_schedule(owner_client, shop):
+    data = {**SETTINGS, "remind_every_days_after": "0", "remind_monthly_after": "on"}
+    response = owner_client.post(reverse("accounts:shop_settings"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ('data-testid="reminder-schedule">2 days before the due date; on the due date; '
+            'then every 7 days, 3 times.<') in page
 
 
 def test_panel_is_left_out_without_its_context(shop, debtor):

@@ -18,6 +18,7 @@ from ledger.selectors import (
     dashboard_summary,
     ledger_drift,
     recent_entries,
+    statement_open_dues,
     top_debtors,
 )
 from ledger.services import due_create, due_mark_paid, due_void, payment_create, payment_void
@@ -83,6 +84,10 @@ def test_customer_open_dues_order_statuses_and_overdue(shop, foreign):
     on_the_day = customer_open_dues(customer=customer, today=date(1, 20))
     assert [d.is_overdue for d in on_the_day] == [False, True, False]  # due today is not overdue yet
     assert customer_open_dues(customer=foreign, today=date(1, 15))[0].outstanding == D("900.00")
+    # The customer page takes the same list from the statement it reads anyway.
+    from_statement = statement_open_dues(customer_statement(customer=customer))
+    assert [(d.pk, d.status, d.outstanding) for d in from_statement] == [
+        (d.pk, d.status, d.outstanding) for d in customer_open_dues(customer=customer)]
 
 
 def test_customer_open_dues_empty_when_all_paid_or_credit(shop, foreign):

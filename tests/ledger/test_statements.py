@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes.state import state
@@ -544,6 +544,15 @@ def test_customer_page_shows_the_link_and_pending_claims_to_the_owner(owner_clie
     assert reverse("ledger:claim_reject", args=[claim.pk]) in body
     assert "UTR 412345678901" in body
     assert "{#" not in body and "customer_share_context" not in body   # no template comment leaks
+
+
+@pytest.mark.parametrize(("site_url", "base"), [
+    ("", "http://testserver:8301"), ("https://khata.example.com", "https://khata.example.com")])
+def test_share_link_on_the_customer_page_is_on_site_url_else_the_request_host(
+        owner_client, customer, link, site_url, base):
+    with override_settings(SITE_URL=site_url):
+        body = owner_client.get(customer.get_absolute_url(), HTTP_HOST="testserver:8301").content.decode()
+    assert f'value="{base}{page_url(link)}"' in body
 
 
 def test_customer_page_offers_staff_a_link_but_no_revoke(client, staff, customer, link):

@@ -1,5 +1,7 @@
-"""The send task with the database backend (django-tasks-db) and its real worker:
-durable queueing, retries with run_after, idempotency, the shop scope."""
+"""The send task with the database backend (django-tasks-db) and its real worker
+(``manage.py run_worker``): durable queueing, retries with run_after, idempotency, the
+shop scope, stuck emails recovered, database outages outlived (in-process, with a
+simulated outage; tests/faults/ kills real processes)."""
 
 import datetime
 import io
@@ -48,11 +50,12 @@ def _restored_process_state():
             lg.handlers[:] = handlers
 
 
-def run_worker() -> str:
-    """Run the real database worker until no task is ready (``db_worker --batch``)."""
+def run_worker(*args) -> str:
+    """Run the real worker until no task is ready (``run_worker --batch``), or as ``args`` say."""
     out = io.StringIO()
     with _restored_process_state():
-        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", stdout=out, stderr=out)
+        call_command("run_worker", *(args or ["--batch"]), "--no-startup-delay", "--no-reload", stdout=out,
+                     stderr=out)
     return out.getvalue()
 
 
@@ -226,3 +229,197 @@ def test_without_run_after_support_no_retry_is_scheduled(shop, asha, django_capt
 def test_retry_delays(attempts, minutes):
     expected = datetime.timedelta(minutes=minutes) if minutes is not None else None
     assert tasks.retry_delay(attempts) == expected
+
+
+# --- At least once: the sending status, stuck emails, the database going away -------------------------
+
+
+class StatusAtSendBackend:
+    """Records the message's status as the mail server sees the email."""
+
+    seen: list = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, emails):
+        for email in emails:
+            message = Message.objects.get(to=email.to[0])
+            StatusAtSendBackend.seen.append((message.status, message.attempts))
+        return len(emails)
+
+
+def test_an_email_is_sending_while_the_mail_server_has_it(shop, asha, django_capture_on_commit_callbacks):
+    StatusAtSendBackend.seen = []
+    with override_settings(EMAIL_BACKEND="tests.ledger.test_tasks.StatusAtSendBackend"):
+        message = queue(shop, asha, django_capture_on_commit_callbacks)
+    assert StatusAtSendBackend.seen == [("sending", 1)]
+    message.refresh_from_db()
+    assert message.status == "sent"
+
+
+class RecoveredMidSendBackend:
+    """The send is given up on (recovered as stuck) while it runs, then fails."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, emails):
+        Message.objects.filter(to=emails[0].to[0]).update(status="queued")
+        raise TimeoutError("timed out")
+
+
+def test_a_late_failure_of_a_recovered_attempt_changes_nothing(shop, asha, django_capture_on_commit_callbacks):
+    with override_settings(EMAIL_BACKEND="tests.ledger.test_tasks.RecoveredMidSendBackend"):
+        message = queue(shop, asha, django_capture_on_commit_callbacks)
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.error) == ("queued", 1, "")  # the newer attempt owns it
+
+
+def test_record_retries_through_a_short_outage(transactional_db, monkeypatch):
+    from django.db import OperationalError
+
+    sleeps = []
+    monkeypatch.setattr(tasks.time, "sleep", sleeps.append)
+    calls = []
+
+    def write():
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError(2013, "Lost connection to server during query")
+        return "written"
+
+    assert tasks.record(write) == "written"
+    assert sleeps == [0.5, 1.0]
+
+    calls.clear()
+
+    def down():
+        raise OperationalError(2003, "Can't connect to server")
+
+    with pytest.raises(OperationalError):
+        tasks.record(down, patience=3)
+    assert sleeps[2:] == [0.5, 1.0]  # 0.5 + 1 + 2 would pass the 3 s of patience
+
+
+def test_record_inside_a_transaction_raises_at_once(shop):
+    from django.db import OperationalError
+
+    def down():
+        raise OperationalError("database is locked")
+
+    with pytest.raises(OperationalError):
+        tasks.record(down, patience=60)  # the test's transaction: a new connection cannot help
+
+
+@worker_test
+def test_the_worker_on_start_sends_again_an_email_stuck_sending(db_tasks, shop, asha,
+                                                                django_capture_on_commit_callbacks):
+    message = queue(shop, asha, django_capture_on_commit_callbacks)
+    lost = DBTaskResult.objects.get()
+    # A worker claims it, starts sending … and is killed: the message stays sending and
+    # its task row running.
+    long_ago = timezone.now() - tasks.stuck_after() - datetime.timedelta(seconds=5)
+    Message.objects.filter(pk=message.pk).update(status="sending", attempts=1, status_changed_at=long_ago)
+    DBTaskResult.objects.filter(pk=lost.pk).update(status="RUNNING", started_at=long_ago)
+
+    run_worker()
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("sent", 2)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].extra_headers["Message-ID"] == tasks.message_id_header(message)
+    lost.refresh_from_db()
+    assert (lost.status, lost.exception_class_path) == ("FAILED", "ledger.tasks.WorkerLost")
+
+
+class Outage:
+    """A database that goes away: after ``start()``, the next ``length`` calls of
+    ``hit()`` (one per database touch of the worker) raise ``OperationalError``."""
+
+    def __init__(self, *, length: int):
+        self.length = length
+        self.down_for = 0
+
+    def start(self):
+        self.down_for = self.length
+
+    def hit(self):
+        from django.db import OperationalError
+
+        if self.down_for > 0:
+            self.down_for -= 1
+            raise OperationalError(2013, "Lost connection to server during query")
+
+
+@worker_test
+def test_the_worker_outlives_a_database_outage_and_logs_it_once(
+        db_tasks, shop, asha, django_capture_on_commit_callbacks, monkeypatch, caplog):
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from ledger.management.commands import run_worker as command
+
+    message = queue(shop, asha, django_capture_on_commit_callbacks)
+    outage = Outage(length=3)
+    real_run, real_recover = Worker.run, command.message_recover_stuck
+    runs = []
+
+    def run(self):
+        runs.append(1)
+        if len(runs) == 1:  # the database goes away under the running worker
+            outage.start()
+            outage.hit()
+        return real_run(self)
+
+    def recover(**kwargs):
+        outage.hit()
+        return real_recover(**kwargs)
+
+    sleeps = []
+    monkeypatch.setattr(Worker, "run", run)
+    monkeypatch.setattr(command, "message_recover_stuck", recover)
+    monkeypatch.setattr(command.time, "sleep", sleeps.append)
+
+    with caplog.at_level("INFO", logger="ledger.worker"):
+        run_worker("--max-tasks", "1", "--recover-every", "0")
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("sent", 1)
+    assert len(mail.outbox) == 1
+    assert sleeps == [1.0, 2.0, 4.0]  # backoff while the database was down
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "ledger.worker"]
+    assert [level for level, _ in lines] == ["ERROR", "WARNING"]  # the outage once, its end once
+    assert lines[0][1].startswith("The database is unavailable (OperationalError: (2013, 'Lost connection")
+    assert lines[1][1].startswith("The database answers again after")
+
+
+@worker_test
+def test_the_worker_backoff_is_capped(db_tasks, shop, asha, django_capture_on_commit_callbacks, monkeypatch):
+    from ledger.management.commands import run_worker as command
+
+    message = queue(shop, asha, django_capture_on_commit_callbacks)
+    outage = Outage(length=7)
+    outage.start()
+    sleeps = []
+    monkeypatch.setattr(command, "message_recover_stuck", lambda **kwargs: outage.hit())
+    monkeypatch.setattr(command.time, "sleep", sleeps.append)
+
+    run_worker("--max-tasks", "1", "--max-backoff", "10", "--recover-every", "0")
+
+    assert sleeps == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
+    message.refresh_from_db()
+    assert message.status == "sent"
+
+
+@worker_test
+def test_a_batch_run_ends_with_an_error_when_the_database_is_down(db_tasks, monkeypatch):
+    from django.core.management.base import CommandError
+
+    from ledger.management.commands import run_worker as command
+
+    outage = Outage(length=1)
+    outage.start()
+    monkeypatch.setattr(command, "message_recover_stuck", lambda **kwargs: outage.hit())
+
+    with pytest.raises(CommandError, match="The database is unavailable"):
+        run_worker("--batch")

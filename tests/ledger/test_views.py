@@ -124,23 +124,34 @@ def test_payment_form_preselects_the_due_from_the_query_string(owner_client, cus
     assert "Groceries — ₹100.00 outstanding" in response.content.decode()
 
 
-def test_mark_paid_pays_the_outstanding(owner_client, customer):
+def test_mark_paid_shows_the_amount_and_asks_the_method(owner_client, customer):
     due = add_due(customer, "250")
     ledger.payment_create(shop=customer.shop, customer=customer, amount=Decimal("50"), received_on=TODAY())
 
-    response = owner_client.post(reverse("ledger:due_mark_paid", args=[due.pk]), follow=True)
+    page = owner_client.get(reverse("ledger:due_mark_paid", args=[due.pk]))
 
-    assert "as paid (₹200.00 received)" in response.content.decode()
+    assert page.status_code == 200
+    assert Payment.objects.count() == 1  # a GET records nothing
+    html = page.content.decode()
+    assert 'data-testid="mark-paid-amount">₹200.00<' in html
+    assert page.context["form"]["method"].value() == Payment.Method.CASH
+
+
+def test_mark_paid_records_the_chosen_method(owner_client, customer):
+    due = add_due(customer, "250")
+    ledger.payment_create(shop=customer.shop, customer=customer, amount=Decimal("50"), received_on=TODAY())
+    url = reverse("ledger:due_mark_paid", args=[due.pk])
+
+    response = owner_client.post(url, {"method": "upi", "received_on": TODAY().isoformat()}, follow=True)
+
+    assert "as paid (₹200.00 received, upi)" in response.content.decode()
+    payment = Payment.objects.latest("pk")
+    assert (payment.amount, payment.method, payment.due_id) == (Decimal("200.00"), "upi", due.pk)
     customer.refresh_from_db()
     assert customer.balance == Decimal("0.00")
-    again = owner_client.post(reverse("ledger:due_mark_paid", args=[due.pk]), follow=True)
+    again = owner_client.post(url, {"method": "cash", "received_on": TODAY().isoformat()})
     assert "This due is already paid." in again.content.decode()
     assert Payment.objects.count() == 2
-
-
-def test_mark_paid_is_post_only(owner_client, customer):
-    due = add_due(customer, "250")
-    assert owner_client.get(reverse("ledger:due_mark_paid", args=[due.pk])).status_code == 405
 
 
 def test_owner_voids_a_due_with_a_reason(owner_client, customer):

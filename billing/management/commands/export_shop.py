@@ -3,8 +3,8 @@
 Writes Django's serialization (``loaddata`` format) of the shop and everything that
 belongs to it — memberships, customers, dues, payments, allocations, messages,
 statement links, claims, categories, products, stock movements, invoices with their
-lines, the invoice sequences and the cash drawer — to FILE (default: standard output).
-Other shops' rows are never included. Use it beside ``mysqldump`` for backups, or to
+lines, the invoice sequences and the cash drawer with its cash book and day closes — to
+FILE (default: standard output). Other shops' rows are never included. Use it beside ``mysqldump`` for backups, or to
 hand a shopkeeper their data.
 """
 
@@ -16,6 +16,9 @@ from django_scopes import scopes_disabled
 
 from accounts.models import Membership, Shop
 from billing.models import (
+    CashClose,
+    CashDrawer,
+    CashMovement,
     Category,
     Denomination,
     Invoice,
@@ -29,7 +32,8 @@ from ledger.models import Allocation, Due, Message, Payment, PaymentClaim, State
 
 # In dependency order, so ``loaddata`` can read the file back.
 TENANT_MODELS = [Customer, Due, Payment, Allocation, Message, StatementLink, PaymentClaim, Category, Product,
-                 InvoiceSequence, Invoice, InvoiceLine, StockMovement, Denomination]
+                 InvoiceSequence, Invoice, InvoiceLine, StockMovement, Denomination, CashDrawer, CashMovement,
+                 CashClose]
 
 
 class Command(BaseCommand):

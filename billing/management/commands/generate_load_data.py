@@ -57,10 +57,20 @@ from django_scopes import scopes_disabled
 
 from accounts.models import Membership, Shop
 from billing import demo as billing_demo
-from billing.models import Category, Invoice, InvoiceLine, InvoiceSequence, Product, StockMovement
+from billing.models import (
+    CashDrawer,
+    CashMovement,
+    Category,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    Product,
+    StockMovement,
+)
 from billing.services.numbering import financial_year, format_number
 from billing.totals import LineInput, TotalsError, compute_totals
 from customers.models import Customer
+from customers.phones import shop_e164
 from ledger import demo as ledger_demo
 from ledger.models import Allocation, Due, Payment
 
@@ -540,6 +550,7 @@ class Writer:
         self.plan, self.shop, self.owner, self.batch_size, self.log = plan, shop, owner, batch_size, log
         self.tz = timezone.get_current_timezone()
         self.midnights: dict[int, datetime.datetime] = {}
+        self.cash_balance = Decimal("0.00")  # the cash book's sum of the customers' cash payments
 
     def at(self, day: int, second: int) -> datetime.datetime:
         midnight = self.midnights.get(day)
@@ -564,6 +575,8 @@ class Writer:
             self._customers(group)
         self._walk_in_invoices()
         self._stock_movements()
+        # The drawer's stored balance is the sum of its movements (as the cash services keep it).
+        CashDrawer.objects.update_or_create(shop=self.shop, defaults={"balance": self.cash_balance})
 
     def _catalogue(self):
         plan, shop = self.plan, self.shop
@@ -591,7 +604,8 @@ class Writer:
                 created = self.at(c.created_day, c.created_second)
                 last = self.at(*c.last_activity) if c.last_activity else None
                 rows.append(Customer(
-                    shop=shop, name=c.name, phone=c.phone, email=c.email, address=c.address, notes=c.notes,
+                    shop=shop, name=c.name, phone=c.phone, phone_e164=shop_e164(c.phone, shop=shop) or "",
+                    email=c.email, address=c.address, notes=c.notes,
                     credit_limit=c.credit_limit, is_archived=c.archived, balance=self.money(c.balance),
                     oldest_open_due_date=self.plan.date(c.oldest_open_due_day)
                     if c.oldest_open_due_day is not None else None,
@@ -609,6 +623,8 @@ class Writer:
                               "voided_by": owner if e.void else None,
                               "void_reason": "Entered twice by mistake" if e.void else ""}
                     if e.is_due:
+                        if e.invoice is not None:
+                            common["source"] = f"Invoice {e.invoice.number}"
                         dues.append((e, Due(description=e.text[:200], incurred_on=self.plan.date(e.day),
                                             outstanding=self.money(0 if e.void else e.outstanding),
                                             due_date=self.plan.date(e.day + e.term) if e.term is not None
@@ -632,11 +648,24 @@ class Writer:
                         method=e.method, reference=reference, note=e.text[:200],
                         due_id=e.due.pk if e.due is not None else None, created_by=owner, created_at=created,
                         voided_at=voided, voided_by=owner if e.void else None,
-                        void_reason="Entered twice by mistake" if e.void else "")))
+                        void_reason="Entered twice by mistake" if e.void else "",
+                        source=f"Invoice {e.invoice.number}" if e.invoice is not None else "")))
             for (e, _), row in zip(payments,
                                    Payment.objects.bulk_create([r for _, r in payments], batch_size=self.batch_size),
                                    strict=True):
                 e.pk = row.pk
+            # Cash paid on customers' pages goes through the drawer's cash book (a voided one out
+            # again), as billing.receivers records it; counter payments belong to their invoice.
+            cash = []
+            for e, row in payments:
+                if e.invoice is None and e.method == Payment.Method.CASH:
+                    cash.append(CashMovement(shop=shop, kind=CashMovement.Kind.PAYMENT, amount=row.amount,
+                                             payment_id=e.pk, created_by=owner, created_at=row.created_at))
+                    if row.voided_at is not None:
+                        cash.append(CashMovement(shop=shop, kind=CashMovement.Kind.PAYMENT_VOID, amount=-row.amount,
+                                                 payment_id=e.pk, created_by=owner, created_at=row.voided_at))
+            CashMovement.objects.bulk_create(cash, batch_size=self.batch_size)
+            self.cash_balance += sum((m.amount for m in cash), Decimal("0.00"))
 
             allocations = []
             for c in group:
@@ -659,14 +688,13 @@ class Writer:
         rows = []
         for inv in plans:
             t = inv.totals
-            status = ("paid" if inv.paid == t.total else "partial" if inv.paid > 0 else "unpaid")
             rows.append(Invoice(
                 shop=shop, number=inv.number, financial_year=inv.year, sequence_number=inv.sequence,
                 customer_id=inv.customer.pk if inv.customer else None, issued_on=self.plan.date(inv.day),
                 gst_split=True, discount_type=inv.discount[0], discount_value=inv.discount[1],
                 round_off=inv.round_off, subtotal=t.subtotal, discount_total=t.discount_total,
                 taxable_total=t.taxable_total, tax_total=t.tax_total, round_off_amount=t.round_off_amount,
-                total=t.total, amount_paid=inv.paid, payment_method=inv.method, payment_status=status,
+                total=t.total, paid_at_counter=inv.paid, payment_method=inv.method,
                 notes=inv.notes, due_id=inv.due.pk if inv.due else None,
                 payment_id=inv.payment.pk if inv.payment else None, created_by=owner,
                 created_at=self.at(inv.day, inv.second)))
@@ -805,7 +833,7 @@ class Command(BaseCommand):
                           f"{len(plan.invoices)} invoices in {t1 - t0:.1f} s; writing…")
         writer = Writer(plan=plan, shop=shop, owner=user, batch_size=opts["batch_size"],
                         log=lambda line: self.stdout.write(line) if opts["verbosity"] > 1 else None)
-        models_with_stamps = (Customer, Due, Payment, Allocation, Invoice, Product, StockMovement)
+        models_with_stamps = (Customer, Due, Payment, Allocation, Invoice, Product, StockMovement, CashMovement)
         with _stored_timestamps(*models_with_stamps), _bulk_load_session():
             writer.run()
         if connection.vendor == "mysql" and not connection.in_atomic_block:

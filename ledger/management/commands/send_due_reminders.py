@@ -9,7 +9,10 @@ nothing new: each customer gets at most one scheduled reminder per day.
 try the schedule). ``--dry-run`` writes nothing and lists who would be reminded.
 Prints one summary line per shop: reminded / already reminded today / no email /
 skipped (owe on dated dues, but today is not one of their reminder days).
-The emails go out through the task worker (``manage.py db_worker``).
+The emails go out through the task worker (``manage.py run_worker``).
+
+Statement links in the emails are built on ``SITE_URL``: without it the emails leave
+the link out and the command warns once, on stderr.
 """
 
 import datetime
@@ -20,6 +23,7 @@ from django_scopes import scope
 
 from accounts.commands import shops_for_command
 from accounts.money import format_money
+from ledger.messaging import warn_missing_site_url
 from ledger.reminders import due_reminders_send
 
 
@@ -47,6 +51,7 @@ class Command(BaseCommand):
         selected = shops_for_command(shops)
         off = [shop for shop in selected if not shop.reminders_enabled]
         prefix = "[dry run] " if dry_run else ""
+        warn_missing_site_url(lambda text: self.stderr.write(self.style.WARNING(f"Warning: {text}")))
 
         totals = {"reminded": 0, "already": 0, "no_email": 0}
         for shop in selected:

@@ -1,0 +1,125 @@
+"""Cash book pages (owner only, like the drawer's counts): the day's cash book, a
+pay-out / bank deposit / cash-added form, a movement's page, the day close and the
+history of closes. Another shop's movement or close is a 404 before the owner check."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts.money import format_money
+from accounts.tenancy import owner_required, require_owner, shop_required
+from billing.forms.drawer import CashBookDayForm, CashMovementForm, DayCloseForm
+from billing.models import CashClose, CashMovement, Denomination
+from billing.selectors import cash as selectors
+from billing.services import BillingError
+from billing.services import cash as cash_services
+from billing.services import drawer as drawer_services
+
+CLOSES_PER_PAGE = 25
+
+
+def _money(request, amount) -> str:
+    return format_money(amount, request.shop.currency, request.shop.locale)
+
+
+def _denominations(shop) -> list[Denomination]:
+    return list(Denomination.objects.filter(shop=shop).order_by("-value"))
+
+
+def _form_error(form, error: BillingError, *, also=("note", "amount", "kind")):
+    form.add_error(error.field if error.field in form.fields and error.field in also else None, str(error))
+
+
+@owner_required
+def cash_book(request):
+    """``?date=YYYY-MM-DD`` (default today): the day's opening balance, every movement in
+    and out with time, kind, who and reference, and the closing balance."""
+    form = CashBookDayForm(request.GET if "date" in request.GET else None)
+    day = form.cleaned_data["date"] if form.is_bound and form.is_valid() else timezone.localdate()
+    return render(request, "billing/cash_book.html", {
+        "form": form, "book": selectors.cash_book_day(shop=request.shop, day=day),
+        "today": timezone.localdate(), "balance": selectors.drawer_balance(shop=request.shop)})
+
+
+@owner_required
+def cash_movement_create(request):
+    """A pay-out or expense, a bank deposit or cash added (``?kind=deposit`` preselects),
+    with a reason; safe to submit twice (one-time key)."""
+    shop = request.shop
+    denominations = _denominations(shop)
+    initial = {}
+    if request.GET.get("kind") in dict(CashMovementForm.KINDS):
+        initial["kind"] = request.GET["kind"]
+    form = CashMovementForm(request.POST or None, shop=shop, denominations=denominations, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            movement = cash_services.cash_movement_create(
+                shop=shop, kind=data["kind"], amount=data["amount"], pieces=form.pieces(), note=data["note"],
+                created_by=request.user, idempotency_key=data["idempotency_key"])
+        except BillingError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Recorded: {movement.get_kind_display().lower()} of "
+                                      f"{_money(request, abs(movement.amount))} ({movement.note}).")
+            return redirect("billing:cash_book")
+    return render(request, "billing/cash_movement_form.html", {
+        "form": form, "balance": selectors.drawer_balance(shop=shop)})
+
+
+@shop_required
+def cash_movement_detail(request, movement_id):
+    """One movement: amount, notes and coins, who, when and what it follows."""
+    movement = get_object_or_404(CashMovement.objects.select_related("created_by", "invoice", "payment"),
+                                 shop=request.shop, pk=movement_id)
+    require_owner(request)
+    close = CashClose.objects.filter(shop=request.shop, movement=movement).first()
+    return render(request, "billing/cash_movement_detail.html", {"movement": movement, "close": close})
+
+
+@owner_required
+def drawer_close(request):
+    """The day close: count every note and coin. ``action=review`` shows the count
+    against the book; ``action=close`` records it (a note is needed for a difference)."""
+    shop = request.shop
+    denominations = _denominations(shop)
+    form = DayCloseForm(request.POST or None, shop=shop, denominations=denominations)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        counts = form.counts()
+        preview = selectors.close_preview(shop=shop, denominations=denominations, counts=counts)
+        if request.POST.get("action") == "close":
+            try:
+                close = drawer_services.drawer_close(
+                    shop=shop, counts=counts, note=form.cleaned_data["note"], created_by=request.user,
+                    idempotency_key=form.cleaned_data["idempotency_key"])
+            except BillingError as exc:
+                _form_error(form, exc, also=("note",))
+            else:
+                if close.difference:
+                    word = "short" if close.difference < 0 else "over"
+                    outcome = f"{_money(request, abs(close.difference))} {word}, recorded"
+                else:
+                    outcome = "the count matches the book"
+                messages.success(request, f"Day closed with {_money(request, close.counted)} in the drawer: "
+                                          f"{outcome}.")
+                return redirect(close)
+    return render(request, "billing/drawer_close.html", {
+        "form": form, "preview": preview, "summary": selectors.drawer_summary(shop=shop, denominations=denominations)})
+
+
+@owner_required
+def cash_close_list(request):
+    """The history of day closes, latest first."""
+    page = Paginator(selectors.close_list(shop=request.shop), CLOSES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "billing/cash_close_list.html", {"page": page})
+
+
+@shop_required
+def cash_close_detail(request, close_id):
+    """One day close: expected against counted, the counts, the note and its movement."""
+    close = get_object_or_404(CashClose.objects.select_related("created_by", "movement"), shop=request.shop,
+                              pk=close_id)
+    require_owner(request)
+    return render(request, "billing/cash_close_detail.html", {"close": close})
