@@ -50,8 +50,10 @@ worker: migrate
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Style (ruff) and the apps' import direction (import-linter; the contract is in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 check: install
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
@@ -67,5 +69,5 @@ bench: install
 
 # Security scanners (CI runs them): bandit on our code, pip-audit on the pinned requirements.
 audit: install
-	$(BIN)/bandit -q -r accounts customers ledger billing config --severity-level medium
+	$(BIN)/bandit -q -r core accounts customers messaging ledger billing config --severity-level medium
 	$(BIN)/pip-audit --progress-spinner off -r requirements.txt

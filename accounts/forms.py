@@ -65,28 +65,6 @@ class ShopSettingsForm(forms.ModelForm):
         return data
 
 
-class AmountField(forms.DecimalField):
-    """A money amount: more than zero, at most 12 digits before the point and 2 after."""
-
-    default_error_messages = {
-        "invalid": "Enter an amount in numbers, such as 250 or 99.50.",
-        "max_digits": "That amount is too large (at most 12 digits before the decimal point).",
-        "max_whole_digits": "That amount is too large (at most 12 digits before the decimal point).",
-        "max_decimal_places": "Use at most 2 digits after the decimal point.",
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 14)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("widget", forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}))
-        super().__init__(**kwargs)
-
-    def validate(self, value):
-        super().validate(value)
-        if value is not None and value <= 0:
-            raise forms.ValidationError("The amount must be more than zero.", code="min_value")
-
-
 class OneTimeKeyForm(forms.Form):
     """A form that carries a one-time ``idempotency_key`` (a UUID in a hidden field).
 

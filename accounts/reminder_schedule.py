@@ -2,8 +2,8 @@
 
 Pure functions over the :class:`~accounts.models.Shop` reminder settings (or anything
 with the same attributes), all in whole days; no database. They live here, beside
-``Shop``, so that the shop settings page can describe the schedule; ``ledger.reminders``
-uses them to pick who is reminded on a day.
+``Shop``, so that the shop settings page can describe the schedule;
+``ledger.selectors.reminders`` uses them to pick who is reminded on a day.
 
 For a due falling due on ``due_date``, with ``N = remind_days_before``,
 ``M = remind_every_days_after``, ``K = remind_max_after``:
@@ -15,8 +15,8 @@ For a due falling due on ``due_date``, with ``N = remind_days_before``,
   last scheduled repeat, i.e. ``last + j*30`` for ``j = 1, 2, ...`` with ``last =
   due_date + K*M`` (the due date itself when there are no repeats), for as long as the
   due stays open. "Until paid" needs no date here: only open dues (not paid, not
-  voided) are ever checked against the schedule (``ledger.reminders``), so a due stops
-  being reminded the day it is paid or voided.
+  voided) are ever checked against the schedule (``ledger.selectors.reminders``), so a
+  due stops being reminded the day it is paid or voided.
 """
 
 import datetime

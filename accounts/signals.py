@@ -1,11 +1,12 @@
 """Signals the accounts app sends.
 
 ``shop_registered`` is the one place where accounts notifies a later app. The apps
-import left to right only (DESIGN §2: billing → ledger → customers → accounts), so
-accounts must not import ledger to queue the welcome email; instead the registration
-view sends this signal and ``ledger`` connects its receiver in ``LedgerConfig.ready()``
-(``ledger.messaging.welcome_on_registration``). Add no business logic to signals
-otherwise: services call each other directly where the import direction allows.
+import left to right only (DESIGN §2: billing → ledger → messaging → customers →
+accounts → core), so accounts must not import messaging to queue the welcome email;
+instead the registration view sends this signal and ``messaging`` connects its receiver
+in ``MessagingConfig.ready()`` (``messaging.receivers.welcome_on_registration``). Add no
+business logic to signals otherwise: services call each other directly where the import
+direction allows.
 """
 
 from django.dispatch import Signal

@@ -8,7 +8,7 @@ anything the users were told was saved missing, or saved twice?
    ``MariaDB``), on a fresh data directory (``--data-dir``, default
    ``/tmp/khata-faults-bench``, removed first). With ``DATABASE_URL`` set the run refuses:
    it kills the database server, which must be its own.
-2. ``migrate``, ``createcachetable``, a small shop (``generate_load_data``, 2,000 customers,
+2. ``migrate``, ``createcachetable``, a small shop (``bench/generate_load_data.py``, 2,000 customers,
    20,000 entries), gunicorn (``--workers`` sync workers, ``CONN_MAX_AGE=60`` with
    connection health checks, DEBUG off, plain HTTP on loopback).
 3. **Load**: ``--clients`` threads, each logged in with its own session, for
@@ -338,9 +338,9 @@ def main() -> int:
         manage("createcachetable", env=env)
         manage("collectstatic", "--noinput", "-v", "0", env=env)
         say("generate_load_data: 2,000 customers, 20,000 entries")
-        manage("generate_load_data", "--customers", "2000", "--entries", "20000", "--invoices", "200",
-               "--statement-customers", "1", "--name", SHOP_NAME, "--username", USERNAME, "--password", PASSWORD,
-               env=env, capture=True)
+        bench.run([PYTHON, str(ROOT / "bench" / "generate_load_data.py"), "--customers", "2000", "--entries",
+                   "20000", "--invoices", "200", "--statement-customers", "1", "--name", SHOP_NAME, "--username",
+                   USERNAME, "--password", PASSWORD], env=env, capture=True)
         ids = manage("shell", "-c",
                      "from django_scopes import scopes_disabled\n"
                      "from customers.models import Customer\n"

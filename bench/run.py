@@ -8,7 +8,7 @@ Steps, each printed with its time:
    that is kept between runs (``--data-dir``, default ``/tmp/khata-bench``), and stopped
    at the end.
 2. ``pip install -r bench/requirements.txt`` (gunicorn) and ``wrk`` from Debian if missing.
-3. ``migrate``, ``collectstatic``; ``generate_load_data`` unless the shop is already there
+3. ``migrate``, ``collectstatic``; ``bench/generate_load_data.py`` unless the shop is already there
    (``--regenerate`` rebuilds it), then ``check_ledger --shop ID``.
 4. ``bench/probe.py``: queries per page, each query's ``EXPLAIN`` and time.
 5. gunicorn on 127.0.0.1 (``--workers``), a real login (form POST), then per page a warm-up
@@ -452,13 +452,13 @@ def main():
         if args.regenerate or not exists:
             say(f"generate_load_data: {args.customers} customers, {args.entries} entries, {args.invoices} invoices")
             t = time.monotonic()
-            cmd = [PYTHON, "manage.py", "generate_load_data", f"--customers={args.customers}",
+            cmd = [PYTHON, str(BENCH / "generate_load_data.py"), f"--customers={args.customers}",
                    f"--entries={args.entries}", f"--invoices={args.invoices}"]
             if exists:
                 cmd.append("--replace")
             run(cmd, env=env)
             seconds = time.monotonic() - t
-            generation = {"seconds": seconds, "text": f"Generated in {seconds:.0f} s by `generate_load_data`."}
+            generation = {"seconds": seconds, "text": f"Generated in {seconds:.0f} s by `bench/generate_load_data.py`."}
             (Path(args.data_dir) / "generation.txt").parent.mkdir(parents=True, exist_ok=True)
             (Path(args.data_dir) / "generation.txt").write_text(generation["text"])
         elif (Path(args.data_dir) / "generation.txt").exists():

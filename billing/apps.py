@@ -11,7 +11,7 @@ class BillingConfig(AppConfig):
         from billing.selectors.cash import drawer_drift
         from billing.selectors.invoices import invoice_drift
         from ledger import signals
-        from ledger.selectors import register_drift_check
+        from ledger.selectors.drift import register_drift_check
 
         signals.payment_recorded.connect(receivers.on_payment_recorded, dispatch_uid="billing.cash_payment")
         signals.payment_voided.connect(receivers.on_payment_voided, dispatch_uid="billing.cash_payment_void")

@@ -12,7 +12,7 @@ from collections import deque
 from decimal import Decimal, InvalidOperation
 from math import gcd
 
-from accounts.money import CENT
+from core.money import CENT
 
 D = Decimal
 

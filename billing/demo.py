@@ -40,7 +40,6 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Shop
-from accounts.money import CENT, ZERO, format_money
 from accounts.services import shop_update
 from billing.change import make_change
 from billing.models import (
@@ -62,6 +61,7 @@ from billing.services.cash import cash_movement_create
 from billing.services.catalogue import category_save, product_create, stock_receive
 from billing.services.invoices import invoice_issue, invoice_void
 from billing.totals import LineInput, compute_totals
+from core.money import CENT, ZERO, format_money
 from ledger import demo as ledger_demo
 from ledger.models import Payment
 
@@ -234,7 +234,7 @@ class BillingDemo(ledger_demo.Extension):
                 low_stock_level=Decimal(item.low), track_stock=item.track_stock,
                 allow_negative_stock=item.allow_negative_stock, is_active=item.is_active,
                 opening_stock=opening or None, created_by=seeder.owner)
-        drawer.drawer_denominations(shop=shop)
+        drawer.drawer_setup(shop=shop)
         drawer.drawer_set_counts(shop=shop, counts={Decimal(v): c for v, c in DRAWER_FLOAT.items()},
                                  note="Opening float", created_by=seeder.owner)
         seeder.record(seeder.start, CashMovement.objects.get(shop=shop))

@@ -16,17 +16,9 @@ from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Shop
-from accounts.money import ZERO, MoneyField
+from core.money import CENT, ZERO, MoneyField, QuantityField
 from customers.models import Customer
 from ledger.models import Due, Payment
-
-
-def QuantityField(verbose_name=None, **kwargs):  # noqa: N802 (reads as a field class)
-    """A quantity: Decimal with 3 places (grams of a kilogram, millilitres of a litre)."""
-    kwargs.setdefault("max_digits", 14)
-    kwargs.setdefault("decimal_places", 3)
-    return models.DecimalField(verbose_name, **kwargs)
-
 
 TAX_RATE_PRESETS = [Decimal("0"), Decimal("5"), Decimal("12"), Decimal("18"), Decimal("28")]
 
@@ -191,7 +183,7 @@ class Invoice(models.Model):
     is_inter_state = models.BooleanField("inter-state supply", default=False)
     gst_split = models.BooleanField(default=False, help_text="Tax shown as CGST+SGST or IGST (shop had a GSTIN).")
     discount_type = models.CharField(max_length=8, choices=DiscountType.choices, default=DiscountType.AMOUNT)
-    discount_value = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    discount_value = MoneyField(default=0)
     round_off = models.BooleanField(default=False)
     subtotal = MoneyField()
     discount_total = MoneyField(default=0)
@@ -329,7 +321,7 @@ class Denomination(models.Model):
     """
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
-    value = MoneyField(validators=[MinValueValidator(Decimal("0.01"))])
+    value = MoneyField(validators=[MinValueValidator(CENT)])
     count = models.PositiveIntegerField(default=0)
 
     objects = ScopedManager(shop="shop")

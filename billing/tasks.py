@@ -1,18 +1,19 @@
 """Billing's part in background work: emailing an invoice with its PDF attached.
 
-:func:`queue_invoice_email` stores the email through ``ledger.messaging.queue_email``;
+:func:`invoice_email_queue` stores the email through ``messaging.services.email_queue``;
 the PDF is not rendered then but by :func:`invoice_attachments`, which the send task
 calls at send time (and again on a retry), so no request waits for WeasyPrint.
 """
 
-from accounts.money import format_money
 from billing.models import Invoice
 from billing.pdf import invoice_pdf
-from ledger.messaging import queue_email
-from ledger.models import Message
+from billing.services import BillingError
+from core.money import format_money
+from messaging.models import Message
+from messaging.services import email_queue
 
 
-class InvoiceEmailError(Exception):
+class InvoiceEmailError(BillingError):
     """The invoice cannot be emailed; ``str(error)`` is a message for the user."""
 
 
@@ -27,7 +28,7 @@ def invoice_email_refusal(invoice: Invoice) -> str:
     return ""
 
 
-def queue_invoice_email(*, invoice: Invoice, created_by=None) -> Message:
+def invoice_email_queue(*, invoice: Invoice, created_by=None) -> Message:
     """Queue invoice ``invoice`` to its customer's email, the A4 PDF attached at send time.
 
     Raises ``InvoiceEmailError`` for a walk-in sale, a customer without an email address
@@ -38,7 +39,7 @@ def queue_invoice_email(*, invoice: Invoice, created_by=None) -> Message:
         raise InvoiceEmailError(refusal)
     shop, customer = invoice.shop, invoice.customer
     total = format_money(invoice.total, shop.currency, shop.locale)
-    return queue_email(
+    return email_queue(
         shop=shop, kind=Message.Kind.INVOICE, to=customer.email, customer=customer, created_by=created_by,
         subject=f"Invoice {invoice.number} from {shop.name} ({total})", template="emails/invoice",
         context={"invoice": invoice, "filename": f"{invoice.number.replace('/', '-')}.pdf",

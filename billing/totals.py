@@ -1,7 +1,7 @@
 """Invoice arithmetic: line nets, discount spread, tax per rate, round-off.
 
 All money is ``Decimal`` in the shop's currency, rounded ROUND_HALF_UP to the money
-scale (``accounts.money.quantize_money``). Prices exclude tax; tax is added on the
+scale (``core.money.quantize_money``). Prices exclude tax; tax is added on the
 taxable value (line net − its share of the invoice discount).
 
 GST: an invoice's tax is computed per rate on the sum of the taxable values at that
@@ -12,12 +12,12 @@ per the CGST Act 2017 s.9 and IGST Act 2017 s.5.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 
-from accounts.money import ZERO, quantize_money
+from core.errors import DomainError
+from core.money import CENT, ZERO, quantize_money, round_to_whole
 
 HUNDRED = Decimal(100)
-QUANTITY_PLACES = Decimal("0.001")
 
 
 @dataclass
@@ -36,6 +36,8 @@ class LineInput:
 
 @dataclass
 class LineTotals:
+    """One line's figures: its net (qty × price), its share of the discount, the taxable value."""
+
     line: LineInput
     line_net: Decimal
     discount: Decimal
@@ -62,6 +64,8 @@ class TaxRow:
 
 @dataclass
 class InvoiceTotals:
+    """An invoice's figures (Decimal, shop currency): per line, per tax rate, and the totals."""
+
     lines: list[LineTotals] = field(default_factory=list)
     tax_rows: list[TaxRow] = field(default_factory=list)
     subtotal: Decimal = ZERO
@@ -72,8 +76,12 @@ class InvoiceTotals:
     total: Decimal = ZERO
 
 
-class TotalsError(ValueError):
-    """The discount does not fit the invoice (negative, or more than the subtotal)."""
+class TotalsError(DomainError):
+    """The discount does not fit the invoice (negative, or more than the subtotal);
+    ``field`` is ``"discount_value"``."""
+
+    def __init__(self, message: str, field: str | None = "discount_value"):
+        super().__init__(message, field=field)
 
 
 def invoice_discount(subtotal: Decimal, discount_type: str, discount_value: Decimal) -> Decimal:
@@ -107,13 +115,12 @@ def spread_discount(nets: list[Decimal], discount: Decimal) -> list[Decimal]:
     total = sum(nets, ZERO)
     if discount == 0 or total == 0:
         return [ZERO for _ in nets]
-    cent = Decimal("0.01")
     exact = [discount * net / total for net in nets]
-    shares = [e.quantize(cent, rounding="ROUND_DOWN") for e in exact]
-    leftover = int((discount - sum(shares, ZERO)) / cent)
+    shares = [e.quantize(CENT, rounding=ROUND_DOWN) for e in exact]
+    leftover = int((discount - sum(shares, ZERO)) / CENT)
     order = sorted(range(len(nets)), key=lambda i: (exact[i] - shares[i], nets[i]), reverse=True)
     for i in order[:leftover]:
-        shares[i] += cent
+        shares[i] += CENT
     return shares
 
 
@@ -147,7 +154,7 @@ def compute_totals(lines: list[LineInput], *, discount_type: str = "amount", dis
     result.tax_total = sum((row.tax for row in result.tax_rows), ZERO)
     before = result.taxable_total + result.tax_total
     if round_off:
-        result.total = before.quantize(Decimal(1), rounding=ROUND_HALF_UP).quantize(Decimal("0.01"))
+        result.total = round_to_whole(before)
         result.round_off_amount = result.total - before
     else:
         result.total = before

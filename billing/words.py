@@ -8,9 +8,11 @@ case, no commas, no "and" inside a number, "Only" at the end.
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from num2words import num2words
+
+from core.money import quantize_money
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def amount_in_words(amount: Decimal, currency: str, locale: str) -> str:
     amount = Decimal(amount)
     if not amount.is_finite() or amount < 0:
         raise ValueError(f"cannot write {amount!r} in words")
-    amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    amount = quantize_money(amount)
     major, minor = divmod(int(amount * 100), 100)
     region = (locale or "").replace("-", "_").partition("_")[2].upper()
     names = CURRENCY_WORDS.get((currency or "").upper())

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "customers",
+    "messaging",
     "ledger",
     "billing",
 ]
@@ -198,7 +199,7 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Khata <no-reply@localhost>")
 # Absolute links to customers (emails, WhatsApp/SMS texts, statement links) are built on
-# this address by ledger.messaging.absolute_url. No default: a guessed host and port
+# this address by messaging.links.absolute_url. No default: a guessed host and port
 # (a development server's) must never reach a customer.
 SITE_URL = env("SITE_URL", default="").strip().rstrip("/")
 # Seconds before a silent mail server fails the send (then it is retried), instead of

@@ -8,7 +8,7 @@ from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Shop
-from accounts.money import MoneyField
+from core.money import MoneyField
 
 
 class Customer(models.Model):

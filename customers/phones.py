@@ -7,7 +7,7 @@ Customers type numbers the way they are written locally (``98765 43210``,
 number has none. Numbers with a ``+`` prefix are read as international whatever
 the shop's country.
 
-Pure functions (no database): ``ledger.phones`` re-exports them for the ledger's links.
+Pure functions (no database), used by the ledger's reminders for click-to-chat links too.
 """
 
 import phonenumbers

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from accounts.models import Shop
+from core.errors import DomainError
 from customers import selectors
 from customers.models import Customer
 from customers.phones import international, shop_e164
@@ -10,13 +11,10 @@ from customers.phones import international, shop_e164
 EDITABLE_FIELDS = ("name", "phone", "email", "address", "notes", "credit_limit")
 
 
-class CustomerError(Exception):
-    """A customer change that the business rules refuse. ``str(error)`` is a message for
-    the user; ``field`` names the form field it belongs to, if any."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
+class CustomerError(DomainError):
+    """A customer change that the business rules refuse (a :class:`core.errors.DomainError`):
+    ``str(error)`` is a message for the user; ``field`` names the form field it belongs to,
+    if any."""
 
 
 class DuplicatePhoneError(CustomerError):

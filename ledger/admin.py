@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_mixins import ViewOnlyAdminMixin
-from ledger.models import Allocation, Due, Message, Payment, PaymentClaim, StatementLink
+from ledger.models import Allocation, Due, Payment, PaymentClaim, StatementLink
 
 
 class AllocationInline(admin.TabularInline):
@@ -81,16 +81,3 @@ class StatementLinkAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="token")
     def token_start(self, obj):
         return f"{obj.token[:6]}…"
-
-
-@admin.register(Message)
-class MessageAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
-    """The shops' message log (emails, WhatsApp/SMS hand-offs): written by the messaging
-    code and its tasks only."""
-
-    list_display = ("created_at", "shop", "customer", "channel", "kind", "to", "status", "attempts", "sent_at")
-    list_filter = ("shop", "channel", "kind", "status", "created_at")
-    search_fields = ("to", "subject", "customer__name")
-    date_hierarchy = "created_at"
-    list_select_related = ("customer", "shop")
-    exclude = ("html_body",)  # the plain-text body says the same; the HTML would show as markup

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from ledger.statements import pending_claims_count
+from ledger.selectors.statements import pending_claims_count
 
 
 def pending_claims(request):

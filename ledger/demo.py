@@ -44,13 +44,14 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Membership, Shop
-from accounts.money import ZERO, format_money
 from accounts.services import shop_register, shop_update
+from core.money import ZERO, format_money
 from customers.models import Customer
 from customers.services import customer_create
 from ledger.models import Allocation, Due, Payment
-from ledger.selectors import customer_open_dues, dashboard_summary
-from ledger.services import due_create, due_mark_paid, due_outstanding, due_void, payment_create
+from ledger.selectors.dashboard import dashboard_summary
+from ledger.selectors.entries import customer_open_dues, due_outstanding
+from ledger.services.entries import due_create, due_mark_paid, due_void, payment_create
 
 User = get_user_model()
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import segno
 
-from accounts.money import quantize_money
+from core.money import quantize_money
 
 # NPCI apps cut the transaction note ("tn") at 50 characters; keep ours within it.
 UPI_NOTE_MAX_LENGTH = 50

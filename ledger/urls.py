@@ -1,7 +1,8 @@
 from django.urls import path
 
-from ledger import views
-from ledger.views import message_log, reminders, statements
+from ledger.views import entries as views
+from ledger.views import reminders, statements
+from messaging import views as message_log
 
 app_name = "ledger"
 
@@ -15,7 +16,7 @@ urlpatterns = [
     path("payments/<int:payment_id>/void/", views.payment_void, name="payment_void"),
     path("customers/<int:customer_id>/refunds/new/", views.refund_create, name="refund_create"),
     path("refunds/<int:refund_id>/void/", views.refund_void, name="refund_void"),
-    # Message log
+    # Message log (messaging's pages; their names and paths stay the ledger's)
     path("messages/", message_log.message_list, name="message_list"),
     path("customers/<int:customer_id>/messages/", message_log.customer_messages, name="customer_messages"),
     # Reminders and click-to-chat

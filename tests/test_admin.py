@@ -11,8 +11,9 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from accounts.models import User
-from ledger import services as ledger
-from ledger.models import Due, Message, PaymentClaim, StatementLink
+from ledger.models import Due, PaymentClaim, StatementLink
+from ledger.services import entries as ledger
+from messaging.models import Message
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,26 +112,26 @@ def message(due):
 
 
 @pytest.mark.parametrize(("model", "fixture", "shown", "field"), [
-    ("paymentclaim", "claim", ["UPI123456", "120.50", "Paid by GPay"], "amount"),
-    ("statementlink", "claim", ["tok-xx…"], "customer"),
-    ("message", "message", ["ravi@example.com", "Payment reminder", "Please pay ₹300.00"], "to"),
+    ("ledger_paymentclaim", "claim", ["UPI123456", "120.50", "Paid by GPay"], "amount"),
+    ("ledger_statementlink", "claim", ["tok-xx…"], "customer"),
+    ("messaging_message", "message", ["ravi@example.com", "Payment reminder", "Please pay ₹300.00"], "to"),
 ])
 def test_claims_links_and_messages_have_read_only_admin_pages(operator, request, model, fixture, shown, field):
     row = request.getfixturevalue(fixture)
-    if model == "statementlink":
+    if model == "ledger_statementlink":
         row = row.link
-    changelist = operator.get(reverse(f"admin:ledger_{model}_changelist"))
+    changelist = operator.get(reverse(f"admin:{model}_changelist"))
     assert changelist.status_code == 200
-    change_url = reverse(f"admin:ledger_{model}_change", args=[row.pk])
+    change_url = reverse(f"admin:{model}_change", args=[row.pk])
     page = operator.get(change_url)
     assert page.status_code == 200
     body = page.content.decode()
     for text in shown:
         assert text in body, text
     assert f'name="{field}"' not in body and 'name="_save"' not in body  # shown, not inputs
-    assert operator.get(reverse(f"admin:ledger_{model}_add")).status_code == 403
+    assert operator.get(reverse(f"admin:{model}_add")).status_code == 403
     assert operator.post(change_url, {"status": "confirmed", "to": "x@example.com"}).status_code == 403
-    assert operator.post(reverse(f"admin:ledger_{model}_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
+    assert operator.post(reverse(f"admin:{model}_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
     with scopes_disabled():
         assert type(row).objects.filter(pk=row.pk).exists()
 

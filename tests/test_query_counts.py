@@ -1,7 +1,7 @@
 """Queries per page stay few and do not grow with the data (bench/README.md).
 
 Each benchmarked page is requested on a small shop and on a larger one (built by
-``generate_load_data``, with the customer page's customer having 200 entries on the
+``bench/generate_load_data.py``, with the customer page's customer having 200 entries on the
 larger one) and must run at most ``MAX_QUERIES`` queries, the same number on both.
 The htmx panels that the dashboard and the customer page load are pages of their own.
 Also here: the ceiling page (``/accounts/ping/``), ``/healthz``, and the generator's own
@@ -15,16 +15,17 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import DatabaseError
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Shop
+from bench.load_data import LoadDataError, generate
 from billing.models import CashDrawer, Invoice, InvoiceLine, StockMovement
 from customers.models import Customer
 from ledger.models import Allocation, Due, Payment
-from ledger.selectors import customer_open_dues, ledger_drift
+from ledger.selectors.drift import ledger_drift
+from ledger.selectors.entries import customer_open_dues
 
 MAX_QUERIES = 10
 # Known misses, with the count they must not exceed meanwhile (bench/README.md, "Targets"):
@@ -45,8 +46,8 @@ def build(size: str) -> dict:
     """A generated shop of ``size`` with its owner, the customer with the most entries,
     an invoice and a customer to pay for."""
     options = SIZES[size]
-    call_command("generate_load_data", name=f"Counts {size}", username=f"counts-{size}", statement_customers=1,
-                 days=120, stdout=io.StringIO(), **options)
+    generate(name=f"Counts {size}", username=f"counts-{size}", statement_customers=1, days=120, out=io.StringIO(),
+             **options)
     shop = Shop.objects.get(name=f"Counts {size}")
     owner = Membership.objects.get(shop=shop).user
     customer = Customer.objects.filter(shop=shop).order_by("pk").first()
@@ -197,12 +198,10 @@ def test_generated_shop_passes_the_ledger_check(db):
 
 def test_generator_refuses_an_existing_shop_unless_replace(db):
     build("small")
-    with pytest.raises(CommandError, match="exists already"):
-        call_command("generate_load_data", name="Counts small", customers=2, entries=4, invoices=1,
-                     stdout=io.StringIO())
+    with pytest.raises(LoadDataError, match="exists already"):
+        generate(name="Counts small", customers=2, entries=4, invoices=1, out=io.StringIO())
     old = Shop.objects.get(name="Counts small").pk
-    call_command("generate_load_data", name="Counts small", customers=3, entries=10, invoices=2, products=5,
-                 replace=True, stdout=io.StringIO())
+    generate(name="Counts small", customers=3, entries=10, invoices=2, products=5, replace=True, out=io.StringIO())
     shop = Shop.objects.get(name="Counts small")
     assert shop.pk != old
     assert not Customer.objects.filter(shop_id=old).exists()

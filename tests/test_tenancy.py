@@ -12,13 +12,13 @@ from django_scopes.state import state
 from accounts.models import Membership
 from billing.models import CashClose, CashMovement, Category, Invoice, Product, StockMovement
 from billing.services.catalogue import category_save, product_create
-from billing.services.drawer import drawer_close, drawer_denominations
+from billing.services.drawer import drawer_close, drawer_setup
 from billing.services.invoices import invoice_issue
 from billing.totals import LineInput
 from customers.models import Customer
-from ledger import services as ledger
 from ledger.models import Allocation, Due, Payment, PaymentClaim, Refund, StatementLink
-from ledger.statements import claim_create, statement_link_get_or_create
+from ledger.services import entries as ledger
+from ledger.services.statements import claim_create, statement_link_get_or_create
 from tests.factories import CustomerFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def victim(owner):
                                   method="cash", reason="Overpaid")
     link, _created = statement_link_get_or_create(shop=shop, customer=customer)
     claim = claim_create(link=link, amount=Decimal("50"), reference="UTR1")
-    drawer_denominations(shop=shop)
+    drawer_setup(shop=shop)
     cash_close = drawer_close(shop=shop, counts={}, note="Counted short")  # its cash sale's ₹10 is missing
     return {"customer": customer, "due": due, "payment": payment, "product": product, "category": category,
             "invoice": invoice, "claim": claim, "saver": saver, "refund": refund, "link": link,

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from accounts.money import format_money
+from core.money import format_money
 
 register = template.Library()
 

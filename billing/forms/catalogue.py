@@ -15,28 +15,22 @@ from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.utils.html import format_html, format_html_join
 
-from accounts.forms import AmountField
 from accounts.models import Shop
 from billing.models import TAX_RATE_PRESETS, Category, Product
 from billing.selectors.catalogue import category_choices, sku_in_use
 from billing.services.catalogue import PRODUCT_FIELDS, sku_taken_message
+from core.money import QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS, QUANTITY_STEP, MoneyFormField
 
 HSN_RE = re.compile(r"^\d{4,8}$")
 
 
-class PriceField(forms.DecimalField):
+class PriceField(MoneyFormField):
     """A price in money digits that may be zero (a free item) but not negative."""
 
-    default_error_messages = {
-        **AmountField.default_error_messages,
-        "min_value": "The price cannot be negative.",
-    }
+    default_error_messages = {"min_value": "The price cannot be negative."}
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 14)
-        kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("widget", forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}))
         super().__init__(**kwargs)
 
 
@@ -46,16 +40,18 @@ class QuantityField(forms.DecimalField):
 
     default_error_messages = {
         "invalid": "Enter a quantity in numbers, such as 2 or 1.250.",
-        "max_digits": "That quantity is too large (at most 11 digits before the decimal point).",
-        "max_whole_digits": "That quantity is too large (at most 11 digits before the decimal point).",
-        "max_decimal_places": "Use at most 3 digits after the decimal point.",
+        "max_digits": f"That quantity is too large (at most {QUANTITY_MAX_DIGITS - QUANTITY_DECIMAL_PLACES} "
+                      "digits before the decimal point).",
+        "max_whole_digits": f"That quantity is too large (at most {QUANTITY_MAX_DIGITS - QUANTITY_DECIMAL_PLACES} "
+                            "digits before the decimal point).",
+        "max_decimal_places": f"Use at most {QUANTITY_DECIMAL_PLACES} digits after the decimal point.",
         "min_value": "The quantity cannot be negative.",
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 14)
-        kwargs.setdefault("decimal_places", 3)
-        attrs = {"step": "0.001", "inputmode": "decimal"}
+        kwargs.setdefault("max_digits", QUANTITY_MAX_DIGITS)
+        kwargs.setdefault("decimal_places", QUANTITY_DECIMAL_PLACES)
+        attrs = {"step": str(QUANTITY_STEP), "inputmode": "decimal"}
         if kwargs.get("min_value") is not None:
             attrs["min"] = str(kwargs["min_value"])
         kwargs.setdefault("widget", forms.NumberInput(attrs=attrs))

@@ -7,11 +7,11 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from accounts.forms import AmountField, OneTimeKeyForm
+from accounts.forms import OneTimeKeyForm
 from accounts.models import Shop
-from accounts.money import format_money
 from billing.models import CashMovement, Denomination
 from billing.services.drawer import MAX_DENOMINATION, MAX_PIECES
+from core.money import AmountField, format_money
 
 COUNT_ERRORS = {
     "required": "Enter a count (0 if there are none).",
@@ -30,8 +30,8 @@ def count_field(**kwargs) -> forms.IntegerField:
 class DrawerCountsForm(forms.Form):
     """One count field per denomination of the shop's drawer (``count_<id>``).
 
-    ``denominations`` are the shop's rows (from ``drawer_denominations``); fields are
-    built from them only, so a posted id of another shop's row is simply ignored.
+    ``denominations`` are the shop's rows (``billing.selectors.drawer.drawer_denominations``);
+    fields are built from them only, so a posted id of another shop's row is simply ignored.
     :meth:`counts` gives ``{value (Decimal): count (int)}`` for ``drawer_set_counts``.
     """
 

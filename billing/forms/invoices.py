@@ -12,10 +12,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from accounts.forms import OneTimeKeyForm
-from accounts.money import format_money
 from billing.forms.drawer import count_field
 from billing.models import Denomination, Invoice, Product
 from billing.totals import LineInput
+from core.money import format_money
 from customers.models import Customer
 from ledger.models import Payment
 

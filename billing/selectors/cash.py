@@ -9,21 +9,17 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
-from django.db.models import Sum
-from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from accounts.models import Shop
-from accounts.money import ZERO, quantize_money
 from billing.models import CashClose, CashDrawer, CashMovement, Denomination
+from core.money import ZERO, quantize_money, rounded_sum
 from ledger.models import Payment, Refund
-from ledger.selectors import Drift
+from ledger.selectors.drift import Drift
 
 
 def _sum(queryset) -> Decimal:
-    # Rounded to the money scale: SQLite sums decimal columns as binary floats.
-    total = queryset.aggregate(total=Coalesce(Round(Sum("amount"), settings.MONEY_DECIMAL_PLACES), ZERO))["total"]
+    total = queryset.aggregate(total=rounded_sum("amount"))["total"]
     return quantize_money(total)
 
 
@@ -40,7 +36,7 @@ def cash_drift(*, shop: Shop) -> Decimal:
 
 def drawer_drift(shop: Shop) -> list[Drift]:
     """Where the shop's cash book disagrees with itself or with the ledger (empty: none).
-    Registered with ``ledger.selectors.register_drift_check``, so ``check_ledger`` runs it:
+    Registered with ``ledger.selectors.drift.register_drift_check``, so ``check_ledger`` runs it:
 
     - the drawer's stored balance is the sum of its movements;
     - every cash payment recorded on a customer's page (not posted by an invoice) came

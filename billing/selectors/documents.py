@@ -11,10 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from accounts.money import ZERO
 from billing.models import Invoice, InvoiceLine
 from billing.totals import LineInput, compute_totals
 from billing.words import amount_in_words
+from core.money import ZERO
 
 logger = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from accounts.models import Shop
-from accounts.money import ZERO, quantize_money
 from billing.change import ChangeTooLargeError, make_change, with_tendered
 from billing.models import Denomination
+from core.money import ZERO, quantize_money
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,13 @@ class ChangePreview:
     def drawer_short(self) -> bool:
         """Impossible because the drawer holds less than the change in all."""
         return not self.possible and self.drawer_total < self.amount
+
+
+def drawer_denominations(*, shop: Shop) -> list[Denomination]:
+    """The shop's notes and coins (``Denomination`` rows: ``value`` Decimal, ``count``
+    int), largest value first; ``[]`` for a drawer never set up (the owner's "set up"
+    button, ``billing.services.drawer.drawer_setup``, creates them)."""
+    return list(Denomination.objects.filter(shop=shop).order_by("-value"))
 
 
 def drawer_total(*, shop: Shop) -> Decimal:

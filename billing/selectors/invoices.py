@@ -9,11 +9,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Shop
-from accounts.money import ZERO
 from billing.models import Invoice, Product
+from core.money import ZERO
 from customers.models import Customer
 from ledger.models import Allocation, Payment
-from ledger.selectors import Drift
+from ledger.selectors.drift import Drift
 
 
 def status_filter(status: str) -> Q:
@@ -123,7 +123,7 @@ def sales_summary(*, shop: Shop, today: datetime.date | None = None, low_stock_l
 
 def invoice_drift(shop: Shop) -> list[Drift]:
     """Every invoice of ``shop`` that disagrees with the ledger entries it posted (empty:
-    all agree). Registered with ``ledger.selectors.register_drift_check``, so
+    all agree). Registered with ``ledger.selectors.drift.register_drift_check``, so
     ``manage.py check_ledger`` fails on any of them. Checks, in a few queries:
 
     - an active invoice to a customer with a total above 0 has an active due of that

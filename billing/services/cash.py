@@ -14,20 +14,20 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Shop
-from accounts.money import ZERO, format_money, quantize_money
 from billing.change import to_units
 from billing.models import CashMovement, Invoice
 from billing.services import BillingError
 from billing.services.drawer import (
     MAX_PIECES,
     clean_pieces,
-    lock_denominations,
-    lock_drawer,
+    denominations_lock,
+    drawer_lock,
     pieces_total,
     record,
     record_amount,
     work_out_change,
 )
+from core.money import ZERO, format_shop_money, quantize_money
 from ledger.models import Payment
 
 Kind = CashMovement.Kind
@@ -35,10 +35,6 @@ CASH = Payment.Method.CASH
 
 #: The kinds a user records by hand on the cash book's form, and whether they take cash out.
 MANUAL_KINDS = {Kind.PAYOUT: True, Kind.DEPOSIT: True, Kind.FLOAT: False}
-
-
-def _money(shop: Shop, amount) -> str:
-    return format_money(amount, shop.currency, shop.locale)
 
 
 def notes_value(notes: dict | None, *, field: str = "cash_tendered") -> Decimal:
@@ -73,8 +69,8 @@ def cash_sale_record(*, shop: Shop, invoice: Invoice, amount_paid: Decimal, cash
     ``BillingError(field="cash_tendered")`` when exact change is impossible, a note is not
     one of the drawer's, or the cash is less than the amount paid.
     """
-    drawer = lock_drawer(shop)
-    rows = lock_denominations(shop)
+    drawer = drawer_lock(shop=shop)
+    rows = denominations_lock(shop=shop)
     notes = clean_pieces(shop, notes_tendered, rows, field="cash_tendered") if notes_tendered else {}
     if notes:
         cash_in = pieces_total(notes)
@@ -104,7 +100,7 @@ def cash_sale_void(*, shop: Shop, invoice: Invoice, reason: str = "", voided_by=
     paid = invoice.paid_at_counter
     if invoice.payment_method != CASH or paid <= 0:
         return None
-    drawer = lock_drawer(shop)
+    drawer = drawer_lock(shop=shop)
     return record(drawer, kind=Kind.SALE_VOID, amount=-paid, invoice=invoice, reference=invoice.number, note=reason,
                   created_by=voided_by)
 
@@ -125,7 +121,7 @@ def cash_movement_create(*, shop: Shop, kind: str, note: str, amount: Decimal | 
     """
     if kind not in MANUAL_KINDS:
         raise BillingError("Choose a pay-out, a bank deposit or cash added.", field="kind")
-    drawer = lock_drawer(shop)
+    drawer = drawer_lock(shop=shop)
     if idempotency_key is not None:
         existing = CashMovement.objects.filter(shop=shop, idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -133,7 +129,7 @@ def cash_movement_create(*, shop: Shop, kind: str, note: str, amount: Decimal | 
     note = (note or "").strip()
     if not note:
         raise BillingError("Give a reason.", field="note")
-    rows = lock_denominations(shop) if pieces else []
+    rows = denominations_lock(shop=shop) if pieces else []
     pieces = clean_pieces(shop, pieces, rows, field="pieces") if pieces else {}
     if amount is not None:
         try:
@@ -142,8 +138,8 @@ def cash_movement_create(*, shop: Shop, kind: str, note: str, amount: Decimal | 
             raise BillingError("Enter an amount with at most 2 decimals.", field="amount") from None
         amount = quantize_money(amount)
         if pieces and pieces_total(pieces) != amount:
-            raise BillingError(f"The notes and coins add up to {_money(shop, pieces_total(pieces))}, not "
-                               f"{_money(shop, amount)}. Correct one of them, or leave the amount empty.",
+            raise BillingError(f"The notes and coins add up to {format_shop_money(shop, pieces_total(pieces))}, not "
+                               f"{format_shop_money(shop, amount)}. Correct one of them, or leave the amount empty.",
                                field="amount")
         if not units:
             raise BillingError("The amount must be more than zero.", field="amount")
@@ -154,12 +150,12 @@ def cash_movement_create(*, shop: Shop, kind: str, note: str, amount: Decimal | 
     out = MANUAL_KINDS[kind]
     if out:
         if amount > drawer.balance:
-            raise BillingError(f"The drawer holds only {_money(shop, max(drawer.balance, ZERO))} by the cash book.",
-                               field="amount")
+            held = format_shop_money(shop, max(drawer.balance, ZERO))
+            raise BillingError(f"The drawer holds only {held} by the cash book.", field="amount")
         by_value = {row.value: row for row in rows}
         for value, count in pieces.items():
             if count > by_value[value].count:
-                raise BillingError(f"The drawer holds only {by_value[value].count} × {_money(shop, value)}.",
+                raise BillingError(f"The drawer holds only {by_value[value].count} × {format_shop_money(shop, value)}.",
                                    field="pieces")
     return record(drawer, kind=kind, amount=-amount if out else amount,
                   pieces={v: -c if out else c for v, c in pieces.items()}, rows=rows, note=note,

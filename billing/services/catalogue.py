@@ -11,18 +11,17 @@ from accounts.models import Shop
 from billing.models import Category, Product, StockMovement
 from billing.selectors.catalogue import sku_in_use
 from billing.services import BillingError
-
-QUANTITY = Decimal("0.001")
+from core.money import QUANTITY_LIMIT, QUANTITY_STEP
 
 
 def clean_quantity(value, *, field="quantity", allow_negative=False) -> Decimal:
     """``value`` as a Decimal with 3 places; raises ``BillingError`` if not a number,
     zero, negative (unless allowed) or longer than 11 digits before the point."""
     try:
-        quantity = Decimal(str(value)).quantize(QUANTITY)
+        quantity = Decimal(str(value)).quantize(QUANTITY_STEP)
     except (InvalidOperation, TypeError, ValueError):
         raise BillingError("Enter a quantity such as 2 or 1.250.", field=field) from None
-    if not quantity.is_finite() or abs(quantity) >= Decimal("1e11"):
+    if not quantity.is_finite() or abs(quantity) >= QUANTITY_LIMIT:
         raise BillingError("That quantity is too large.", field=field)
     if quantity == 0 or (quantity < 0 and not allow_negative):
         raise BillingError("The quantity must be more than zero.", field=field)
@@ -37,7 +36,7 @@ def _full_clean(obj):
         raise BillingError(" ".join(messages), field=None if field == "__all__" else field) from exc
 
 
-def lock_products(shop: Shop, product_ids) -> dict[int, Product]:
+def products_lock(*, shop: Shop, product_ids) -> dict[int, Product]:
     """Lock and return ``{id: product}`` for ``product_ids`` of ``shop`` (in id order,
     so concurrent sales lock in the same order and cannot deadlock)."""
     # ``of`` keeps joined rows unlocked where supported (PostgreSQL, MySQL 8); MariaDB
@@ -55,7 +54,7 @@ def stock_move(*, product: Product, quantity: Decimal, kind: str, reason: str = 
                created_by=None) -> StockMovement:
     """Change a locked ``product``'s stock by ``quantity`` (signed) and record it.
 
-    The caller holds the product's row lock (see :func:`lock_products`). Raises
+    The caller holds the product's row lock (see :func:`products_lock`). Raises
     ``BillingError`` when stock would go below zero for a tracked product that does
     not allow it.
     """
@@ -76,7 +75,7 @@ def stock_move(*, product: Product, quantity: Decimal, kind: str, reason: str = 
 def stock_receive(*, shop: Shop, product: Product, quantity, reason: str = "", created_by=None) -> StockMovement:
     """Add received/purchased stock (``quantity`` > 0)."""
     quantity = clean_quantity(quantity)
-    product = lock_products(shop, [product.pk])[product.pk]
+    product = products_lock(shop=shop, product_ids=[product.pk])[product.pk]
     return stock_move(product=product, quantity=quantity, kind=StockMovement.Kind.RECEIVE,
                       reason=reason or "Stock received", created_by=created_by)
 
@@ -87,7 +86,7 @@ def stock_adjust(*, shop: Shop, product: Product, quantity, reason: str, created
     quantity = clean_quantity(quantity, allow_negative=True)
     if not (reason or "").strip():
         raise BillingError("Say why the stock is being adjusted.", field="reason")
-    product = lock_products(shop, [product.pk])[product.pk]
+    product = products_lock(shop=shop, product_ids=[product.pk])[product.pk]
     return stock_move(product=product, quantity=quantity, kind=StockMovement.Kind.ADJUSTMENT,
                       reason=reason.strip(), created_by=created_by)
 
@@ -100,6 +99,7 @@ def _check_sku_free(shop: Shop, sku: str, product: Product | None = None) -> Non
 
 
 def sku_taken_message(sku: str) -> str:
+    """The message for a SKU another product of the shop has (the form shows it too)."""
     return f"Another product already has the SKU {(sku or '').strip()}."
 
 

@@ -28,10 +28,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Shop
-from accounts.money import CENT, ZERO, format_money, quantize_money
 from billing.change import ChangeTooLargeError, default_denominations, make_change, to_units, with_tendered
 from billing.models import CashClose, CashDrawer, CashMovement, Denomination
 from billing.services import BillingError
+from core.money import CENT, ZERO, format_shop_money, quantize_money
 
 #: Most pieces of one denomination a drawer count may say.
 MAX_PIECES = 100_000
@@ -39,10 +39,6 @@ MAX_PIECES = 100_000
 MAX_DENOMINATION = Decimal("1000000")
 
 Kind = CashMovement.Kind
-
-
-def _money(shop: Shop, amount) -> str:
-    return format_money(amount, shop.currency, shop.locale)
 
 
 def _clean_value(shop: Shop, value) -> Decimal:
@@ -56,24 +52,25 @@ def _clean_value(shop: Shop, value) -> Decimal:
         raise BillingError("The value of a note or coin must be more than zero.", field="value")
     value = Decimal(units) * CENT
     if value > MAX_DENOMINATION:
-        raise BillingError(f"A note or coin can be worth at most {_money(shop, MAX_DENOMINATION)}.", field="value")
+        raise BillingError(f"A note or coin can be worth at most {format_shop_money(shop, MAX_DENOMINATION)}.",
+                           field="value")
     return value
 
 
 def _clean_count(shop: Shop, value: Decimal, count, field: str = "count") -> int:
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_PIECES:
-        raise BillingError(f"The count of {_money(shop, value)} must be a whole number from 0 to {MAX_PIECES:,}.",
-                           field=field)
+        raise BillingError(f"The count of {format_shop_money(shop, value)} must be a whole number from 0 to "
+                           f"{MAX_PIECES:,}.", field=field)
     return count
 
 
-def lock_denominations(shop: Shop) -> list[Denomination]:
+def denominations_lock(*, shop: Shop) -> list[Denomination]:
     """The shop's denomination rows, locked (``select_for_update``), largest first. Lock
-    the drawer (:func:`lock_drawer`) first."""
+    the drawer (:func:`drawer_lock`) first."""
     return list(Denomination.objects.select_for_update().filter(shop=shop).order_by("-value"))
 
 
-def lock_drawer(shop: Shop) -> CashDrawer:
+def drawer_lock(*, shop: Shop) -> CashDrawer:
     """The shop's ``CashDrawer`` row, locked (``select_for_update``), created with a
     balance of 0 on first use. Call inside a transaction, before locking denominations.
     Two first uses at once: one creates the row, the other waits and then locks it."""
@@ -105,8 +102,8 @@ def clean_pieces(shop: Shop, pieces: dict | None, rows: list[Denomination], *, f
         except BillingError as exc:
             raise BillingError(str(exc), field=field) from None
         if value not in known:
-            raise BillingError(f"The drawer has no {_money(shop, value)} notes or coins; add the denomination "
-                               f"on the drawer page first.", field=field)
+            raise BillingError(f"The drawer has no {format_shop_money(shop, value)} notes or coins; add the "
+                               f"denomination on the drawer page first.", field=field)
         count = _clean_count(shop, value, count, field=field)
         if count:
             cleaned[value] = cleaned.get(value, 0) + count
@@ -122,7 +119,7 @@ def record(drawer: CashDrawer, *, kind: str, amount: Decimal, pieces: dict[Decim
            rows: list[Denomination] | None = None, invoice=None, payment=None, refund_pk: int | None = None,
            reference: str = "", note: str = "", created_by=None,
            idempotency_key: uuid.UUID | None = None) -> CashMovement:
-    """Write one movement of ``drawer`` (locked by :func:`lock_drawer`) and apply it.
+    """Write one movement of ``drawer`` (locked by :func:`drawer_lock`) and apply it.
 
     ``amount``: signed Decimal (+ in, − out). ``pieces``: ``{value: signed count}`` of
     notes and coins that moved (values from ``rows``, the shop's denomination rows locked
@@ -136,7 +133,7 @@ def record(drawer: CashDrawer, *, kind: str, amount: Decimal, pieces: dict[Decim
     for value, count in pieces.items():
         row = by_value[value]
         if row.count + count < 0:
-            raise BillingError(f"The drawer holds only {row.count} × {_money(drawer.shop, value)}.")
+            raise BillingError(f"The drawer holds only {row.count} × {format_shop_money(drawer.shop, value)}.")
         row.count += count
         row.save(update_fields=["count"])
     movement = CashMovement(
@@ -163,13 +160,13 @@ def _add_to_balance(shop_id: int, amount: Decimal) -> int:
 
 def record_amount(shop: Shop, *, kind: str, amount: Decimal, **fields) -> CashMovement:
     """An amount-only movement (no pieces) in two queries: the balance ``UPDATE``, which
-    locks the drawer row as :func:`lock_drawer` would, and the insert. For the ledger's
+    locks the drawer row as :func:`drawer_lock` would, and the insert. For the ledger's
     cash payments and refunds, which must stay cheap. ``fields``: the other
     ``CashMovement`` fields (``payment``, ``refund_pk``, ``reference``, ``note``,
     ``created_by``). Call inside a transaction."""
     amount = quantize_money(amount)
     if not _add_to_balance(shop.pk, amount):
-        lock_drawer(shop)
+        drawer_lock(shop=shop)
         _add_to_balance(shop.pk, amount)
     fields["note"] = (fields.get("note") or "").strip()[:200]
     fields["reference"] = (fields.get("reference") or "")[:100]
@@ -181,14 +178,16 @@ def record_amount(shop: Shop, *, kind: str, amount: Decimal, **fields) -> CashMo
 
 
 @transaction.atomic
-def drawer_denominations(*, shop: Shop) -> list[Denomination]:
-    """The shop's drawer, largest value first, creating it on first use.
+def drawer_setup(*, shop: Shop) -> list[Denomination]:
+    """Set the shop's drawer up with its currency's notes and coins, if it has none yet;
+    return its rows, largest value first.
 
     A shop with no ``Denomination`` rows gets its currency's defaults
     (``billing.change.DEFAULT_DENOMINATIONS``, count 0); the shop row is locked
-    while doing so, so two first visits cannot both create them. A shop that keeps
+    while doing so, so two first set-ups cannot both create them. A shop that keeps
     at least one row keeps exactly the rows it has (removed defaults stay removed).
-    Returns a list of ``Denomination`` (``value`` Decimal, ``count`` int).
+    Returns a list of ``Denomination`` (``value`` Decimal, ``count`` int). The read
+    without a write is ``billing.selectors.drawer.drawer_denominations``.
     """
     rows = list(Denomination.objects.filter(shop=shop).order_by("-value"))
     if rows:
@@ -213,8 +212,8 @@ def _count(shop: Shop, drawer: CashDrawer, rows: list[Denomination], counts: dic
     for value, count in counts.items():
         clean = _clean_value(shop, value)
         if clean not in by_value:
-            raise BillingError(f"The drawer has no {_money(shop, value)} notes or coins; add the denomination first.",
-                               field="value")
+            raise BillingError(f"The drawer has no {format_shop_money(shop, value)} notes or coins; add the "
+                               "denomination first.", field="value")
         new_counts[clean] = _clean_count(shop, clean, count, field=field)
     expected = drawer.balance
     counted = pieces_total(new_counts)
@@ -242,8 +241,8 @@ def drawer_set_counts(*, shop: Shop, counts: dict[Decimal, int], note: str = "",
     is written when the count matches. Raises ``BillingError`` (nothing saved) for an
     unknown value or a bad count. Returns the drawer, largest value first.
     """
-    drawer = lock_drawer(shop)
-    rows = lock_denominations(shop)
+    drawer = drawer_lock(shop=shop)
+    rows = denominations_lock(shop=shop)
     _count(shop, drawer, rows, counts, note=note or "Counted on the drawer page", created_by=created_by)
     return rows
 
@@ -262,12 +261,12 @@ def drawer_close(*, shop: Shop, counts: dict[Decimal, int], note: str = "", clos
     returns the first close and writes nothing. Raises ``BillingError`` (``field`` "note"
     or a count's) and writes nothing.
     """
-    drawer = lock_drawer(shop)
+    drawer = drawer_lock(shop=shop)
     if idempotency_key is not None:
         existing = CashClose.objects.filter(shop=shop, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    rows = lock_denominations(shop)
+    rows = denominations_lock(shop=shop)
     if not rows:
         raise BillingError("Set up the drawer's notes and coins before closing the day.")
     full = {row.value: 0 for row in rows}
@@ -282,7 +281,7 @@ def drawer_close(*, shop: Shop, counts: dict[Decimal, int], note: str = "", clos
     difference = pieces_total(full) - drawer.balance
     if difference and not note:
         word = "short" if difference < 0 else "over"
-        raise BillingError(f"The count is {_money(shop, abs(difference))} {word}. Say why in the note.",
+        raise BillingError(f"The count is {format_shop_money(shop, abs(difference))} {word}. Say why in the note.",
                            field="note")
     expected, counted, new_counts, movement = _count(shop, drawer, rows, full, note=note or "Day close",
                                                       created_by=created_by)
@@ -303,15 +302,15 @@ def drawer_add_denomination(*, shop: Shop, value, count: int = 0, created_by=Non
     value = _clean_value(shop, value)
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_PIECES:
         raise BillingError(f"The count must be a whole number from 0 to {MAX_PIECES:,}.", field="count")
-    drawer_denominations(shop=shop)  # a shop's first denomination comes after its defaults
-    drawer = lock_drawer(shop)
-    if any(row.value == value for row in lock_denominations(shop)):
-        raise BillingError(f"The drawer already has {_money(shop, value)}.", field="value")
+    drawer_setup(shop=shop)  # a shop's first denomination comes after its defaults
+    drawer = drawer_lock(shop=shop)
+    if any(row.value == value for row in denominations_lock(shop=shop)):
+        raise BillingError(f"The drawer already has {format_shop_money(shop, value)}.", field="value")
     denomination = Denomination(shop=shop, value=value, count=0)
     denomination.save()
     if count:
         record(drawer, kind=Kind.COUNT, amount=value * count, pieces={value: count}, rows=[denomination],
-               note=f"{count} × {_money(shop, value)} added to the drawer", created_by=created_by)
+               note=f"{count} × {format_shop_money(shop, value)} added to the drawer", created_by=created_by)
     return denomination
 
 
@@ -320,12 +319,12 @@ def drawer_remove_denomination(*, shop: Shop, value) -> None:
     """Remove the note or coin of ``value`` from the shop's drawer. Only an empty one
     (count 0) can go; raises ``BillingError`` otherwise or when the drawer has none."""
     value = _clean_value(shop, value)
-    lock_drawer(shop)
-    row = next((row for row in lock_denominations(shop) if row.value == value), None)
+    drawer_lock(shop=shop)
+    row = next((row for row in denominations_lock(shop=shop) if row.value == value), None)
     if row is None:
-        raise BillingError(f"The drawer has no {_money(shop, value)}.", field="value")
+        raise BillingError(f"The drawer has no {format_shop_money(shop, value)}.", field="value")
     if row.count:
-        raise BillingError(f"The drawer still holds {row.count} × {_money(shop, value)}; set the count to 0 "
+        raise BillingError(f"The drawer still holds {row.count} × {format_shop_money(shop, value)}; set the count to 0 "
                            f"before removing it.", field="value")
     row.delete()
 
@@ -352,11 +351,11 @@ def work_out_change(shop: Shop, rows: list[Denomination], amount: Decimal,
     if change is None:
         held = pieces_total(available)
         if held < amount:
-            reason = f"it holds {_money(shop, held)} in all"
+            reason = f"it holds {format_shop_money(shop, held)} in all"
         else:
             reason = "no combination of its notes and coins adds up to it"
         raise BillingError(
-            f"Exact change of {_money(shop, amount)} is not possible from the drawer: {reason}. "
+            f"Exact change of {format_shop_money(shop, amount)} is not possible from the drawer: {reason}. "
             f"Ask for a different amount of cash, or update the drawer counts.",
             field="cash_tendered",
         )
@@ -375,8 +374,8 @@ def drawer_give_change(*, shop: Shop, amount: Decimal, invoice=None, created_by=
     written). Raises ``BillingError(field="cash_tendered")`` and changes nothing when
     exact change is impossible from what the drawer holds.
     """
-    drawer = lock_drawer(shop)
-    rows = lock_denominations(shop)
+    drawer = drawer_lock(shop=shop)
+    rows = denominations_lock(shop=shop)
     change = work_out_change(shop, rows, amount)
     if change:
         record(drawer, kind=Kind.CHANGE, amount=-quantize_money(amount),

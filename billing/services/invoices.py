@@ -16,16 +16,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Shop
-from accounts.money import ZERO, format_money, quantize_money
 from billing.models import Invoice, InvoiceLine, StockMovement
 from billing.services import BillingError
 from billing.services.cash import cash_sale_record, cash_sale_void, notes_value
-from billing.services.catalogue import lock_products, stock_move
-from billing.services.numbering import lock_invoice_sequence, next_invoice_number
+from billing.services.catalogue import products_lock, stock_move
+from billing.services.numbering import invoice_number_next, invoice_sequence_lock
 from billing.totals import LineInput, TotalsError, compute_totals
+from core.money import ZERO, format_money, quantize_money
 from customers.models import Customer
-from ledger import services as ledger
 from ledger.models import Payment
+from ledger.selectors.entries import due_outstanding
+from ledger.services import LedgerError
+from ledger.services import entries as ledger
 
 
 def _places(value) -> int:
@@ -80,14 +82,14 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
     """
     issued_on = issued_on or timezone.localdate()
     if idempotency_key is not None:
-        lock_invoice_sequence(shop, issued_on)
+        invoice_sequence_lock(shop=shop, day=issued_on)
         existing = Invoice.objects.filter(shop=shop, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
     try:
         ledger.check_entry_date(issued_on, field="issued_on")
         ledger.check_due_date(due_date)
-    except ledger.LedgerError as exc:
+    except LedgerError as exc:
         raise BillingError(str(exc), field=exc.field) from None
     _check_lines(shop, lines)
     if customer is not None and (customer.shop_id != shop.pk or customer.is_archived):
@@ -123,7 +125,7 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
             raise BillingError("The cash tendered is less than the amount paid.", field="cash_tendered")
         change = cash_tendered - amount_paid
 
-    number, year, sequence = next_invoice_number(shop, issued_on)
+    number, year, sequence = invoice_number_next(shop=shop, day=issued_on)
     # Lock the products, then the customer, before inserting any row that refers to
     # them: on MariaDB an insert takes a shared lock on the row its foreign key names,
     # and two sales upgrading those to exclusive locks would deadlock. Products before
@@ -132,7 +134,7 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
     for line in lines:
         if line.product is not None:
             sold[line.product.pk] = sold.get(line.product.pk, ZERO) + line.quantity
-    products = lock_products(shop, sold)
+    products = products_lock(shop=shop, product_ids=sold)
     if customer is not None:
         Customer.objects.select_for_update().get(shop=shop, pk=customer.pk)
     invoice = Invoice.objects.create(
@@ -165,7 +167,7 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
                                         description=f"Invoice {number}", incurred_on=issued_on,
                                         due_date=due_date, created_by=created_by, source=f"Invoice {number}")
         if amount_paid > 0:
-            outstanding = ledger.due_outstanding(invoice.due)
+            outstanding = due_outstanding(invoice.due)
             invoice.payment = ledger.payment_create(
                 shop=shop, customer=customer, amount=amount_paid, received_on=issued_on, method=payment_method,
                 reference=number, note="Paid at the counter",
@@ -198,7 +200,7 @@ def invoice_void(*, shop: Shop, invoice: Invoice, reason: str, voided_by=None) -
     returned: dict[int, Decimal] = {}
     for movement in StockMovement.objects.filter(shop=shop, invoice=invoice, kind=StockMovement.Kind.SALE):
         returned[movement.product_id] = returned.get(movement.product_id, ZERO) - movement.quantity
-    products = lock_products(shop, returned)
+    products = products_lock(shop=shop, product_ids=returned)
     for product_id in sorted(returned):
         stock_move(product=products[product_id], quantity=returned[product_id], kind=StockMovement.Kind.SALE_VOID,
                    reason=f"Invoice {invoice.number} voided", invoice=invoice, created_by=voided_by)

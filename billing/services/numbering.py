@@ -45,7 +45,7 @@ def _ensure_sequence(shop: Shop, year: str) -> None:
                                         update_fields=["financial_year"], **target)
 
 
-def lock_invoice_sequence(shop: Shop, day: datetime.date) -> InvoiceSequence:
+def invoice_sequence_lock(*, shop: Shop, day: datetime.date) -> InvoiceSequence:
     """Lock (``select_for_update``) and return the sequence row of ``day``'s financial year,
     creating it if missing. Inside a transaction it makes every invoice of the shop and year
     wait for the one holding it, e.g. while a repeated one-time key is looked up."""
@@ -54,14 +54,14 @@ def lock_invoice_sequence(shop: Shop, day: datetime.date) -> InvoiceSequence:
     return InvoiceSequence.objects.select_for_update().get(shop=shop, financial_year=year)
 
 
-def next_invoice_number(shop: Shop, day: datetime.date) -> tuple[str, str, int]:
+def invoice_number_next(*, shop: Shop, day: datetime.date) -> tuple[str, str, int]:
     """Take the next number for ``day``'s financial year: ``(number, year, sequence)``.
 
     Must run inside the issuing transaction: the sequence row is locked with
     ``select_for_update()`` until it commits, so concurrent invoices queue and a
     rolled-back invoice gives its number back (no gaps).
     """
-    sequence = lock_invoice_sequence(shop, day)
+    sequence = invoice_sequence_lock(shop=shop, day=day)
     year = sequence.financial_year
     sequence.last_number += 1
     number = format_number(shop.invoice_prefix, year, sequence.last_number)

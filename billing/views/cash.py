@@ -7,28 +7,17 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from accounts.money import format_money
 from accounts.tenancy import owner_required, require_owner, shop_required
 from billing.forms.drawer import CashBookDayForm, CashMovementForm, DayCloseForm
-from billing.models import CashClose, CashMovement, Denomination
+from billing.models import CashClose, CashMovement
 from billing.selectors import cash as selectors
-from billing.services import BillingError
+from billing.selectors.drawer import drawer_denominations
 from billing.services import cash as cash_services
 from billing.services import drawer as drawer_services
+from core.errors import DomainError
+from core.views import form_error, money
 
 CLOSES_PER_PAGE = 25
-
-
-def _money(request, amount) -> str:
-    return format_money(amount, request.shop.currency, request.shop.locale)
-
-
-def _denominations(shop) -> list[Denomination]:
-    return list(Denomination.objects.filter(shop=shop).order_by("-value"))
-
-
-def _form_error(form, error: BillingError, *, also=("note", "amount", "kind")):
-    form.add_error(error.field if error.field in form.fields and error.field in also else None, str(error))
 
 
 @owner_required
@@ -47,7 +36,7 @@ def cash_movement_create(request):
     """A pay-out or expense, a bank deposit or cash added (``?kind=deposit`` preselects),
     with a reason; safe to submit twice (one-time key)."""
     shop = request.shop
-    denominations = _denominations(shop)
+    denominations = drawer_denominations(shop=shop)
     initial = {}
     if request.GET.get("kind") in dict(CashMovementForm.KINDS):
         initial["kind"] = request.GET["kind"]
@@ -58,11 +47,11 @@ def cash_movement_create(request):
             movement = cash_services.cash_movement_create(
                 shop=shop, kind=data["kind"], amount=data["amount"], pieces=form.pieces(), note=data["note"],
                 created_by=request.user, idempotency_key=data["idempotency_key"])
-        except BillingError as exc:
-            _form_error(form, exc)
+        except DomainError as exc:
+            form_error(form, exc, fields=("note", "amount", "kind"))
         else:
             messages.success(request, f"Recorded: {movement.get_kind_display().lower()} of "
-                                      f"{_money(request, abs(movement.amount))} ({movement.note}).")
+                                      f"{money(request, abs(movement.amount))} ({movement.note}).")
             return redirect("billing:cash_book")
     return render(request, "billing/cash_movement_form.html", {
         "form": form, "balance": selectors.drawer_balance(shop=shop)})
@@ -83,7 +72,7 @@ def drawer_close(request):
     """The day close: count every note and coin. ``action=review`` shows the count
     against the book; ``action=close`` records it (a note is needed for a difference)."""
     shop = request.shop
-    denominations = _denominations(shop)
+    denominations = drawer_denominations(shop=shop)
     form = DayCloseForm(request.POST or None, shop=shop, denominations=denominations)
     preview = None
     if request.method == "POST" and form.is_valid():
@@ -94,15 +83,15 @@ def drawer_close(request):
                 close = drawer_services.drawer_close(
                     shop=shop, counts=counts, note=form.cleaned_data["note"], created_by=request.user,
                     idempotency_key=form.cleaned_data["idempotency_key"])
-            except BillingError as exc:
-                _form_error(form, exc, also=("note",))
+            except DomainError as exc:
+                form_error(form, exc, fields=("note",))
             else:
                 if close.difference:
                     word = "short" if close.difference < 0 else "over"
-                    outcome = f"{_money(request, abs(close.difference))} {word}, recorded"
+                    outcome = f"{money(request, abs(close.difference))} {word}, recorded"
                 else:
                     outcome = "the count matches the book"
-                messages.success(request, f"Day closed with {_money(request, close.counted)} in the drawer: "
+                messages.success(request, f"Day closed with {money(request, close.counted)} in the drawer: "
                                           f"{outcome}.")
                 return redirect(close)
     return render(request, "billing/drawer_close.html", {

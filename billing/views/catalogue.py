@@ -11,16 +11,12 @@ from accounts.tenancy import require_owner, shop_required
 from billing.forms.catalogue import CategoryForm, ProductForm, StockForm
 from billing.models import Category, Product
 from billing.selectors import catalogue as selectors
-from billing.services import BillingError
 from billing.services import catalogue as services
+from core.errors import DomainError
+from core.views import form_error
 
 PAGE_SIZE = 25
 MOVEMENTS_PAGE_SIZE = 50
-
-
-def _form_error(form, error: BillingError) -> None:
-    """Put a service's refusal on the form, next to its field when it names one."""
-    form.add_error(error.field if error.field in form.fields else None, str(error))
 
 
 def _qty(quantity: Decimal) -> str:
@@ -61,8 +57,8 @@ def product_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             product = services.product_create(shop=request.shop, created_by=request.user, **form.cleaned_data)
-        except BillingError as exc:
-            _form_error(form, exc)
+        except DomainError as exc:
+            form_error(form, exc)
         else:
             note = f" with {_qty(product.stock_quantity)} {product.unit} in stock" if product.stock_quantity else ""
             messages.success(request, f"Added {product.name}{note}.")
@@ -79,8 +75,8 @@ def product_edit(request, product_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.product_update(shop=request.shop, product=product, **form.cleaned_data)
-        except BillingError as exc:
-            _form_error(form, exc)
+        except DomainError as exc:
+            form_error(form, exc)
         else:
             messages.success(request, f"Saved {product.name}.")
             return redirect(product)
@@ -115,8 +111,8 @@ def product_stock(request, product_id):
             else:
                 movement = services.stock_receive(shop=request.shop, product=product, quantity=data["quantity"],
                                                   reason=data["reason"], created_by=request.user)
-        except BillingError as exc:
-            _form_error(form, exc)
+        except DomainError as exc:
+            form_error(form, exc)
         else:
             done = "Received" if data["action"] == StockForm.RECEIVE else "Adjusted stock by"
             messages.success(request, f"{done} {_qty(movement.quantity)} {product.unit} of {product.name}. "
@@ -133,8 +129,8 @@ def category_list(request):
     if request.method == "POST" and form.is_valid():
         try:
             category = services.category_save(shop=request.shop, name=form.cleaned_data["name"])
-        except BillingError as exc:
-            _form_error(form, exc)
+        except DomainError as exc:
+            form_error(form, exc)
         else:
             messages.success(request, f"Added the category {category.name}.")
             return redirect("billing:category_list")
@@ -151,8 +147,8 @@ def category_edit(request, category_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.category_save(shop=request.shop, name=form.cleaned_data["name"], category=category)
-        except BillingError as exc:
-            _form_error(form, exc)
+        except DomainError as exc:
+            form_error(form, exc)
         else:
             messages.success(request, f"Renamed {old_name} to {category.name}.")
             return redirect("billing:category_list")

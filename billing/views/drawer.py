@@ -6,22 +6,15 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accounts.money import ZERO, format_money
 from accounts.tenancy import require_owner, shop_required
 from billing.forms.drawer import ChangeCheckForm, DenominationForm, DrawerCountsForm
 from billing.models import Denomination
 from billing.selectors.cash import drawer_summary
-from billing.selectors.drawer import change_preview, drawer_total
-from billing.services import BillingError
+from billing.selectors.drawer import change_preview, drawer_denominations, drawer_total
 from billing.services import drawer as services
-
-
-def _money(request, amount) -> str:
-    return format_money(amount, request.shop.currency, request.shop.locale)
-
-
-def _form_error(form, error: BillingError):
-    form.add_error(error.field if error.field in form.fields else None, str(error))
+from core.errors import DomainError
+from core.money import ZERO
+from core.views import form_error, money
 
 
 @shop_required
@@ -30,17 +23,15 @@ def drawer(request):
     ``total`` is Σ value × count of its notes and coins, ``summary`` the cash book's
     balance against them (``billing.selectors.cash.DrawerSummary``).
 
-    ``POST`` (owners only, 403 for staff): ``action=save`` with ``count_<id>`` fields
-    records a recount (a count movement, ``drawer_set_counts``); ``action=add`` with
-    ``value``/``count`` adds a note or coin; ``remove=<id>`` removes an empty one
-    (another shop's id is a 404).
+    ``POST`` (owners only, 403 for staff, checked before anything is written):
+    ``action=setup`` gives a new drawer its currency's notes and coins (``drawer_setup``);
+    ``action=save`` with ``count_<id>`` fields records a recount (a count movement,
+    ``drawer_set_counts``); ``action=add`` with ``value``/``count`` adds a note or coin;
+    ``remove=<id>`` removes an empty one (another shop's id is a 404).
     """
     shop = request.shop
-    if request.method == "POST":
-        denominations = services.drawer_denominations(shop=shop)  # creates the defaults on first use
-    else:
-        # No writes on GET: a new shop sees an empty drawer and a "set up" button.
-        denominations = list(Denomination.objects.filter(shop=shop).order_by("-value"))
+    # A read: a new shop sees an empty drawer and a "set up" button (no writes on GET).
+    denominations = drawer_denominations(shop=shop)
     counts_form = DrawerCountsForm(shop=shop, denominations=denominations)
     add_form = DenominationForm()
 
@@ -53,13 +44,14 @@ def drawer(request):
             require_owner(request)
             try:
                 services.drawer_remove_denomination(shop=shop, value=denomination.value)
-            except BillingError as exc:
+            except DomainError as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, f"Removed {_money(request, denomination.value)} from the drawer.")
+                messages.success(request, f"Removed {money(request, denomination.value)} from the drawer.")
             return redirect("billing:drawer")
         require_owner(request)
         if request.POST.get("action") == "setup":
+            services.drawer_setup(shop=shop)
             messages.success(request, "Added the usual notes and coins. Count them and save.")
             return redirect("billing:drawer")
         if request.POST.get("action") == "add":
@@ -68,20 +60,20 @@ def drawer(request):
                 try:
                     added = services.drawer_add_denomination(shop=shop, created_by=request.user,
                                                              **add_form.cleaned_data)
-                except BillingError as exc:
-                    _form_error(add_form, exc)
+                except DomainError as exc:
+                    form_error(add_form, exc)
                 else:
-                    messages.success(request, f"Added {_money(request, added.value)} to the drawer.")
+                    messages.success(request, f"Added {money(request, added.value)} to the drawer.")
                     return redirect("billing:drawer")
         else:
             counts_form = DrawerCountsForm(request.POST, shop=shop, denominations=denominations)
             if counts_form.is_valid():
                 try:
                     services.drawer_set_counts(shop=shop, counts=counts_form.counts(), created_by=request.user)
-                except BillingError as exc:
-                    _form_error(counts_form, exc)
+                except DomainError as exc:
+                    form_error(counts_form, exc)
                 else:
-                    messages.success(request, f"Saved the count: {_money(request, drawer_total(shop=shop))} "
+                    messages.success(request, f"Saved the count: {money(request, drawer_total(shop=shop))} "
                                               f"in the drawer.")
                     return redirect("billing:drawer")
 

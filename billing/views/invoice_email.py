@@ -6,7 +6,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.tenancy import shop_required
 from billing.models import Invoice
-from billing.tasks import InvoiceEmailError, queue_invoice_email
+from billing.tasks import invoice_email_queue
+from core.errors import DomainError
 
 
 @require_POST
@@ -16,8 +17,8 @@ def invoice_email(request, invoice_id):
     invoice = get_object_or_404(Invoice.objects.select_related("shop", "customer", "due"),
                                 shop=request.shop, pk=invoice_id)
     try:
-        message = queue_invoice_email(invoice=invoice, created_by=request.user)
-    except InvoiceEmailError as exc:
+        message = invoice_email_queue(invoice=invoice, created_by=request.user)
+    except DomainError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Invoice {invoice.number} is on its way to {message.to}. "

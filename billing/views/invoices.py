@@ -2,6 +2,7 @@
 void, and the panels other apps' pages include (customer purchases, dashboard sales)."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -9,7 +10,6 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.money import ZERO, format_money
 from accounts.tenancy import require_owner, shop_required
 from billing.forms.invoices import (
     InvoiceForm,
@@ -23,15 +23,14 @@ from billing.selectors.drawer import change_preview
 from billing.services import BillingError
 from billing.services import invoices as services
 from billing.totals import TotalsError, compute_totals
+from core.money import ZERO
+from core.views import form_error
+from core.views import money as _money
 from customers import selectors as customer_selectors
 from customers.models import Customer
-from ledger.forms import VoidForm
+from ledger.forms.entries import VoidForm
 
 PAGE_SIZE = 25
-
-
-def _money(request, amount) -> str:
-    return format_money(amount, request.shop.currency, request.shop.locale)
 
 
 @shop_required
@@ -113,21 +112,49 @@ def invoice_create(request):
     return _invoice_page(request, form, line_forms, errors)
 
 
+@dataclass(frozen=True)
+class ProductPick:
+    """One row of the counter's product pick list: the product, whether its tracked stock
+    is at or below zero (``out_of_stock``), and whether a line of it can be issued now
+    (``sellable``: stock left, stock not tracked, or selling below zero allowed)."""
+
+    product: Product
+    out_of_stock: bool
+    sellable: bool
+
+
+def _search_query(request) -> str:
+    """The ``q`` parameter as the pick lists echo it back: spaces collapsed, at most 60
+    characters (khata.js compares it with the search box before Enter picks a result)."""
+    return " ".join(request.GET.get("q", "").split())[:60]
+
+
 @shop_required
 def product_search(request):
-    """htmx: active products matching ``q`` (name or SKU), as buttons that add a line."""
-    query = " ".join(request.GET.get("q", "").split())[:60]
+    """htmx: active products matching ``q`` (name or SKU), as the options of the counter's
+    product pick list (``products``: up to 8 products; ``picks``: a :class:`ProductPick`
+    for each, saying which are out of stock and which cannot be sold;
+    ``out_of_stock_count``)."""
+    query = _search_query(request)
     products = []
     if query:
         products = list(Product.objects.filter(shop=request.shop, is_active=True)
                         .filter(Q(name__icontains=query) | Q(sku__icontains=query)).order_by("name")[:8])
-    return render(request, "billing/_product_results.html", {"products": products, "query": query})
+    picks = []
+    for product in products:
+        out_of_stock = product.track_stock and product.stock_quantity <= 0
+        picks.append(ProductPick(product=product, out_of_stock=out_of_stock,
+                                 sellable=not out_of_stock or product.allow_negative_stock))
+    return render(request, "billing/_product_results.html", {
+        "products": products, "picks": picks, "query": query,
+        "out_of_stock_count": sum(1 for pick in picks if pick.out_of_stock)})
 
 
 @shop_required
 def customer_search(request):
-    """htmx: active customers matching ``q`` (name or phone), as buttons that pick one."""
-    query = request.GET.get("q", "").strip()[:60]
+    """htmx: active customers matching ``q`` (name or phone), as the options of the
+    counter's customer pick list (up to 8)."""
+    query = _search_query(request)
     customers = []
     if query:
         customers = list(customer_selectors.customer_list(shop=request.shop, query=query)[:8])
@@ -200,7 +227,7 @@ def invoice_void(request, invoice_id):
             services.invoice_void(shop=request.shop, invoice=invoice, reason=form.cleaned_data["reason"],
                                   voided_by=request.user)
         except BillingError as exc:
-            form.add_error("reason" if exc.field == "reason" else None, str(exc))
+            form_error(form, exc, fields=("reason",))
         else:
             messages.success(request, f"Invoice {invoice.number} is void. Stock was returned and its ledger "
                                       "entries were voided.")

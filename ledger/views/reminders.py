@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 from accounts.forms import OneTimeKeyForm
 from accounts.tenancy import shop_required
 from customers.models import Customer
-from ledger import reminders
-from ledger.models import Message
+from ledger.services import reminders
+from messaging.models import Message
 
 
 class ChatRedirect(HttpResponseRedirect):
@@ -31,6 +31,7 @@ class ChatRedirect(HttpResponseRedirect):
 @require_POST
 @shop_required
 def customer_remind(request, customer_id):
+    """"Remind by email": queue a reminder listing the customer's open dues, once per form."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
     form = OneTimeKeyForm(request.POST)
     if not form.is_valid():
@@ -61,10 +62,12 @@ def _chat(request, customer_id, channel):
 @require_POST
 @shop_required
 def customer_whatsapp(request, customer_id):
+    """Log a WhatsApp reminder and open the chat (``wa.me``) with the text filled in."""
     return _chat(request, customer_id, Message.Channel.WHATSAPP)
 
 
 @require_POST
 @shop_required
 def customer_sms(request, customer_id):
+    """Log an SMS reminder and open the SMS app (``sms:``) with the text filled in."""
     return _chat(request, customer_id, Message.Channel.SMS)

@@ -23,13 +23,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_scopes import scope, scopes_disabled
 
-from accounts.money import format_money
 from accounts.tenancy import require_owner, shop_required
+from core.errors import DomainError
+from core.pdf import render_pdf
+from core.views import form_error, money
 from customers.models import Customer
-from ledger import statements
-from ledger.forms_statements import ClaimDecisionForm, ClaimForm
+from ledger.forms.statements import ClaimDecisionForm, ClaimForm
 from ledger.models import PaymentClaim
-from ledger.services import LedgerError
+from ledger.selectors import statements as selectors
+from ledger.services import statements as services
 
 PUBLIC_TEMPLATE = "ledger/public_statement.html"
 PDF_TEMPLATE = "ledger/public_statement_pdf.html"
@@ -60,12 +62,12 @@ def _not_found():
 
 def _find_link(token):
     with scopes_disabled():
-        return statements.active_link_by_token(token)
+        return selectors.active_link_by_token(token)
 
 
 def _page(request, link, *, form=None, status=200):
     """Render the public page for ``link``; call inside ``scope(shop=link.shop)``."""
-    data = statements.public_statement_data(link=link)
+    data = selectors.public_statement_data(link=link)
     context = {
         "shop": data.shop, "customer": data.customer, "data": data, "token": link.token,
         "form": form or ClaimForm(), "claim_sent": request.GET.get("sent") == "1",
@@ -92,7 +94,7 @@ def public_statement_pdf(request, token):
     if link is None:
         return _not_found()
     with scope(shop=link.shop):
-        data = statements.public_statement_data(link=link)
+        data = selectors.public_statement_data(link=link)
         today = timezone.localdate()
         html = render_to_string(PDF_TEMPLATE, {"shop": data.shop, "customer": data.customer, "data": data})
     response = HttpResponse(render_pdf(html), content_type="application/pdf")
@@ -121,29 +123,11 @@ def public_statement_claim(request, token):
         if not form.is_valid():
             return _page(request, link, form=form)
         try:
-            statements.claim_create(link=link, **form.cleaned_data)
-        except LedgerError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            services.claim_create(link=link, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
             return _page(request, link, form=form, status=200 if exc.field else 429)
     return redirect(reverse("ledger:public_statement", kwargs={"token": link.token}) + "?sent=1#paid")
-
-
-def render_pdf(html: str) -> bytes:
-    """Render self-contained ``html`` (inline CSS and SVG) to PDF bytes with WeasyPrint.
-
-    Like the invoice PDF, rendering never makes a network request: this fetcher refuses
-    every URL but ``data:`` ones, and the statement template needs none.
-    """
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    class DataOnlyFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if not url.startswith("data:"):
-                raise ValueError(f"the statement PDF fetches nothing: {url}")
-            return super().fetch(url, headers)
-
-    return HTML(string=html, base_url="/", url_fetcher=DataOnlyFetcher(allowed_protocols=["data"])).write_pdf()
 
 
 # The shopkeeper's side --------------------------------------------------------------------
@@ -161,13 +145,13 @@ def statement_link_create(request, customer_id):
     try:
         if request.POST.get("regenerate"):
             require_owner(request)
-            statements.statement_link_regenerate(shop=request.shop, customer=customer, created_by=request.user)
+            services.statement_link_regenerate(shop=request.shop, customer=customer, created_by=request.user)
             messages.success(request, "A new share link was made. The old link no longer works.")
         else:
-            _link, created = statements.statement_link_get_or_create(shop=request.shop, customer=customer,
-                                                                     created_by=request.user)
+            _link, created = services.statement_link_get_or_create(shop=request.shop, customer=customer,
+                                                                   created_by=request.user)
             messages.success(request, f"Share link {'created' if created else 'ready'}: send it to {customer.name}.")
-    except LedgerError as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     return redirect(_share_anchor(customer))
 
@@ -179,8 +163,8 @@ def statement_link_revoke(request, customer_id):
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
     require_owner(request)
     try:
-        statements.statement_link_revoke(shop=request.shop, customer=customer)
-    except LedgerError as exc:
+        services.statement_link_revoke(shop=request.shop, customer=customer)
+    except DomainError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "The share link was revoked. It no longer works.")
@@ -190,7 +174,7 @@ def statement_link_revoke(request, customer_id):
 @shop_required
 def claim_list(request):
     """Payment reports from customers: pending ones to decide, then recent decisions."""
-    return render(request, "ledger/claims.html", statements.claim_list_data(shop=request.shop))
+    return render(request, "ledger/claims.html", selectors.claim_list_data(shop=request.shop))
 
 
 def _decide(request, claim_id, decide, done_message):
@@ -199,11 +183,10 @@ def _decide(request, claim_id, decide, done_message):
     target = (form.cleaned_data["next"] if form.is_valid() else "") or reverse("ledger:claim_list")
     try:
         decide(shop=request.shop, claim=claim, decided_by=request.user)
-    except LedgerError as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        amount = format_money(claim.amount, request.shop.currency, request.shop.locale)
-        messages.success(request, done_message.format(amount=amount, name=claim.customer.name))
+        messages.success(request, done_message.format(amount=money(request, claim.amount), name=claim.customer.name))
     return redirect(target)
 
 
@@ -211,7 +194,7 @@ def _decide(request, claim_id, decide, done_message):
 @shop_required
 def claim_confirm(request, claim_id):
     """Confirm a payment report: records the UPI payment in the customer's account."""
-    return _decide(request, claim_id, statements.claim_confirm,
+    return _decide(request, claim_id, services.claim_confirm,
                    "Confirmed: a UPI payment of {amount} from {name} was recorded.")
 
 
@@ -219,5 +202,5 @@ def claim_confirm(request, claim_id):
 @shop_required
 def claim_reject(request, claim_id):
     """Reject a payment report: nothing is recorded."""
-    return _decide(request, claim_id, statements.claim_reject,
+    return _decide(request, claim_id, services.claim_reject,
                    "Rejected the report of {amount} from {name}. Nothing was recorded.")

@@ -1,4 +1,4 @@
-// Khata: small behaviours wired by data-action attributes, with no inline scripts
+// Khata: small behaviours wired by data-* attributes, with no inline scripts
 // (keeps a strict Content-Security-Policy possible).
 (function () {
   "use strict";
@@ -7,6 +7,180 @@
     document.body.dispatchEvent(new CustomEvent("lines-changed", { bubbles: true }));
   }
 
+  // Say something to screen readers through a role=status region (by id).
+  function announce(statusId, text) {
+    var region = statusId && document.getElementById(statusId);
+    if (!region) { return; }
+    // Clear first so the same sentence twice is read twice.
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  // ---- Pick lists ---------------------------------------------------------------------
+  // A search box with role=combobox controls a listbox (aria-controls) that htmx swaps
+  // into the box named by data-results. Focus stays in the box: the arrow keys move the
+  // highlight (aria-activedescendant), Enter or a click picks the highlighted option,
+  // Escape closes the list. Enter never submits the form around the box. A list shown
+  // for other words than the box now holds is stale: Enter picks from it only after the
+  // arrow keys chose an option in it.
+
+  function normalise(text) { return text.trim().replace(/\s+/g, " "); }
+
+  function listOf(input) { return document.getElementById(input.getAttribute("aria-controls")); }
+
+  function optionsOf(input) {
+    var list = listOf(input);
+    return list ? Array.prototype.slice.call(list.querySelectorAll("[role=option]")) : [];
+  }
+
+  function highlighted(input) {
+    var id = input.getAttribute("aria-activedescendant");
+    return id ? document.getElementById(id) : null;
+  }
+
+  function highlight(input, option) {
+    optionsOf(input).forEach(function (each) {
+      var on = each === option;
+      each.classList.toggle("active", on);
+      each.setAttribute("aria-selected", on ? "true" : "false");
+    });
+    if (option) {
+      input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function closeList(input) {
+    var results = document.getElementById(input.dataset.results);
+    if (results) { results.innerHTML = ""; }
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    delete input.dataset.chosen;
+  }
+
+  function isFresh(input) {
+    var list = listOf(input);
+    return !!list && list.dataset.query === normalise(input.value);
+  }
+
+  function move(input, step) {
+    var options = optionsOf(input);
+    if (!options.length) { return; }
+    var index = options.indexOf(highlighted(input));
+    index = index < 0 ? (step > 0 ? 0 : options.length - 1) : (index + step + options.length) % options.length;
+    highlight(input, options[index]);
+    input.dataset.chosen = "1";
+  }
+
+  function pick(option) {
+    var action = option && pickers[option.dataset.action];
+    if (action) { action(option); }
+  }
+
+  var pickers = {
+    // New invoice: the customer; then on to the products.
+    "pick-customer": function (option) {
+      var input = document.getElementById("customer-search");
+      document.getElementById("id_customer").value = option.dataset.id;
+      document.getElementById("picked-customer-label").textContent = option.dataset.label;
+      document.getElementById("picked-customer").classList.remove("d-none");
+      input.value = "";
+      input.placeholder = "Search another customer";
+      input.classList.remove("is-invalid");
+      input.removeAttribute("aria-invalid");
+      closeList(input);
+      announce(input.dataset.status, "Customer: " + option.dataset.label + ".");
+      linesChanged();
+      var next = document.getElementById("product-search");
+      if (next) { next.focus(); }
+    },
+    // New invoice: a product; its line row arrives by htmx and takes the focus (below).
+    "pick-product": function (option) {
+      var input = document.getElementById("product-search");
+      if (option.getAttribute("aria-disabled") === "true") {
+        announce(input.dataset.status, option.dataset.name + " is out of stock and cannot be sold.");
+        return;
+      }
+      closeList(input);
+      input.value = "";
+      announce(input.dataset.status, option.dataset.name + " added.");
+      if (window.htmx) {
+        window.htmx.ajax("GET", option.dataset.lineUrl, { target: "#invoice-lines", swap: "beforeend" });
+      }
+    }
+  };
+
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.getAttribute("role") !== "combobox") { return; }
+    var open = input.getAttribute("aria-expanded") === "true";
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!optionsOf(input).length && input.value.trim() && window.htmx) {
+        window.htmx.trigger(input, "search");  // a closed list opens again
+        return;
+      }
+      move(input, event.key === "ArrowDown" ? 1 : -1);
+    } else if (event.key === "Enter") {
+      // Pick the highlighted result, or do nothing: never submit the form.
+      event.preventDefault();
+      var option = highlighted(input);
+      if (open && option && (isFresh(input) || input.dataset.chosen)) { pick(option); }
+    } else if (event.key === "Escape" && (open || document.getElementById(input.dataset.results).innerHTML.trim())) {
+      event.preventDefault();
+      closeList(input);
+    }
+  });
+
+  // Typing makes the list stale until the new results arrive.
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (input.getAttribute && input.getAttribute("role") === "combobox") {
+      delete input.dataset.chosen;
+      if (!isFresh(input)) { highlight(input, null); }
+    }
+  });
+
+  // A click on an option picks it; pressing on it keeps the focus in the search box.
+  document.addEventListener("mousedown", function (event) {
+    if (event.target.closest && event.target.closest(".pick-list [role=option]")) { event.preventDefault(); }
+  });
+
+  // Leaving the search box closes its list.
+  document.addEventListener("focusout", function (event) {
+    var input = event.target;
+    if (input.getAttribute && input.getAttribute("role") === "combobox") {
+      window.setTimeout(function () {
+        if (document.activeElement !== input) { closeList(input); }
+      }, 150);
+    }
+  });
+
+  // ---- Enter in forms that must not submit on Enter -----------------------------------
+  // <form data-enter="no-submit">: Enter in a field submits nothing; in a line item's
+  // field it goes back to the product search. <… data-enter="next">: Enter moves to the
+  // group's next field (counting notes), and from the last one nowhere.
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || !(field instanceof HTMLInputElement) || field.getAttribute("role") === "combobox") { return; }
+    if (["submit", "button", "reset", "checkbox", "radio", "file", "image"].indexOf(field.type) >= 0) { return; }
+    var group = field.closest("[data-enter=next]");
+    var form = field.closest("form[data-enter=no-submit]");
+    if (!group && !form) { return; }
+    event.preventDefault();
+    if (group) {
+      var fields = Array.prototype.slice.call(group.querySelectorAll("input:not([type=hidden]):not([disabled])"));
+      var next = fields[fields.indexOf(field) + 1];
+      if (next) { next.focus(); next.select(); }
+    } else if (field.closest("#invoice-lines")) {
+      var search = document.getElementById("product-search");
+      if (search) { search.focus(); }
+    }
+  });
+
+  // ---- Click actions ------------------------------------------------------------------
   var actions = {
     // Print the page.
     "print": function () { window.print(); },
@@ -22,27 +196,27 @@
         done();
       }
     },
-    // New invoice: remove a line item row.
+    // New invoice: remove a line item row; the focus goes to the product search.
     "remove-line": function (button) {
       var row = button.closest("tr");
-      if (row) { row.remove(); linesChanged(); }
-    },
-    // New invoice: pick a customer from the search results.
-    "pick-customer": function (button) {
-      document.getElementById("id_customer").value = button.dataset.id;
-      document.getElementById("picked-customer-label").textContent = button.dataset.label;
-      document.getElementById("picked-customer").classList.remove("d-none");
-      document.getElementById("customer-results").innerHTML = "";
-      var input = document.getElementById("customer-search");
-      input.value = "";
-      input.placeholder = "Search another customer";
+      if (!row) { return; }
+      var name = row.querySelector("input[name=line-description]");
+      row.remove();
       linesChanged();
+      announce("product-search-status", (name && name.value ? name.value : "Item") + " removed.");
+      var search = document.getElementById("product-search");
+      if (search) { search.focus(); }
     },
+    "pick-customer": pickers["pick-customer"],
+    "pick-product": pickers["pick-product"],
     // New invoice: back to a walk-in sale.
     "walk-in": function () {
       document.getElementById("id_customer").value = "";
       document.getElementById("picked-customer").classList.add("d-none");
-      document.getElementById("customer-search").placeholder = "Walk-in — or search a customer by name or phone";
+      var input = document.getElementById("customer-search");
+      input.placeholder = "Walk-in — or search a customer by name or phone";
+      announce(input.dataset.status, "Walk-in sale.");
+      input.focus();
       linesChanged();
     },
     // New invoice: fill "paid now" with the total.
@@ -51,6 +225,13 @@
       if (paid) { paid.value = button.dataset.total; linesChanged(); }
     }
   };
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest("[data-action]");
+    if (target && actions[target.dataset.action]) {
+      actions[target.dataset.action](target, event);
+    }
+  });
 
   // Product form tax rate: a preset clears the "Other" box; typing a rate there picks "Other".
   document.addEventListener("change", function (event) {
@@ -61,28 +242,99 @@
     }
   });
   document.addEventListener("input", function (event) {
-    var group = event.target.closest("[data-tax-rate]");
+    var group = event.target.closest && event.target.closest("[data-tax-rate]");
     if (group && event.target.type === "number" && event.target.value !== "") {
       var other = group.querySelector("input[type=radio][value=other]");
       if (other) { other.checked = true; }
     }
   });
 
-  // New invoice: after htmx adds a line row, clear the product search and refresh totals.
+  // ---- After htmx swaps ------------------------------------------------------------------
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "invoice-lines") {
-      var input = document.getElementById("product-search");
-      var results = document.getElementById("product-results");
-      if (results) { results.innerHTML = ""; }
-      if (input && input.value) { input.value = ""; input.focus(); }
+    var target = event.detail.target;
+    if (!target) { return; }
+    // New results for a pick list: open it, highlight the first option that can be picked
+    // and read out how many there are.
+    var input = target.id && document.querySelector("[role=combobox][data-results='" + target.id + "']");
+    if (input) {
+      var options = optionsOf(input);
+      input.setAttribute("aria-expanded", options.length ? "true" : "false");
+      delete input.dataset.chosen;
+      highlight(input, options.filter(function (o) { return o.getAttribute("aria-disabled") !== "true"; })[0] || null);
+      var status = target.querySelector("[data-results-status]");
+      if (status && document.activeElement === input) { announce(input.dataset.status, status.textContent); }
+      return;
+    }
+    // A new line row: the focus goes to its quantity (a product) or its name (a free line),
+    // unless the cashier has already started typing the next search.
+    if (target.id === "invoice-lines") {
+      var row = target.querySelector("tr.invoice-line:last-child");
+      var typing = document.activeElement && document.activeElement.getAttribute("role") === "combobox" &&
+        document.activeElement.value !== "";
+      if (row && !typing) {
+        var fromProduct = row.querySelector("input[name=line-product]").value;
+        var field = row.querySelector(fromProduct ? "input[name=line-quantity]" : "input[name=line-description]");
+        field.focus();
+        field.select();
+      }
       linesChanged();
+      return;
+    }
+    // New totals: read the one-line summary out when it changed.
+    if (target.id === "invoice-totals") {
+      var summary = target.querySelector("[data-totals-status]");
+      var region = document.getElementById("totals-status");
+      if (summary && region && normalise(summary.textContent) !== region.dataset.said) {
+        region.dataset.said = normalise(summary.textContent);
+        announce("totals-status", region.dataset.said);
+      }
     }
   });
 
-  document.addEventListener("click", function (event) {
-    var target = event.target.closest("[data-action]");
-    if (target && actions[target.dataset.action]) {
-      actions[target.dataset.action](target, event);
+  // ---- On load ---------------------------------------------------------------------------
+  // After the server sent a form back with errors, the focus goes to the first of them: a
+  // field marked invalid, or the alert that explains what is wrong.
+  function focusFirstError() {
+    var main = document.getElementById("main") || document.querySelector("main");
+    if (!main) { return; }
+    var first = main.querySelector("form .is-invalid, form [aria-invalid=true], .alert-danger");
+    if (!first) { return; }
+    if (first.matches("input, select, textarea")) {
+      var details = first.closest("details");
+      if (details) { details.open = true; }
+    } else {
+      first.setAttribute("tabindex", "-1");
     }
+    first.focus();
+    first.scrollIntoView({ block: "center" });
+  }
+
+  // A table's scroll box that scrolls sideways but holds nothing focusable takes the focus
+  // itself, so it can be scrolled from the keyboard.
+  function focusableScrollBoxes() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth;
+      if (scrolls && !box.querySelector("a[href], button, input, select, textarea, [tabindex]")) {
+        box.setAttribute("tabindex", "0");
+      } else if (!scrolls && box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+      }
+    });
+  }
+
+  function onLoad() {
+    focusFirstError();
+    focusableScrollBoxes();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", onLoad);
+  } else {
+    onLoad();
+  }
+  document.addEventListener("htmx:afterSettle", focusableScrollBoxes);
+  var resizing;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(focusableScrollBoxes, 200);
   });
 })();

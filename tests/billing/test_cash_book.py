@@ -22,9 +22,9 @@ from billing.services import cash as cash_services
 from billing.services import drawer as services
 from billing.services.invoices import invoice_issue, invoice_void
 from billing.totals import LineInput
-from ledger import services as ledger
 from ledger import signals
 from ledger.models import Payment
+from ledger.services import entries as ledger
 from tests.billing.factories import DenominationFactory
 from tests.concurrency import run_together
 from tests.factories import CustomerFactory, ShopFactory
@@ -591,7 +591,7 @@ def test_check_ledger_proves_the_cash_book_against_the_ledger(shop):
     from billing.models import CashDrawer, CashMovement
     from billing.selectors.cash import drawer_drift
     from ledger.models import Refund
-    from ledger.services import due_create, payment_create, payment_void, refund_create
+    from ledger.services.entries import due_create, payment_create, payment_void, refund_create
     from tests.factories import CustomerFactory
 
     customer = CustomerFactory(shop=shop)

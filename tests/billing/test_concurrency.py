@@ -15,8 +15,8 @@ from billing.services.catalogue import product_create, stock_receive
 from billing.services.invoices import invoice_issue, invoice_void
 from billing.totals import LineInput
 from customers.models import Customer
-from ledger import services as ledger
-from ledger.selectors import ledger_drift
+from ledger.selectors.drift import ledger_drift
+from ledger.services import entries as ledger
 from tests.concurrency import run_together
 from tests.factories import CustomerFactory, ShopFactory
 

@@ -12,13 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.money import format_money
 from billing.models import Denomination, Invoice
-from billing.pdf import _static_fetcher
 from billing.selectors.documents import invoice_document
 from billing.services.invoices import invoice_issue, invoice_void
 from billing.totals import LineInput, compute_totals
 from billing.words import amount_in_words
+from core.money import format_money
+from core.pdf import static_fetcher
 from tests.factories import CustomerFactory
 
 D = Decimal
@@ -326,7 +326,7 @@ def test_pdf_download(owner_client, gst_shop):
 
 
 def test_pdf_fetcher_reads_static_files_from_disk_and_refuses_others():
-    fetcher = _static_fetcher()
+    fetcher = static_fetcher()
     response = fetcher.fetch("http://testserver/static/css/invoice-print.css")
     assert b"@page a4" in response.read()
     assert response.content_type == "text/css"
@@ -346,7 +346,7 @@ def test_pdf_fetcher_reads_collected_static_files(settings, tmp_path):
     (tmp_path / "css").mkdir()
     (tmp_path / "css" / "invoice-print.0123abcd.css").write_text("@page a4 { size: A4 }")
     settings.STATIC_ROOT = str(tmp_path)
-    response = _static_fetcher().fetch("https://shop.example.com/static/css/invoice-print.0123abcd.css")
+    response = static_fetcher().fetch("https://shop.example.com/static/css/invoice-print.0123abcd.css")
     assert response.read() == b"@page a4 { size: A4 }"
 
 

@@ -11,7 +11,7 @@ from accounts.models import Shop
 from billing.change import DEFAULT_DENOMINATIONS
 from billing.models import CashMovement, Denomination, Invoice
 from billing.selectors.cash import cash_drift, drawer_balance, drawer_summary
-from billing.selectors.drawer import change_preview, drawer_total
+from billing.selectors.drawer import change_preview, drawer_denominations, drawer_total
 from billing.services import BillingError
 from billing.services import drawer as services
 from billing.services.invoices import invoice_issue
@@ -48,28 +48,28 @@ def stock(shop, **counts):
 
 
 @pytest.mark.parametrize("currency", Shop.Currency.values)
-def test_first_use_creates_the_currency_defaults_with_count_zero(currency):
+def test_setup_creates_the_currency_defaults_with_count_zero(currency):
     shop = ShopFactory(currency=currency)
-    rows = services.drawer_denominations(shop=shop)
+    rows = services.drawer_setup(shop=shop)
     assert [row.value for row in rows] == list(DEFAULT_DENOMINATIONS[currency])
     assert all(row.count == 0 for row in rows)
-    assert services.drawer_denominations(shop=shop) == rows  # no duplicates on the next visit
+    assert services.drawer_setup(shop=shop) == rows  # no duplicates on a second set-up
     assert Denomination.objects.filter(shop=shop).count() == len(DEFAULT_DENOMINATIONS[currency])
 
 
 def test_inr_defaults_are_the_issue_list(shop):
-    values = [row.value for row in services.drawer_denominations(shop=shop)]
+    values = [row.value for row in services.drawer_setup(shop=shop)]
     assert values == [D(v) for v in ("2000", "500", "200", "100", "50", "20", "10", "5", "2", "1")]
 
 
 def test_a_shop_with_rows_keeps_exactly_its_rows(shop):
     stock(shop, _50=2, _0_50=10)
-    rows = services.drawer_denominations(shop=shop)
+    rows = services.drawer_setup(shop=shop)
     assert [(row.value, row.count) for row in rows] == [(D("50.00"), 2), (D("0.50"), 10)]
 
 
 def test_set_counts_changes_only_what_was_given(shop):
-    services.drawer_denominations(shop=shop)
+    services.drawer_setup(shop=shop)
     services.drawer_set_counts(shop=shop, counts={D("500"): 4, D("20"): 15})
     counts = counts_of(shop)
     assert (counts[D("500")], counts[D("20")], counts[D("100")]) == (4, 15, 0)
@@ -84,7 +84,7 @@ def test_set_counts_changes_only_what_was_given(shop):
     ({D("500"): 3, D("7"): 1}, "value"),
 ])
 def test_set_counts_refuses_bad_input_and_saves_nothing(shop, counts, field):
-    services.drawer_denominations(shop=shop)
+    services.drawer_setup(shop=shop)
     with pytest.raises(BillingError) as error:
         services.drawer_set_counts(shop=shop, counts=counts)
     assert error.value.field == field
@@ -92,7 +92,7 @@ def test_set_counts_refuses_bad_input_and_saves_nothing(shop, counts, field):
 
 
 def test_add_and_remove_a_denomination(shop):
-    services.drawer_denominations(shop=shop)
+    services.drawer_setup(shop=shop)
     added = services.drawer_add_denomination(shop=shop, value=D("0.50"), count=20)
     assert (added.value, added.count) == (D("0.50"), 20)
     assert list(counts_of(shop))[-1] == D("0.50")
@@ -271,7 +271,7 @@ def test_bad_notes_tendered_are_refused_on_cash_tendered(shop, kwargs, message):
 
 
 def test_a_drawers_first_count_is_its_opening_float_and_a_recount_its_difference(shop, owner):
-    services.drawer_denominations(shop=shop)
+    services.drawer_setup(shop=shop)
     services.drawer_set_counts(shop=shop, counts={D("500"): 2, D("10"): 5}, created_by=owner.user)
     assert movements(shop) == [(CashMovement.Kind.OPENING, D("1050.00"), {"500.00": 2, "10.00": 5})]
     assert CashMovement.objects.get(shop=shop).created_by == owner.user
@@ -424,6 +424,28 @@ def test_staff_may_look_but_not_change(client, staff, shop):
     assert counts_of(shop) == {D("100.00"): 0}
 
 
+@pytest.mark.parametrize("data", [
+    {"action": "setup"},
+    {"action": "save"},
+    {"action": "add", "value": "5", "count": "1"},
+])
+def test_a_staff_post_to_a_new_drawer_is_refused_before_anything_is_written(client, staff, shop, data):
+    """The owner check comes first: a staff POST on a shop that never set up its drawer
+    writes no notes or coins (and no movement) and gets 403."""
+    client.force_login(staff.user)
+    assert client.post(URL, data).status_code == 403
+    assert not Denomination.objects.filter(shop=shop).exists()
+    assert not CashMovement.objects.filter(shop=shop).exists()
+
+
+def test_the_drawer_read_writes_nothing_and_setup_is_explicit(shop):
+    assert drawer_denominations(shop=shop) == []
+    assert not Denomination.objects.filter(shop=shop).exists()
+    rows = services.drawer_setup(shop=shop)
+    assert [row.value for row in rows] == list(DEFAULT_DENOMINATIONS["INR"])
+    assert drawer_denominations(shop=shop) == rows
+
+
 def test_owner_adds_and_removes_a_denomination(owner_client, shop):
     owner_client.get(URL)
     response = owner_client.post(URL, {"action": "add", "value": "0.50", "count": "12"})
@@ -512,8 +534,8 @@ def test_concurrent_change_never_takes_the_same_notes_twice():
 
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_first_visits_create_the_defaults_once():
+def test_concurrent_set_ups_create_the_defaults_once():
     shop = ShopFactory()
-    results = run_together(*(lambda: services.drawer_denominations(shop=shop) for _ in range(3)))
+    results = run_together(*(lambda: services.drawer_setup(shop=shop) for _ in range(3)))
     assert all(isinstance(r, list) and len(r) == 10 for r in results), results
     assert Denomination.objects.filter(shop=shop).count() == 10

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from ledger import services as ledger
+from ledger.services import entries as ledger
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

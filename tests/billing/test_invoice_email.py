@@ -12,9 +12,9 @@ from django.test import override_settings
 from django.urls import reverse
 
 from billing.services.invoices import invoice_issue, invoice_void
-from billing.tasks import invoice_attachments, queue_invoice_email
+from billing.tasks import invoice_attachments, invoice_email_queue
 from billing.totals import LineInput
-from ledger.models import Message
+from messaging.models import Message
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +131,7 @@ def test_staff_may_email_an_invoice(client, staff, sharma, asha, django_capture_
 
 def test_attachment_builder_only_finds_invoices_of_the_messages_shop(sharma, asha, other_owner):
     invoice = issue(sharma, asha)
-    message = queue_invoice_email(invoice=invoice)
+    message = invoice_email_queue(invoice=invoice)
     foreign = Message.objects.create(shop=other_owner.shop, kind="invoice", to="x@example.com")
     assert invoice_attachments(message, invoice_id=invoice.pk)[0][0] == "INV-26-27-0001.pdf"
     with pytest.raises(Exception, match="does not exist"):

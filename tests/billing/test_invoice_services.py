@@ -23,9 +23,10 @@ from billing.services.catalogue import category_save, product_create, product_up
 from billing.services.invoices import invoice_issue, invoice_void
 from billing.totals import LineInput
 from customers.models import Customer
-from ledger import services as ledger
 from ledger.models import Allocation, Due, Payment
-from ledger.selectors import ledger_drift
+from ledger.selectors.drift import ledger_drift
+from ledger.selectors.entries import due_outstanding
+from ledger.services import entries as ledger
 from tests.factories import CustomerFactory, ShopFactory
 
 D = Decimal
@@ -236,7 +237,7 @@ def test_credit_sale_posts_a_due_and_the_counter_payment(shop, customer, owner):
     assert (payment.customer, payment.amount, payment.method, payment.reference, payment.received_on) == (
         customer, D("50.00"), Payment.Method.UPI, "INV/26-27/0001", DAY)
     assert list(Allocation.objects.filter(payment=payment).values_list("due", "amount")) == [(due.pk, D("50.00"))]
-    assert ledger.due_outstanding(due) == D("68.00")
+    assert due_outstanding(due) == D("68.00")
     assert balance(customer) == D("68.00")
     assert_books_exact(shop)
 
@@ -256,7 +257,7 @@ def test_customer_paying_in_full(shop, customer):
     pen = make_product(shop, sku="PEN", name="Pen", price="100.00", rate="18", stock="10")
     invoice = issue(shop, [sale(pen, "2")], customer=customer, amount_paid=D("236.00"))
     assert invoice.payment_status == Invoice.PaymentStatus.PAID
-    assert ledger.due_outstanding(invoice.due) == D("0.00")
+    assert due_outstanding(invoice.due) == D("0.00")
     assert balance(customer) == D("0.00")
     assert_books_exact(shop)
 
@@ -266,7 +267,7 @@ def test_counter_payment_goes_to_the_invoice_not_to_older_dues(shop, customer):
                       incurred_on=DAY - datetime.timedelta(days=40), due_date=DAY - datetime.timedelta(days=10))
     pen = make_product(shop, sku="PEN", name="Pen", price="100.00", stock="10")
     invoice = issue(shop, [sale(pen, "1")], customer=customer, amount_paid=D("100.00"))
-    assert ledger.due_outstanding(invoice.due) == D("0.00")
+    assert due_outstanding(invoice.due) == D("0.00")
     assert balance(customer) == D("50.00")
     assert Customer.objects.get(pk=customer.pk).oldest_open_due_date == DAY - datetime.timedelta(days=10)
     assert_books_exact(shop)
@@ -281,7 +282,7 @@ def test_customer_with_credit_buying_on_credit(shop, customer):
     # The credit was applied at once, so the invoice is part paid by it.
     assert invoice.payment_status == Invoice.PaymentStatus.PARTIAL
     assert (invoice.paid_at_counter, invoice.amount_paid, invoice.balance_due) == (D("0"), D("30.00"), D("70.00"))
-    assert ledger.due_outstanding(invoice.due) == D("70.00")
+    assert due_outstanding(invoice.due) == D("70.00")
     assert balance(customer) == D("70.00")
     assert_books_exact(shop)
 
@@ -293,7 +294,7 @@ def test_customer_with_credit_paying_more_than_is_left_owing(shop, customer):
     invoice = issue(shop, [sale(pen, "1")], customer=customer, amount_paid=D("80.00"))
     assert invoice.payment_status == Invoice.PaymentStatus.PAID  # 30 of credit and 70 of the 80 paid
     assert invoice.payment.amount == D("80.00")
-    assert ledger.due_outstanding(invoice.due) == D("0.00")
+    assert due_outstanding(invoice.due) == D("0.00")
     assert balance(customer) == D("-10.00")   # -30 + 100 - 80
     assert_books_exact(shop)
 

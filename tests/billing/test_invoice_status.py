@@ -14,7 +14,8 @@ from billing.selectors.documents import invoice_document
 from billing.selectors.invoices import customer_purchases, invoice_list, invoice_payments
 from billing.services.invoices import invoice_issue, invoice_void
 from billing.totals import LineInput
-from ledger import services as ledger
+from ledger.services import LedgerError
+from ledger.services import entries as ledger
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -188,7 +189,7 @@ def test_an_invoices_ledger_entries_are_voided_only_with_the_invoice(shop, custo
     invoice = on_account(shop, customer)
     assert (invoice.due.source, invoice.payment.source) == (f"Invoice {invoice.number}",) * 2
 
-    with pytest.raises(ledger.LedgerError, match=f"posted by Invoice {invoice.number}. Void Invoice"):
+    with pytest.raises(LedgerError, match=f"posted by Invoice {invoice.number}. Void Invoice"):
         ledger.payment_void(shop=shop, payment=invoice.payment, reason="oops")
     response = owner_client.post(reverse("ledger:due_void", args=[invoice.due_id]), {"reason": "oops"})
     assert f"posted by Invoice {invoice.number}" in response.content.decode()

@@ -11,7 +11,7 @@ from billing.models import Invoice, InvoiceSequence, StockMovement
 from billing.services import BillingError
 from billing.services.catalogue import product_create
 from billing.services.invoices import invoice_issue
-from billing.services.numbering import financial_year, format_number, next_invoice_number
+from billing.services.numbering import financial_year, format_number, invoice_number_next
 from billing.totals import LineInput
 from tests.factories import ShopFactory
 
@@ -91,7 +91,7 @@ def test_format_number_refuses_more_than_16_characters(prefix, year, sequence):
 def test_prefixes_of_one_to_five_characters(prefix):
     shop = ShopFactory(invoice_prefix=prefix)
     shop.full_clean()
-    number, year, sequence = next_invoice_number(shop, datetime.date(2026, 5, 1))
+    number, year, sequence = invoice_number_next(shop=shop, day=datetime.date(2026, 5, 1))
     assert number == f"{prefix}/26-27/0001"
     assert (year, sequence) == ("26-27", 1)
 
@@ -105,18 +105,18 @@ def test_shop_refuses_a_bad_prefix(prefix):
     assert "invoice_prefix" in exc.value.message_dict
 
 
-# --- next_invoice_number ----------------------------------------------------------------------
+# --- invoice_number_next ----------------------------------------------------------------------
 
 
 @pytest.mark.django_db
 def test_numbers_are_consecutive_per_shop_and_independent_between_shops():
     shop_a, shop_b = ShopFactory(), ShopFactory(invoice_prefix="B")
     day = datetime.date(2026, 6, 15)
-    assert next_invoice_number(shop_a, day) == ("INV/26-27/0001", "26-27", 1)
-    assert next_invoice_number(shop_a, day) == ("INV/26-27/0002", "26-27", 2)
-    assert next_invoice_number(shop_b, day) == ("B/26-27/0001", "26-27", 1)
-    assert next_invoice_number(shop_a, day) == ("INV/26-27/0003", "26-27", 3)
-    assert next_invoice_number(shop_b, day) == ("B/26-27/0002", "26-27", 2)
+    assert invoice_number_next(shop=shop_a, day=day) == ("INV/26-27/0001", "26-27", 1)
+    assert invoice_number_next(shop=shop_a, day=day) == ("INV/26-27/0002", "26-27", 2)
+    assert invoice_number_next(shop=shop_b, day=day) == ("B/26-27/0001", "26-27", 1)
+    assert invoice_number_next(shop=shop_a, day=day) == ("INV/26-27/0003", "26-27", 3)
+    assert invoice_number_next(shop=shop_b, day=day) == ("B/26-27/0002", "26-27", 2)
     assert InvoiceSequence.objects.get(shop=shop_a, financial_year="26-27").last_number == 3
     assert InvoiceSequence.objects.get(shop=shop_b, financial_year="26-27").last_number == 2
 
@@ -124,12 +124,12 @@ def test_numbers_are_consecutive_per_shop_and_independent_between_shops():
 @pytest.mark.django_db
 def test_rollover_restarts_at_0001_in_a_new_financial_year():
     shop = ShopFactory()
-    assert next_invoice_number(shop, datetime.date(2027, 3, 30))[0] == "INV/26-27/0001"
-    assert next_invoice_number(shop, datetime.date(2027, 3, 31))[0] == "INV/26-27/0002"
-    assert next_invoice_number(shop, datetime.date(2027, 4, 1))[0] == "INV/27-28/0001"
-    assert next_invoice_number(shop, datetime.date(2027, 4, 2))[0] == "INV/27-28/0002"
+    assert invoice_number_next(shop=shop, day=datetime.date(2027, 3, 30))[0] == "INV/26-27/0001"
+    assert invoice_number_next(shop=shop, day=datetime.date(2027, 3, 31))[0] == "INV/26-27/0002"
+    assert invoice_number_next(shop=shop, day=datetime.date(2027, 4, 1))[0] == "INV/27-28/0001"
+    assert invoice_number_next(shop=shop, day=datetime.date(2027, 4, 2))[0] == "INV/27-28/0002"
     # A late entry back-dated into the old year continues that year's numbers.
-    assert next_invoice_number(shop, datetime.date(2027, 3, 31))[0] == "INV/26-27/0003"
+    assert invoice_number_next(shop=shop, day=datetime.date(2027, 3, 31))[0] == "INV/26-27/0003"
     assert sorted(InvoiceSequence.objects.filter(shop=shop).values_list("financial_year", "last_number")) == [
         ("26-27", 3), ("27-28", 2)]
 
@@ -137,18 +137,18 @@ def test_rollover_restarts_at_0001_in_a_new_financial_year():
 @pytest.mark.django_db
 def test_rollover_with_a_calendar_financial_year():
     shop = ShopFactory(financial_year_start_month=1)
-    assert next_invoice_number(shop, datetime.date(2026, 12, 31))[0] == "INV/26/0001"
-    assert next_invoice_number(shop, datetime.date(2027, 1, 1))[0] == "INV/27/0001"
-    assert next_invoice_number(shop, datetime.date(2027, 3, 31))[0] == "INV/27/0002"
+    assert invoice_number_next(shop=shop, day=datetime.date(2026, 12, 31))[0] == "INV/26/0001"
+    assert invoice_number_next(shop=shop, day=datetime.date(2027, 1, 1))[0] == "INV/27/0001"
+    assert invoice_number_next(shop=shop, day=datetime.date(2027, 3, 31))[0] == "INV/27/0002"
 
 
 @pytest.mark.django_db
 def test_the_number_past_16_characters_is_refused():
     shop = ShopFactory(invoice_prefix="ABCDE")
     InvoiceSequence.objects.create(shop=shop, financial_year="26-27", last_number=9998)
-    assert next_invoice_number(shop, datetime.date(2026, 5, 1))[0] == "ABCDE/26-27/9999"
+    assert invoice_number_next(shop=shop, day=datetime.date(2026, 5, 1))[0] == "ABCDE/26-27/9999"
     with pytest.raises(BillingError, match="shorter invoice prefix"):
-        next_invoice_number(shop, datetime.date(2026, 5, 1))
+        invoice_number_next(shop=shop, day=datetime.date(2026, 5, 1))
 
 
 # --- gapless through invoice_issue ----------------------------------------------------------------

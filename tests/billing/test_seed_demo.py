@@ -38,7 +38,7 @@ from billing.totals import LineInput, compute_totals
 from customers.models import Customer
 from ledger import demo as ledger_demo
 from ledger.models import Allocation, Due, Payment
-from ledger.selectors import customer_open_dues
+from ledger.selectors.entries import customer_open_dues
 from tests.factories import CustomerFactory
 
 PHONE = re.compile(r"[6-9]\d{9}")

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 
 from customers.models import Customer
 from customers.services import CustomerError, customer_archive, customer_create, customer_unarchive, customer_update
-from ledger.selectors import ledger_drift
-from ledger.services import due_create, payment_create, payment_void
+from ledger.selectors.drift import ledger_drift
+from ledger.services.entries import due_create, payment_create, payment_void
 from tests.factories import CustomerFactory
 
 D = Decimal

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Customer
-from ledger import services as ledger
+from ledger.services import entries as ledger
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -33,10 +33,10 @@ def test_sell_two_products_with_partial_payment(live_server, page, shot):
     page.locator("#customer-search").fill("ramesh")
     page.locator("[data-action=pick-customer]").first.click()
     page.locator("#product-search").fill("atta")
-    page.locator("#product-results button").first.click()
+    page.locator("#product-results [role=option]").first.click()
     expect(page.locator("#invoice-lines tr")).to_have_count(1)
     page.locator("#product-search").fill("ghee")
-    page.locator("#product-results button").first.click()
+    page.locator("#product-results [role=option]").first.click()
     expect(page.locator("#invoice-lines tr")).to_have_count(2)
     page.locator("#invoice-lines tr").nth(0).locator("input[name=line-quantity]").fill("2")
     # 2 × 420 = 840 (+5% = 42.00); 1 × 610 (+12% = 73.20) → 1,565.20

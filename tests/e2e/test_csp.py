@@ -11,8 +11,8 @@ from accounts.models import Membership
 from billing.services.catalogue import category_save, product_create
 from billing.services.invoices import invoice_issue
 from billing.totals import LineInput
-from ledger import services as ledger
-from ledger.statements import statement_link_get_or_create
+from ledger.services import entries as ledger
+from ledger.services.statements import statement_link_get_or_create
 from tests.factories import CustomerFactory, MembershipFactory
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -64,7 +64,7 @@ def test_main_pages_have_no_csp_violations(live_server, page, shot):
     page.wait_for_url("**/customers/?q=asha*")
     page.goto(f"{base}/invoices/new/")
     page.locator("#product-search").fill("dal")
-    page.locator("#product-results button").first.click()
+    page.locator("#product-results [role=option]").first.click()
     expect(page.locator("#invoice-lines tr")).to_have_count(1)
     page.locator("[data-action=pay-full]").wait_for()
     shot(page, "20-csp-new-invoice")

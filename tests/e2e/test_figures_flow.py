@@ -26,7 +26,7 @@ def login(page, base, username):
 
 def pick_product(page, query):
     page.locator("#product-search").fill(query)
-    page.locator("#product-results button").first.click()
+    page.locator("#product-results [role=option]").first.click()
 
 
 def test_cash_sale_with_change_then_the_rest_paid_later(live_server, page, shot):

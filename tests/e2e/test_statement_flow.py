@@ -9,9 +9,9 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from accounts.models import Membership
-from ledger import services as ledger
 from ledger.models import Payment, PaymentClaim
-from ledger.statements import statement_link_get_or_create
+from ledger.services import entries as ledger
+from ledger.services.statements import statement_link_get_or_create
 from tests.factories import CustomerFactory, MembershipFactory
 
 expect = pytest.importorskip("playwright.sync_api").expect

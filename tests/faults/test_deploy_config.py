@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 import config.settings
-from ledger import tasks
+from messaging import tasks
 from tests.faults.helpers import ROOT
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

@@ -27,7 +27,7 @@ def failing_client(owner_client):
 
 
 def dashboard_raises(exc):
-    return mock.patch("ledger.selectors.dashboard_summary", side_effect=exc)
+    return mock.patch("ledger.selectors.dashboard.dashboard_summary", side_effect=exc)
 
 
 # --- /healthz ---------------------------------------------------------------------------------------

@@ -22,8 +22,9 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from ledger import messaging, tasks
-from ledger.models import Message
+from messaging import services as message_services
+from messaging import tasks
+from messaging.models import Message
 from tests.factories import CustomerFactory, PaymentFactory
 from tests.faults.helpers import HOST, Child, SmtpSink, child_env, manage, wait_until
 
@@ -39,7 +40,7 @@ def queue_receipts(shop, count: int) -> list[Message]:
         for index in range(count):
             customer = CustomerFactory(shop=shop, name=f"Customer {index}", email=f"customer{index}@example.com")
             payment = PaymentFactory(customer=customer, amount=Decimal("100"), method="cash")
-            queued.append(messaging.queue_email(
+            queued.append(message_services.email_queue(
                 shop=shop, kind=Message.Kind.RECEIPT, to=customer.email, customer=customer, subject="Receipt",
                 template="emails/receipt", context={"payment": payment, "balance": Decimal("0")}))
     assert DBTaskResult.objects.filter(status="READY").count() == count
@@ -94,7 +95,7 @@ def test_a_worker_killed_mid_send_loses_no_email(shared_db, slow_sink, shop, tmp
     # The task the killed worker left running is closed, the one that recovered it succeeded.
     lost = DBTaskResult.objects.get(status="FAILED")
     assert (lost.exception_class_path, lost.args_kwargs["kwargs"]["message_id"]) == (
-        "ledger.tasks.WorkerLost", interrupted.pk)
+        "messaging.tasks.WorkerLost", interrupted.pk)
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 4
 
 

@@ -23,7 +23,7 @@ from django_scopes import scopes_disabled
 from accounts.models import Shop
 from customers.models import Customer
 from ledger import demo as ledger_demo
-from ledger.services import due_create, payment_create
+from ledger.services.entries import due_create, payment_create
 from tests.factories import CustomerFactory
 
 CAST = ledger_demo.CUSTOMERS[:20]

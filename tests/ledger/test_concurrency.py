@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from customers.models import Customer
-from ledger import services as ledger
 from ledger.models import Allocation
-from ledger.selectors import ledger_drift
+from ledger.selectors.drift import ledger_drift
+from ledger.services import entries as ledger
 from tests.concurrency import run_together
 from tests.factories import CustomerFactory
 

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Customer
-from ledger import services as ledger
 from ledger.models import Due, Payment
+from ledger.services import LedgerError
+from ledger.services import entries as ledger
 from tests.concurrency import run_together
 from tests.factories import CustomerFactory
 
@@ -140,7 +141,7 @@ def test_date_bounds_at_their_edges(shop, customer):
                       due_date=ledger._years_after(today(), 5))
     ledger.due_create(shop=shop, customer=customer, amount=D("1"), description="Old",
                       incurred_on=datetime.date(2000, 1, 1))
-    with pytest.raises(ledger.LedgerError):
+    with pytest.raises(LedgerError):
         ledger.due_create(shop=shop, customer=customer, amount=D("1"), description="Late", incurred_on=today(),
                           due_date=ledger._years_after(today(), 5) + datetime.timedelta(days=1))
     assert Due.objects.count() == 2

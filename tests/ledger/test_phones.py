@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import Shop
-from ledger.phones import region_for_locale, shop_e164, to_e164
+from customers.phones import region_for_locale, shop_e164, to_e164
 
 
 @pytest.mark.parametrize(("locale", "region"), [

@@ -10,15 +10,10 @@ from django.utils import timezone
 from customers.models import Customer
 from ledger import signals
 from ledger.models import Refund
-from ledger.selectors import customer_statement, ledger_drift
-from ledger.services import (
-    LedgerError,
-    due_create,
-    payment_create,
-    payment_void,
-    refund_create,
-    refund_void,
-)
+from ledger.selectors.drift import ledger_drift
+from ledger.selectors.entries import customer_statement
+from ledger.services import LedgerError
+from ledger.services.entries import due_create, payment_create, payment_void, refund_create, refund_void
 from tests.factories import CustomerFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,10 +16,13 @@ from django.template.loader import render_to_string
 from django.test import override_settings
 from django.urls import reverse
 
+from accounts import reminder_schedule
 from accounts.models import Membership, Shop
-from ledger import reminders
-from ledger import services as ledger
-from ledger.models import Message, StatementLink
+from ledger.models import StatementLink
+from ledger.selectors import reminders as reminder_selectors
+from ledger.services import entries as ledger
+from ledger.services import reminders
+from messaging.models import Message
 from tests.concurrency import run_together
 from tests.factories import CustomerFactory, MembershipFactory
 
@@ -36,7 +39,7 @@ def reminder_days(sched, due_date=DAY, span=120):
     """Every day from 60 days before ``due_date`` to ``span`` days after that is a reminder day."""
     start = due_date - D(days=60)
     return [start + D(days=i) for i in range(span + 60)
-            if reminders.is_reminder_day(sched, due_date=due_date, today=start + D(days=i))]
+            if reminder_schedule.is_reminder_day(sched, due_date=due_date, today=start + D(days=i))]
 
 
 # -- The schedule (no database) -----------------------------------------------------------------
@@ -54,7 +57,7 @@ def test_default_schedule_before_on_and_three_times_after():
     (DAY + D(days=14), "after"), (DAY + D(days=28), None),  # k = 4 > K = 3
 ])
 def test_reminder_reason(today, reason):
-    assert reminders.reminder_reason(schedule(), due_date=DAY, today=today) == reason
+    assert reminder_schedule.reminder_reason(schedule(), due_date=DAY, today=today) == reason
 
 
 def test_k_limits_the_reminders_after():
@@ -77,12 +80,12 @@ def test_schedule_reads_a_shop():
     shop = Shop(name="S", remind_days_before=1, remind_on_due_date=False, remind_every_days_after=2,
                 remind_max_after=1)
     assert reminder_days(shop) == [DAY - D(days=1), DAY + D(days=2)]
-    assert reminders.describe_schedule(shop) == "1 day before the due date; then 2 days after the due date"
-    assert reminders.describe_schedule(schedule()) == (
+    assert reminder_schedule.describe_schedule(shop) == "1 day before the due date; then 2 days after the due date"
+    assert reminder_schedule.describe_schedule(schedule()) == (
         "2 days before the due date; on the due date; then every 7 days, 3 times")
-    assert reminders.describe_schedule(schedule(before=0, on=False, most=0)) == "no reminder days are set"
-    assert not reminders.has_reminder_days(schedule(before=0, on=False, most=0))
-    assert reminders.has_reminder_days(schedule(before=0, on=False, every=1, most=1))
+    assert reminder_schedule.describe_schedule(schedule(before=0, on=False, most=0)) == "no reminder days are set"
+    assert not reminder_schedule.has_reminder_days(schedule(before=0, on=False, most=0))
+    assert reminder_schedule.has_reminder_days(schedule(before=0, on=False, every=1, most=1))
 
 
 @pytest.mark.parametrize(("sched", "words"), [
@@ -97,7 +100,7 @@ def test_schedule_reads_a_shop():
     (schedule(before=0, on=True, most=0, monthly=True), "on the due date; then every 30 days until paid"),
 ])
 def test_schedule_in_words(sched, words):
-    assert reminders.describe_schedule(sched) == words
+    assert reminder_schedule.describe_schedule(sched) == words
 
 
 def test_without_monthly_reminders_stop_after_the_k_repeats_for_good():
@@ -117,28 +120,28 @@ def test_monthly_reminds_every_30_days_after_the_last_repeat_for_years():
     monthly = days[5:]
     assert monthly == [last_repeat + D(days=30 * k) for k in range(1, len(monthly) + 1)]
     assert monthly[-1] > DAY + D(days=3 * 365 - 30)  # still going three years on
-    assert [reminders.reminder_reason(schedule(monthly=True), due_date=DAY, today=day) for day in days[4:7]] == [
-        "after", "monthly", "monthly"]
-    assert reminders.reminder_dates(schedule(monthly=True), due_date=DAY, until=DAY + D(days=3 * 365)) == days
+    assert [reminder_schedule.reminder_reason(schedule(monthly=True), due_date=DAY, today=day)
+            for day in days[4:7]] == ["after", "monthly", "monthly"]
+    assert reminder_schedule.reminder_dates(schedule(monthly=True), due_date=DAY, until=DAY + D(days=3 * 365)) == days
 
 
 def test_monthly_without_repeats_counts_from_the_due_date():
     assert reminder_days(schedule(before=0, on=False, most=0, monthly=True), span=100) == [
         DAY + D(days=30), DAY + D(days=60), DAY + D(days=90)]
-    assert reminders.has_reminder_days(schedule(before=0, on=False, most=0, monthly=True))
+    assert reminder_schedule.has_reminder_days(schedule(before=0, on=False, most=0, monthly=True))
 
 
 def test_the_schedule_for_the_settings_page():
-    summary = reminders.reminder_schedule_summary(schedule(monthly=True))
+    summary = reminder_schedule.reminder_schedule_summary(schedule(monthly=True))
     assert summary.text == (
         "2 days before the due date; on the due date; then every 7 days, 3 times; then every 30 days until paid")
     assert summary.example == ("A due of 10 Mar is reminded on 8 Mar, 10 Mar, 17 Mar, 24 Mar, 31 Mar, 30 Apr, "
                                "30 May, 29 Jun, … until it is paid.")
-    assert reminders.reminder_schedule_summary(schedule()).example == (
+    assert reminder_schedule.reminder_schedule_summary(schedule()).example == (
         "A due of 10 Mar is reminded on 8 Mar, 10 Mar, 17 Mar, 24 Mar and 31 Mar.")
-    assert reminders.reminder_schedule_summary(schedule(before=0, on=True, most=0)).example == (
+    assert reminder_schedule.reminder_schedule_summary(schedule(before=0, on=True, most=0)).example == (
         "A due of 10 Mar is reminded on 10 Mar.")
-    empty = reminders.reminder_schedule_summary(schedule(before=0, on=False, most=0))
+    empty = reminder_schedule.reminder_schedule_summary(schedule(before=0, on=False, most=0))
     assert (empty.text, empty.example) == ("no reminder days are set", "")
 
 
@@ -164,7 +167,7 @@ def sunita(shop):
 
 
 def test_one_candidate_per_customer_with_all_open_dues(shop, sunita):
-    [candidate] = reminders.customers_to_remind(shop=shop, today=TODAY)
+    [candidate] = reminder_selectors.customers_to_remind(shop=shop, today=TODAY)
 
     assert candidate.customer == sunita
     assert [d.description for d in candidate.dues] == ["Tea", "Rice 25 kg", "Cooking oil"]
@@ -173,9 +176,9 @@ def test_one_candidate_per_customer_with_all_open_dues(shop, sunita):
 
 
 def test_not_a_reminder_day_selects_nobody(shop, sunita):
-    assert reminders.customers_to_remind(shop=shop, today=TODAY + D(days=1)) == []
+    assert reminder_selectors.customers_to_remind(shop=shop, today=TODAY + D(days=1)) == []
     # Two days before the second due falls due: a reminder day again, listing everything.
-    [candidate] = reminders.customers_to_remind(shop=shop, today=TODAY + D(days=8))
+    [candidate] = reminder_selectors.customers_to_remind(shop=shop, today=TODAY + D(days=8))
     assert [d.description for d in candidate.triggers] == ["Cooking oil"]
     assert len(candidate.dues) == 3
 
@@ -192,7 +195,7 @@ def test_paid_and_voided_dues_do_not_trigger_or_count(shop):
     ledger.due_void(shop=shop, due=gone, reason="mistake")
     ledger.payment_create(shop=shop, customer=partly, amount=Decimal("30"), received_on=TODAY)
 
-    [candidate] = reminders.customers_to_remind(shop=shop, today=TODAY)
+    [candidate] = reminder_selectors.customers_to_remind(shop=shop, today=TODAY)
 
     assert candidate.customer == partly
     assert [(d.description, d.outstanding) for d in candidate.dues] == [("Flour", Decimal("70.00"))]
@@ -206,7 +209,7 @@ def test_overdue_marks_and_other_shops(shop, other_owner):
     theirs = CustomerFactory(shop=other_owner.shop)
     add_due(theirs, "100", due_date=TODAY)
 
-    [candidate] = reminders.customers_to_remind(shop=shop, today=TODAY)
+    [candidate] = reminder_selectors.customers_to_remind(shop=shop, today=TODAY)
 
     assert [(d.description, d.is_overdue) for d in candidate.dues] == [("Old", True), ("New", False)]
 
@@ -217,7 +220,7 @@ def test_selection_takes_one_query_whatever_the_number_of_customers(shop, django
         add_due(customer, "10", due_date=TODAY - D(days=7 * (i % 4)))
         add_due(customer, "10", due_date=TODAY + D(days=40))
     with django_assert_num_queries(1):
-        candidates = reminders.customers_to_remind(shop=shop, today=TODAY)
+        candidates = reminder_selectors.customers_to_remind(shop=shop, today=TODAY)
     assert len(candidates) == 6  # 0, 7, 14 and 21 days after: all reminder days
     assert all(len(c.dues) == 2 for c in candidates)
 
@@ -628,7 +631,7 @@ def test_another_shops_customer_is_404(client, debtor, other_owner, name):
 def render_panel(customer, shop, is_owner=True):
     return render_to_string("ledger/_customer_reminders.html", {
         "customer": customer, "shop": shop, "membership": SimpleNamespace(is_owner=is_owner),
-        "reminder_options": reminders.reminder_options(shop=shop, customer=customer)})
+        "reminder_options": reminder_selectors.reminder_options(shop=shop, customer=customer)})
 
 
 def test_panel_buttons_enabled(shop, debtor):

@@ -12,16 +12,10 @@ from django.utils import timezone
 from customers.models import Customer
 from customers.services import customer_archive
 from ledger.models import Allocation, Due, Payment
-from ledger.selectors import (
-    customer_open_dues,
-    customer_statement,
-    dashboard_summary,
-    ledger_drift,
-    recent_entries,
-    statement_open_dues,
-    top_debtors,
-)
-from ledger.services import due_create, due_mark_paid, due_void, payment_create, payment_void
+from ledger.selectors.dashboard import dashboard_summary, recent_entries, top_debtors
+from ledger.selectors.drift import ledger_drift
+from ledger.selectors.entries import customer_open_dues, customer_statement, statement_open_dues
+from ledger.services.entries import due_create, due_mark_paid, due_void, payment_create, payment_void
 from tests.factories import CustomerFactory
 
 D = Decimal

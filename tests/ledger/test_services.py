@@ -9,16 +9,10 @@ from django.db.models import Sum
 
 from customers.models import Customer
 from ledger.models import Allocation, Due, Payment
-from ledger.selectors import ledger_drift
-from ledger.services import (
-    LedgerError,
-    due_create,
-    due_mark_paid,
-    due_outstanding,
-    due_void,
-    payment_create,
-    payment_void,
-)
+from ledger.selectors.drift import ledger_drift
+from ledger.selectors.entries import due_outstanding
+from ledger.services import LedgerError
+from ledger.services.entries import due_create, due_mark_paid, due_void, payment_create, payment_void
 from tests.factories import CustomerFactory, DueFactory
 
 D = Decimal

@@ -11,10 +11,11 @@ from django.utils import timezone
 from django_scopes.state import state
 
 from accounts.models import Membership
-from ledger import selectors, statements
-from ledger import services as ledger
 from ledger.models import Payment, PaymentClaim, StatementLink
-from ledger.services import LedgerError
+from ledger.selectors import statements as statement_selectors
+from ledger.selectors.drift import ledger_drift
+from ledger.services import LedgerError, statements
+from ledger.services import entries as ledger
 from ledger.upi import upi_payment_uri
 from tests.factories import CustomerFactory, MembershipFactory
 
@@ -297,7 +298,7 @@ def test_upi_qr_and_button_for_the_outstanding_amount(client, customer, link):
 
 def test_upi_uri_matches_the_builder(customer, link):
     set_shop(customer.shop, upi_id="shop@upi")
-    upi = statements.upi_payment_for(shop=customer.shop, customer=customer, amount=Decimal("1300.00"))
+    upi = statement_selectors.upi_payment_for(shop=customer.shop, customer=customer, amount=Decimal("1300.00"))
     assert upi.uri == upi_payment_uri(payee_vpa="shop@upi", payee_name=customer.shop.name,
                                       amount=Decimal("1300.00"), note="Khata Sunita Devi")
 
@@ -444,7 +445,7 @@ def test_confirm_records_exactly_one_upi_payment_oldest_dues_first(owner_client,
     assert claim.decided_at is not None
     customer.refresh_from_db()
     assert customer.balance == Decimal("50.00")
-    assert selectors.ledger_drift() == []
+    assert ledger_drift() == []
 
 
 def test_deciding_twice_is_refused(owner_client, customer, claim):
@@ -527,11 +528,12 @@ def test_claim_list_shows_this_shops_reports_only(owner_client, customer, claim,
     body = response.content.decode()
     assert "UTR 412345678901" in body and "₹1,250.00" in body and "Rejected" in body
     assert "FOREIGN-REF" not in body and "Stranger Sita" not in body and "888.88" not in body
-    assert statements.pending_claims_count(shop=customer.shop) == 1
+    assert statement_selectors.pending_claims_count(shop=customer.shop) == 1
 
 
 # The customer page's share panel -----------------------------------------------------------
-# (needs ledger.views.customer_account to add statements.customer_share_context(...) to its context)
+# (ledger.views.entries.customer_account adds ledger.selectors.statements.customer_share_context(...)
+# to its context)
 
 def test_customer_page_shows_the_link_and_pending_claims_to_the_owner(owner_client, customer, claim):
     response = owner_client.get(customer.get_absolute_url())

@@ -6,8 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Customer
-from ledger import services as ledger
 from ledger.models import Due, Payment
+from ledger.selectors.entries import due_outstanding
+from ledger.services import entries as ledger
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +113,7 @@ def test_partial_payment_to_chosen_due(owner_client, customer):
     assert response.status_code == 302
     payment = Payment.objects.get()
     assert [(a.due_id, a.amount) for a in payment.allocations.all()] == [(chosen.pk, Decimal("120.00"))]
-    assert ledger.due_outstanding(older) == Decimal("100.00")
+    assert due_outstanding(older) == Decimal("100.00")
     customer.refresh_from_db()
     assert customer.balance == Decimal("280.00")
 

@@ -28,7 +28,8 @@ from billing.models import (
     StockMovement,
 )
 from customers.models import Customer
-from ledger.models import Allocation, Due, Message, Payment, PaymentClaim, StatementLink
+from ledger.models import Allocation, Due, Payment, PaymentClaim, StatementLink
+from messaging.models import Message
 
 # In dependency order, so ``loaddata`` can read the file back.
 TENANT_MODELS = [Customer, Due, Payment, Allocation, Message, StatementLink, PaymentClaim, Category, Product,

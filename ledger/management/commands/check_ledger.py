@@ -1,7 +1,7 @@
 """``manage.py check_ledger [--shop ID ...]``: verify the ledger figures stored on customers.
 
 Recomputes every customer's balance and earliest open due date from their dues and
-payments and checks every allocation (``ledger.selectors.ledger_drift``), across all
+payments and checks every allocation (``ledger.selectors.drift.ledger_drift``), across all
 shops or only the ones given with ``--shop``. Prints one line per problem and exits
 with status 1 when there is any, so it can run from cron or CI; prints
 "Ledger OK: …" otherwise. It only reads: fixing drift is a human decision.
@@ -12,7 +12,7 @@ from django_scopes import scopes_disabled
 
 from accounts.commands import shops_for_command
 from customers.models import Customer
-from ledger.selectors import ledger_drift
+from ledger.selectors.drift import ledger_drift
 
 MAX_CUSTOMERS_IN_ERROR = 10
 

@@ -1,6 +1,6 @@
 """``manage.py send_due_reminders [--dry-run] [--date YYYY-MM-DD] [--shop ID ...]``
 
-Queue today's scheduled reminder emails (``ledger.reminders``) for every shop with
+Queue today's scheduled reminder emails (``ledger.services.reminders``) for every shop with
 reminders turned on, or only the shops given with ``--shop``. Run it once a day
 from cron or a container loop (README); running it again the same day sends
 nothing new: each customer gets at most one scheduled reminder per day.
@@ -22,9 +22,9 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts.commands import shops_for_command
-from accounts.money import format_money
-from ledger.messaging import warn_missing_site_url
-from ledger.reminders import due_reminders_send
+from core.money import format_money
+from ledger.services.reminders import due_reminders_send
+from messaging.links import warn_missing_site_url
 
 
 def parse_date(value: str) -> datetime.date:

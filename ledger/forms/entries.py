@@ -1,0 +1,135 @@
+"""Forms of the customer's account: a due, a payment, "mark as paid", a refund and a void."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from accounts.forms import OneTimeKeyForm
+from core.money import AmountField, format_money
+from ledger.models import Due, Payment, Refund
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_ERRORS = {"invalid": "Enter a date as YYYY-MM-DD."}
+
+
+class DueForm(OneTimeKeyForm):
+    """Credit given to one customer: amount, what for, the date and an optional due date."""
+
+    amount = AmountField()
+    description = forms.CharField(max_length=200,
+                                  widget=forms.TextInput(attrs={"placeholder": "e.g. Rice 10 kg, oil 2 L"}))
+    incurred_on = forms.DateField(label="Date", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    due_date = forms.DateField(required=False, widget=DATE_WIDGET, error_messages=DATE_ERRORS,
+                               help_text="When the customer promised to pay (optional).")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("incurred_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+
+    def clean_description(self):
+        description = " ".join(self.cleaned_data["description"].split())
+        if not description:
+            raise forms.ValidationError("Say what the credit was for.")
+        return description
+
+    def clean(self):
+        data = super().clean()
+        if data.get("due_date") and data.get("incurred_on") and data["due_date"] < data["incurred_on"]:
+            self.add_error("due_date", "The due date cannot be before the date the credit was given.")
+        return data
+
+
+def due_choice_label(due: Due, currency: str, locale: str) -> str:
+    """``"Rice — ₹250.00 outstanding, due 05 Jan 2026"`` for a due with ``outstanding`` set."""
+    label = f"{due.description} — {format_money(due.outstanding, currency, locale)} outstanding"
+    if due.due_date:
+        label += f", due {due.due_date:%d %b %Y}"
+    return label
+
+
+class PaymentForm(OneTimeKeyForm):
+    """A payment for one customer; leaving ``due`` empty applies it oldest-first.
+
+    ``open_dues`` is a function returning the dues it may be applied to (as
+    ``customer_open_dues`` does). It is called only when needed, to render the choices or
+    to check a chosen due, so a valid payment applied oldest-first reads no dues here (the
+    service reads them again under the customer's row lock anyway).
+    """
+
+    amount = AmountField()
+    due = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Apply to")
+    received_on = forms.DateField(label="Date received", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.CASH)
+    reference = forms.CharField(max_length=100, required=False, help_text="UPI / card / bank reference (optional).")
+    note = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, shop, open_dues, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("received_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self._load_open_dues = open_dues
+        self._shop = shop
+        self.fields["due"].choices = self._due_choices  # a callable: evaluated when used
+
+    @cached_property
+    def open_dues(self) -> dict[int, Due]:
+        return {due.pk: due for due in self._load_open_dues()}
+
+    def _due_choices(self):
+        return [("", "Oldest dues first")] + [
+            (pk, due_choice_label(due, self._shop.currency, self._shop.locale)) for pk, due in self.open_dues.items()]
+
+    def clean_due(self):
+        pk = self.cleaned_data.get("due")
+        return self.open_dues.get(pk) if pk is not None else None
+
+    def clean(self):
+        data = super().clean()
+        due, amount = data.get("due"), data.get("amount")
+        if due and amount and amount > due.outstanding:
+            self.add_error("amount", f"This is more than the {due.outstanding} outstanding on the chosen due.")
+        return data
+
+
+class MarkPaidForm(OneTimeKeyForm):
+    """Confirms "mark as paid": how and when the outstanding amount was received."""
+
+    method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.CASH, label="Paid by")
+    received_on = forms.DateField(label="Date received", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("received_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+
+
+class RefundForm(OneTimeKeyForm):
+    """Paying a customer's credit back; ``ledger.services.entries.refund_create`` checks the amount
+    against the credit held."""
+
+    amount = AmountField()
+    method = forms.ChoiceField(choices=Refund.Method.choices, initial=Refund.Method.CASH, label="Paid back by")
+    refunded_on = forms.DateField(label="Date", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    reference = forms.CharField(max_length=100, required=False, help_text="UPI / bank reference (optional).")
+    reason = forms.CharField(max_length=200,
+                             widget=forms.TextInput(attrs={"placeholder": "e.g. Paid twice by mistake"}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("refunded_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise forms.ValidationError("Give a reason for the refund.")
+        return reason
+
+
+class VoidForm(forms.Form):
+    """The reason for voiding an entry (or an invoice), required."""
+
+    reason = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"placeholder": "e.g. Entered twice"}))
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise forms.ValidationError("Give a reason for voiding.")
+        return reason

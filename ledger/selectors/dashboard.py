@@ -1,0 +1,89 @@
+"""Ledger reads of the dashboard: the headline figures, who owes most, the latest
+entries. All amounts are ``Decimal`` in the shop's currency."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Shop
+from core.money import ZERO, quantize_money
+from customers.models import Customer
+from ledger.models import Due, Payment
+
+
+@dataclass
+class DashboardSummary:
+    """The dashboard's headline figures (Decimal amounts, int counts)."""
+
+    customers_count: int
+    total_outstanding: Decimal
+    total_credit: Decimal
+    overdue_amount: Decimal
+    overdue_customers: int
+    overdue_dues: int
+    collected_this_month: Decimal
+
+
+def dashboard_summary(*, shop: Shop, today: datetime.date | None = None) -> DashboardSummary:
+    """Headline figures for the dashboard: three aggregate queries, independent of size.
+
+    ``total_outstanding`` sums positive customer balances (what customers owe net of
+    their own credit); ``overdue_amount`` is the unpaid part of dues whose due date
+    has passed.
+    """
+    today = today or timezone.localdate()
+    customers = Customer.objects.filter(shop=shop).aggregate(
+        count=Count("pk", filter=Q(is_archived=False)),
+        outstanding=Coalesce(Sum("balance", filter=Q(balance__gt=0)), ZERO),
+        credit=Coalesce(Sum("balance", filter=Q(balance__lt=0)), ZERO),
+        overdue_customers=Count("pk", filter=Q(balance__gt=0, oldest_open_due_date__lt=today)),
+    )
+    # Open dues past their due date, read from the index (shop, outstanding, due_date) alone:
+    # a void due's outstanding is 0, so no other column is needed.
+    overdue = Due.objects.filter(shop=shop, outstanding__gt=0, due_date__lt=today).aggregate(
+        unpaid=Coalesce(Sum("outstanding"), ZERO),
+        open_count=Count("pk"),
+    )
+    month_start = today.replace(day=1)
+    collected = Payment.objects.filter(shop=shop, voided_at__isnull=True, received_on__gte=month_start,
+                                       received_on__lte=today).aggregate(total=Coalesce(Sum("amount"), ZERO))
+    return DashboardSummary(
+        customers_count=customers["count"],
+        total_outstanding=customers["outstanding"],
+        total_credit=-customers["credit"],
+        overdue_amount=quantize_money(overdue["unpaid"]),
+        overdue_customers=customers["overdue_customers"],
+        overdue_dues=overdue["open_count"],
+        collected_this_month=collected["total"],
+    )
+
+
+def top_debtors(*, shop: Shop, limit: int = 5) -> list[Customer]:
+    """The ``limit`` customers who owe the most (positive balance), largest first."""
+    return list(Customer.objects.filter(shop=shop, balance__gt=0).order_by("-balance", "pk")[:limit])
+
+
+@dataclass
+class RecentEntry:
+    """A due or payment as the dashboard's latest entries show it."""
+
+    kind: str  # "due" or "payment"
+    entry: Due | Payment
+    customer: Customer
+    amount: Decimal
+    created_at: datetime.datetime
+    date: datetime.date
+
+
+def recent_entries(*, shop: Shop, limit: int = 10) -> list[RecentEntry]:
+    """The ``limit`` most recently recorded dues and payments, newest first (two queries)."""
+    dues = Due.objects.filter(shop=shop).select_related("customer").order_by("-created_at", "-pk")[:limit]
+    payments = Payment.objects.filter(shop=shop).select_related("customer").order_by("-created_at", "-pk")[:limit]
+    entries = [RecentEntry("due", d, d.customer, d.amount, d.created_at, d.incurred_on) for d in dues]
+    entries += [RecentEntry("payment", p, p.customer, p.amount, p.created_at, p.received_on) for p in payments]
+    entries.sort(key=lambda e: (e.created_at, e.entry.pk), reverse=True)
+    return entries[:limit]

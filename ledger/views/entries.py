@@ -1,0 +1,163 @@
+"""Ledger pages: the dashboard, the customer's account, dues, payments, refunds, voids."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.tenancy import require_owner, shop_required
+from core.errors import DomainError
+from core.views import form_error, money
+from customers.models import Customer
+from ledger.forms.entries import DueForm, MarkPaidForm, PaymentForm, RefundForm, VoidForm
+from ledger.models import Due, Payment, Refund
+from ledger.selectors import dashboard as dashboard_selectors
+from ledger.selectors.entries import customer_open_dues, customer_statement, statement_open_dues
+from ledger.selectors.reminders import reminder_options
+from ledger.selectors.statements import customer_share_context
+from ledger.services import entries as services
+
+
+@shop_required
+def dashboard(request):
+    """The shop's dashboard: headline figures, who owes most, the latest entries (billing adds its panels)."""
+    context = {
+        "summary": dashboard_selectors.dashboard_summary(shop=request.shop),
+        "top_debtors": dashboard_selectors.top_debtors(shop=request.shop),
+        "recent": dashboard_selectors.recent_entries(shop=request.shop),
+    }
+    return render(request, "ledger/dashboard.html", context)
+
+
+@shop_required
+def customer_account(request, customer_id):
+    """The customer's page: contact card, balance, open dues, statement and actions."""
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    statement = customer_statement(customer=customer)
+    context = {
+        "customer": customer,
+        "open_dues": statement_open_dues(statement),
+        "statement": statement,
+        **customer_share_context(customer=customer),  # share link + pending claims panel
+        "reminder_options": reminder_options(shop=request.shop, customer=customer),
+    }
+    return render(request, "ledger/customer_account.html", context)
+
+
+@shop_required
+def due_create(request, customer_id):
+    """Record credit given to the customer (``DueForm``, one-time key); warns above the credit limit."""
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    form = DueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            due = services.due_create(shop=request.shop, customer=customer, created_by=request.user,
+                                      **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, f"Recorded a due of {money(request, due.amount)} for {customer.name}.")
+            updated = due.customer  # the service's locked copy, with the new balance
+            if updated.credit_limit is not None and updated.balance > updated.credit_limit:
+                messages.warning(request, f"{customer.name} now owes {money(request, updated.balance)}, above "
+                                          f"the credit limit of {money(request, updated.credit_limit)}.")
+            return redirect(customer)
+    return render(request, "ledger/due_form.html", {"form": form, "customer": customer})
+
+
+@shop_required
+def payment_create(request, customer_id):
+    """Record a payment (``PaymentForm``): to the due chosen (``?due=<id>`` preselects it) or oldest dues first."""
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    initial = {}
+    if request.method == "GET" and request.GET.get("due", "").isdigit():
+        initial["due"] = int(request.GET["due"])
+    form = PaymentForm(request.POST or None, shop=request.shop, initial=initial,
+                       open_dues=lambda: customer_open_dues(customer=customer))
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = services.payment_create(shop=request.shop, customer=customer, created_by=request.user,
+                                              **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, f"Recorded a payment of {money(request, payment.amount)} from {customer.name}.")
+            return redirect(customer)
+    return render(request, "ledger/payment_form.html", {"form": form, "customer": customer})
+
+
+@shop_required
+def due_mark_paid(request, due_id):
+    """Shows the amount outstanding on the due and asks how it was paid, then records it."""
+    due = get_object_or_404(Due.objects.select_related("customer"), shop=request.shop, pk=due_id)
+    form = MarkPaidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = services.due_mark_paid(shop=request.shop, due=due, created_by=request.user,
+                                             **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, f"Marked “{due.description}” as paid ({money(request, payment.amount)} "
+                                      f"received, {payment.get_method_display().lower()}).")
+            return redirect(due.customer)
+    return render(request, "ledger/mark_paid_form.html", {"form": form, "due": due, "customer": due.customer})
+
+
+def _void_view(request, entry, void_service, label):
+    form = VoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            void_service(request.shop, entry, form.cleaned_data["reason"], request.user)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, f"The {label} is void. Balances and allocations were updated.")
+            return redirect(entry.customer)
+    return render(request, "ledger/void_form.html", {"form": form, "entry": entry, "label": label,
+                                                      "customer": entry.customer})
+
+
+@shop_required
+def due_void(request, due_id):
+    """Owner only: void a due with a reason."""
+    due = get_object_or_404(Due.objects.select_related("customer"), shop=request.shop, pk=due_id)
+    require_owner(request)
+    return _void_view(request, due, lambda shop, e, reason, user: services.due_void(
+        shop=shop, due=e, reason=reason, voided_by=user), "due")
+
+
+@shop_required
+def refund_create(request, customer_id):
+    """Owner only: pay some or all of the customer's credit back."""
+    customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    require_owner(request)
+    form = RefundForm(request.POST or None, initial={"amount": services.customer_credit(customer) or None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            refund = services.refund_create(shop=request.shop, customer=customer, created_by=request.user,
+                                            **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, f"Refunded {money(request, refund.amount)} of credit to {customer.name} "
+                                      f"({refund.get_method_display().lower()}).")
+            return redirect(customer)
+    return render(request, "ledger/refund_form.html", {"form": form, "customer": customer,
+                                                       "credit": services.customer_credit(customer)})
+
+
+@shop_required
+def refund_void(request, refund_id):
+    """Owner only: void a refund with a reason (the credit is the customer's again)."""
+    refund = get_object_or_404(Refund.objects.select_related("customer"), shop=request.shop, pk=refund_id)
+    require_owner(request)
+    return _void_view(request, refund, lambda shop, e, reason, user: services.refund_void(
+        shop=shop, refund=e, reason=reason, voided_by=user), "refund")
+
+
+@shop_required
+def payment_void(request, payment_id):
+    """Owner only: void a payment with a reason (the dues it paid open again)."""
+    payment = get_object_or_404(Payment.objects.select_related("customer"), shop=request.shop, pk=payment_id)
+    require_owner(request)
+    return _void_view(request, payment, lambda shop, e, reason, user: services.payment_void(
+        shop=shop, payment=e, reason=reason, voided_by=user), "payment")

@@ -1,0 +1,19 @@
+"""Receivers of other apps' signals. ``MessagingConfig.ready()`` connects them."""
+
+import logging
+
+from accounts.models import Shop
+from messaging.services import welcome_email_queue
+
+logger = logging.getLogger(__name__)
+
+
+def welcome_on_registration(sender, *, shop: Shop, user, request=None, **kwargs) -> None:
+    """Receiver of ``accounts.signals.shop_registered``: queue the welcome email.
+
+    A failure is logged, never raised: the registration itself has succeeded.
+    """
+    try:
+        welcome_email_queue(shop=shop, user=user, request=request)
+    except Exception:
+        logger.exception("Could not queue the welcome email for shop %s", shop.pk)
