@@ -66,6 +66,10 @@ class Product(models.Model):
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
     unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.PCS)
     sale_price = MoneyField(validators=[MinValueValidator(0)], help_text="Before tax.")
+    # What the shop paid per unit (Decimal, shop currency, before tax); None when not
+    # known. Used by the stock valuation report (reports.selectors.stock).
+    cost_price = MoneyField(null=True, blank=True, validators=[MinValueValidator(0)],
+                            help_text="What you pay per unit, before tax (optional).")
     tax_rate = TaxRateField()
     hsn_code = models.CharField("HSN/SAC code", max_length=8, blank=True)
     stock_quantity = QuantityField(default=0, editable=False)
@@ -89,6 +93,8 @@ class Product(models.Model):
             models.UniqueConstraint(fields=["shop", "sku"], name="product_unique_shop_sku",
                                     violation_error_message="Another product already has this SKU."),
             models.CheckConstraint(condition=Q(sale_price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(condition=Q(cost_price__isnull=True) | Q(cost_price__gte=0),
+                                   name="product_cost_price_not_negative"),
             models.CheckConstraint(condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="product_tax_rate_range"),
             models.CheckConstraint(condition=Q(low_stock_level__gte=0), name="product_low_stock_not_negative"),
         ]

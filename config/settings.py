@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "messaging",
     "ledger",
     "billing",
+    "reports",
 ]
 
 MIDDLEWARE = [

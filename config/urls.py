@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("customers/", include("customers.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("billing.urls")),
     path("", include("ledger.urls")),
 ]

@@ -8,13 +8,13 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import reverse
-from django_scopes import scopes_disabled
+from django.utils.html import escape
 
 from accounts.models import User
 from ledger.models import Due, PaymentClaim, StatementLink
-from ledger.services import entries as ledger
 from messaging.models import Message
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
+from tests.ledger.factories import due_record
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +25,30 @@ def operator(client):
     return client
 
 
+@pytest.fixture(autouse=True)
+def _admin_is_cross_shop(cross_shop):
+    """The admin is the operator's, across shops (DESIGN §3): these tests run with scopes off."""
+
+
 @pytest.fixture
 def due():
-    customer = CustomerFactory()
-    return ledger.due_create(shop=customer.shop, customer=customer, amount=Decimal("300"), description="Rice",
-                             incurred_on=datetime.date(2026, 11, 1))
+    """A due of a new shop, recorded through the ledger service in that shop's scope."""
+    return due_record(CustomerFactory(), "300", description="Rice", incurred_on=datetime.date(2026, 11, 1))
 
 
 def test_every_admin_changelist_loads(operator, due):
     for model in admin.site._registry:
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-        assert operator.get(url).status_code == 200, url
+        response = operator.get(url)
+        assert response.status_code == 200, url
+        changelist = response.context["cl"]
+        assert changelist.model is model, url
+        # "Select due to view" (or "… to change"): the model's own list, titled by its name.
+        assert str(model._meta.verbose_name) in changelist.title, url
+        assert escape(changelist.title) in response.content.decode(), url
+    dues = operator.get(reverse("admin:ledger_due_changelist"))
+    assert list(dues.context["cl"].result_list) == [due]  # across shops: no scope hides it
+    assert "Rice" in dues.content.decode() and due.customer.name in dues.content.decode()
 
 
 def test_ledger_rows_are_read_only_in_the_admin(operator, due):
@@ -44,13 +57,11 @@ def test_ledger_rows_are_read_only_in_the_admin(operator, due):
     assert page.status_code == 200
     assert b'name="amount"' not in page.content  # shown, not an input
     operator.post(url, {"amount": "1", "description": "changed"})
-    with scopes_disabled():
-        row = Due.objects.get(pk=due.pk)
+    row = Due.objects.get(pk=due.pk)
     assert (row.amount, row.outstanding, row.description) == (Decimal("300.00"), Decimal("300.00"), "Rice")
     assert operator.get(reverse("admin:ledger_due_add")).status_code == 403
     assert operator.post(reverse("admin:ledger_due_delete", args=[due.pk]), {"post": "yes"}).status_code == 403
-    with scopes_disabled():
-        assert Due.objects.filter(pk=due.pk).exists()
+    assert Due.objects.filter(pk=due.pk).exists()
 
 
 # --- who may use the admin --------------------------------------------------------------------
@@ -90,7 +101,10 @@ def test_a_superuser_logs_in_to_the_admin(client):
     response = client.post(reverse("admin:login"), {"username": "root", "password": "pass-word-123",
                                                     "next": reverse("admin:index")})
     assert response.status_code == 302
-    assert client.get(reverse("admin:index")).status_code == 200
+    index = client.get(reverse("admin:index"))
+    assert index.status_code == 200
+    assert {app["app_label"] for app in index.context["app_list"]} >= {"accounts", "customers", "ledger", "billing"}
+    assert reverse("admin:ledger_due_changelist") in index.content.decode()
 
 
 # --- read-only pages for claims, statement links and messages ------------------------------------
@@ -98,17 +112,15 @@ def test_a_superuser_logs_in_to_the_admin(client):
 
 @pytest.fixture
 def claim(due):
-    with scopes_disabled():
-        link = StatementLink.objects.create(shop=due.shop, customer=due.customer, token="tok-" + "x" * 40)
-        return PaymentClaim.objects.create(shop=due.shop, customer=due.customer, link=link, amount=Decimal("120.50"),
-                                           reference="UPI123456", note="Paid by GPay")
+    link = StatementLink.objects.create(shop=due.shop, customer=due.customer, token="tok-" + "x" * 40)
+    return PaymentClaim.objects.create(shop=due.shop, customer=due.customer, link=link, amount=Decimal("120.50"),
+                                       reference="UPI123456", note="Paid by GPay")
 
 
 @pytest.fixture
 def message(due):
-    with scopes_disabled():
-        return Message.objects.create(shop=due.shop, customer=due.customer, kind=Message.Kind.REMINDER,
-                                      to="ravi@example.com", subject="Payment reminder", body="Please pay ₹300.00")
+    return Message.objects.create(shop=due.shop, customer=due.customer, kind=Message.Kind.REMINDER,
+                                  to="ravi@example.com", subject="Payment reminder", body="Please pay ₹300.00")
 
 
 @pytest.mark.parametrize(("model", "fixture", "shown", "field"), [
@@ -132,8 +144,7 @@ def test_claims_links_and_messages_have_read_only_admin_pages(operator, request,
     assert operator.get(reverse(f"admin:{model}_add")).status_code == 403
     assert operator.post(change_url, {"status": "confirmed", "to": "x@example.com"}).status_code == 403
     assert operator.post(reverse(f"admin:{model}_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
-    with scopes_disabled():
-        assert type(row).objects.filter(pk=row.pk).exists()
+    assert type(row).objects.filter(pk=row.pk).exists()
 
 
 def test_the_statement_links_token_is_not_shown_in_full(operator, claim):

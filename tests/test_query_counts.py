@@ -44,7 +44,8 @@ SIZES = {
 
 def build(size: str) -> dict:
     """A generated shop of ``size`` with its owner, the customer with the most entries,
-    an invoice and a customer to pay for."""
+    an invoice and a customer to pay for. The load generator is cross-shop maintenance:
+    its tests run with the ``cross_shop`` fixture."""
     options = SIZES[size]
     generate(name=f"Counts {size}", username=f"counts-{size}", statement_customers=1, days=120, out=io.StringIO(),
              **options)
@@ -93,6 +94,8 @@ PAGES = {
     "customer messages panel": _get(lambda d: reverse("ledger:customer_messages", args=[d["customer"].pk])),
     "dashboard": _get(lambda d: reverse("ledger:dashboard")),
     "sales panel": _get(lambda d: reverse("billing:sales_panel")),
+    "charts panel": _get(lambda d: reverse("reports:charts_panel")),
+    "aging report": _get(lambda d: reverse("reports:aging")),
     "invoice page": _get(lambda d: reverse("billing:invoice_detail", args=[d["invoice"].pk])),
     "payment POST": _pay,
 }
@@ -110,7 +113,7 @@ def count(client, django_assert_max_num_queries, request, data, limit=MAX_QUERIE
     return len(captured)
 
 
-def test_page_queries_are_few_and_constant(client, django_assert_max_num_queries, db, subtests):
+def test_page_queries_are_few_and_constant(client, django_assert_max_num_queries, db, subtests, cross_shop):
     small, large = build("small"), build("large")
     for page, request in PAGES.items():  # the payment POST last: it writes
         with subtests.test(msg=page):
@@ -123,7 +126,7 @@ def test_page_queries_are_few_and_constant(client, django_assert_max_num_queries
                 f"{page}: {small_count} queries on the small shop, {large_count} on the large one")
 
 
-def test_payment_post_records_the_payment(client, django_assert_max_num_queries, db):
+def test_payment_post_records_the_payment(client, django_assert_max_num_queries, db, cross_shop):
     data = build("small")
     before = data["payer"].balance
     count(client, django_assert_max_num_queries, _pay, data, LIMITS["payment POST"])
@@ -132,7 +135,7 @@ def test_payment_post_records_the_payment(client, django_assert_max_num_queries,
 
 
 @pytest.mark.xfail(strict=True, reason="a cash payment POST runs 16 queries, target 10: see bench/README.md")
-def test_payment_post_target(client, django_assert_max_num_queries, db):
+def test_payment_post_target(client, django_assert_max_num_queries, db, cross_shop):
     count(client, django_assert_max_num_queries, _pay, build("small"))
 
 
@@ -166,7 +169,7 @@ def test_healthz_is_503_when_the_database_fails(client, db):
 # --- The generator behind these counts (and bench/) ----------------------------------------------------
 
 
-def test_generated_shop_passes_the_ledger_check(db):
+def test_generated_shop_passes_the_ledger_check(db, cross_shop):
     data = build("large")
     shop = data["shop"]
     assert ledger_drift(shops=[shop]) == []
@@ -196,7 +199,7 @@ def test_generated_shop_passes_the_ledger_check(db):
         assert movement.balance_after == movement.product.stock_quantity
 
 
-def test_generator_refuses_an_existing_shop_unless_replace(db):
+def test_generator_refuses_an_existing_shop_unless_replace(db, cross_shop):
     build("small")
     with pytest.raises(LoadDataError, match="exists already"):
         generate(name="Counts small", customers=2, entries=4, invoices=1, out=io.StringIO())

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.urls import get_resolver, reverse
 from django_scopes import scopes_disabled
 
-from tests.factories import MembershipFactory
+from tests.accounts.factories import MembershipFactory
 from tests.test_tenancy import _dummy_kwargs, _walk, victim  # noqa: F401 (victim is a fixture)
 
 pytestmark = pytest.mark.django_db

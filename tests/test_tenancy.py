@@ -5,9 +5,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.management import BaseCommand, call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django_scopes import ScopeError, scope
-from django_scopes.state import state
+from django_scopes import ScopeError, get_scope, scope
 
 from accounts.models import Membership
 from billing.models import CashClose, CashMovement, Category, Invoice, Product, StockMovement
@@ -19,7 +19,9 @@ from customers.models import Customer
 from ledger.models import Allocation, Due, Payment, PaymentClaim, Refund, StatementLink
 from ledger.services import entries as ledger
 from ledger.services.statements import claim_create, statement_link_get_or_create
-from tests.factories import CustomerFactory, MembershipFactory
+from tests.accounts.factories import MembershipFactory
+from tests.customers.factories import CustomerFactory
+from tests.scoping import no_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +117,7 @@ MATRIX = {
     "ledger:customer_messages": (lambda v: {"customer_id": v["customer"].pk}, {}),
     "billing:cash_movement_detail": (lambda v: {"movement_id": v["cash_movement"].pk}, {}),
     "billing:cash_close_detail": (lambda v: {"close_id": v["cash_close"].pk}, {}),
+    "reports:statement": (lambda v: {"customer_id": v["customer"].pk}, {}),
 }
 
 
@@ -166,8 +169,9 @@ def test_staff_of_another_shop_also_gets_404(client, owner, victim, name):
 def test_payment_form_refuses_a_due_of_another_shop(owner_client, shop, other_owner):
     mine = CustomerFactory(shop=shop)
     theirs = CustomerFactory(shop=other_owner.shop)
-    foreign_due = ledger.due_create(shop=other_owner.shop, customer=theirs, amount=Decimal("50"),
-                                    description="x", incurred_on=TODAY)
+    with scope(shop=other_owner.shop):
+        foreign_due = ledger.due_create(shop=other_owner.shop, customer=theirs, amount=Decimal("50"),
+                                        description="x", incurred_on=TODAY)
 
     response = owner_client.post(reverse("ledger:payment_create", args=[mine.pk]), {
         "amount": "10", "received_on": "2026-11-01", "method": "cash", "due": foreign_due.pk})
@@ -178,13 +182,35 @@ def test_payment_form_refuses_a_due_of_another_shop(owner_client, shop, other_ow
 
 
 def test_queries_outside_a_scope_raise():
-    CustomerFactory()
-    token = state.set({})  # undo the suite's scopes_disabled() for this test
-    try:
-        with pytest.raises(ScopeError):
+    CustomerFactory()  # a test without the shop fixture runs with no scope, as a worker does
+    with pytest.raises(ScopeError):
+        list(Customer.objects.all())
+
+
+def test_a_management_command_runs_with_no_scope_even_in_a_shop_test(shop):
+    """The suite's harness (conftest): a command, like cron, starts with no scope, so one that
+    forgot to open its own fails its tests."""
+    seen = []
+
+    class Probe(BaseCommand):
+        def handle(self, *args, **options):
+            seen.append(get_scope())
             list(Customer.objects.all())
-    finally:
-        state.reset(token)
+
+    assert get_scope()["shop"] == shop
+    with pytest.raises(ScopeError):
+        call_command(Probe())
+    assert seen == [{}]
+    assert get_scope()["shop"] == shop  # the test's scope is back after the command
+
+
+def test_a_test_with_the_shop_fixture_runs_in_its_scope(shop, other_owner):
+    mine, theirs = CustomerFactory(shop=shop), CustomerFactory(shop=other_owner.shop)
+    assert list(Customer.objects.all()) == [mine]
+    with no_scope(), pytest.raises(ScopeError):
+        list(Customer.objects.all())
+    with scope(shop=other_owner.shop):
+        assert list(Customer.objects.all()) == [theirs]
 
 
 def test_scope_filters_to_the_shop():

@@ -186,6 +186,8 @@ class ProductForm(forms.ModelForm):
     """
 
     sale_price = PriceField(label="Sale price", help_text="Before tax. 0 for a free item.")
+    cost_price = PriceField(label="Cost price", required=False,
+                            help_text="What you pay per unit, before tax (optional; for the stock valuation).")
     tax_rate = TaxRateField(label="Tax rate (GST)", help_text="Pick a rate, or type another from 0 to 100 under Other.")
     low_stock_level = QuantityField(min_value=0, initial=0, label="Low-stock level",
                                     help_text="Flag the product as low when its stock is at or below this.")
@@ -229,7 +231,8 @@ class ProductForm(forms.ModelForm):
             Row(Column("category", css_class="col-md-5"), Column("unit", css_class="col-md-3"),
                 Column("hsn_code", css_class="col-md-4")),
             Row(Column(PrependedText("sale_price", _currency_symbol(shop)), css_class="col-md-4"),
-                Column("tax_rate", css_class="col-md-8")),
+                Column(PrependedText("cost_price", _currency_symbol(shop)), css_class="col-md-4")),
+            Row(Column("tax_rate", css_class="col-md-12")),
             Row(*stock_row),
             Switch("track_stock"),
             Switch("allow_negative_stock"),

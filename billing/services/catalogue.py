@@ -103,8 +103,8 @@ def sku_taken_message(sku: str) -> str:
     return f"Another product already has the SKU {(sku or '').strip()}."
 
 
-PRODUCT_FIELDS = ("sku", "name", "category", "unit", "sale_price", "tax_rate", "hsn_code", "low_stock_level",
-                  "track_stock", "allow_negative_stock", "is_active")
+PRODUCT_FIELDS = ("sku", "name", "category", "unit", "sale_price", "cost_price", "tax_rate", "hsn_code",
+                  "low_stock_level", "track_stock", "allow_negative_stock", "is_active")
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import Membership, Shop, User
-from tests.factories import MembershipFactory, UserFactory
+from tests.accounts.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

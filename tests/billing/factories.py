@@ -7,7 +7,7 @@ from decimal import Decimal
 import factory
 
 from billing.models import Category, Denomination, Product, StockMovement
-from tests.factories import ShopFactory
+from tests.accounts.factories import ShopFactory
 
 # --- Catalogue and stock ---------------------------------------------------------------
 

@@ -6,6 +6,7 @@ migration that turns each shop's counts into an opening float."""
 import datetime
 import importlib
 import io
+import re
 import uuid
 from decimal import Decimal
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scope
 
 from billing.models import CashClose, CashDrawer, CashMovement, Denomination, Invoice
 from billing.selectors.cash import cash_book_day, cash_drift, close_preview, drawer_balance, drawer_summary
@@ -25,9 +27,10 @@ from billing.totals import LineInput
 from ledger import signals
 from ledger.models import Payment
 from ledger.services import entries as ledger
+from tests.accounts.factories import ShopFactory
 from tests.billing.factories import DenominationFactory
 from tests.concurrency import run_together
-from tests.factories import CustomerFactory, ShopFactory
+from tests.customers.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -463,8 +466,15 @@ def test_cash_book_pages_are_the_owners(client, staff, shop, closed_shop):
 
 
 def test_the_owner_sees_every_cash_page(owner_client, closed_shop):
-    for url in _pages(closed_shop):
-        assert owner_client.get(url).status_code == 200, url
+    headings = ["Cash book", "Cash out of (or into) the drawer", "Close the day", "Day closes", "Day close of ",
+                "Count:"]
+    notes = [True, False, False, True, True, True]  # the close's note, where the page shows the close
+    for url, heading, shows_note in zip(_pages(closed_shop), headings, notes, strict=True):
+        response = owner_client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert re.search(r"<h1[^>]*>\s*" + re.escape(heading), body), url
+        assert ("A coin short" in body) == shows_note, url
 
 
 def test_another_shops_close_and_movement_are_404(client, other_owner, closed_shop):
@@ -484,7 +494,8 @@ def test_a_posted_piece_of_another_shops_drawer_is_ignored(owner_client, shop, o
     response = owner_client.post(reverse("billing:cash_movement_create"), {
         "kind": "deposit", "note": "SBI", f"piece_{foreign.pk}": "10"})
     assert response.context["form"].errors["amount"] == ["Enter the amount, or the notes and coins."]
-    assert Denomination.objects.get(pk=foreign.pk).count == 10
+    with scope(shop=other_owner.shop):
+        assert Denomination.objects.get(pk=foreign.pk).count == 10
 
 
 # --- The counter page: notes tendered -----------------------------------------------------
@@ -556,8 +567,8 @@ def test_migration_turns_existing_counts_into_an_opening_float(shop, other_owner
 
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_payouts_never_take_more_than_the_drawer_holds():
-    shop = ShopFactory()
+def test_concurrent_payouts_never_take_more_than_the_drawer_holds(enter_scope):
+    shop = enter_scope(ShopFactory())
     float_drawer(shop, {D("500"): 3})
     results = run_together(*(lambda: cash_services.cash_movement_create(
         shop=shop, kind=Kind.PAYOUT, pieces={D("500"): 2}, note="Supplier") for _ in range(2)))
@@ -570,8 +581,8 @@ def test_concurrent_payouts_never_take_more_than_the_drawer_holds():
 
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_cash_sales_and_payments_keep_the_book_exact():
-    shop = ShopFactory()
+def test_concurrent_cash_sales_and_payments_keep_the_book_exact(enter_scope):
+    shop = enter_scope(ShopFactory())
     float_drawer(shop, {D("500"): 2, D("100"): 5, D("20"): 10})
     customers = [CustomerFactory(shop=shop) for _ in range(2)]
     calls = [lambda: sale(shop, "380", notes_tendered={D("500"): 1}) for _ in range(3)]
@@ -592,7 +603,7 @@ def test_check_ledger_proves_the_cash_book_against_the_ledger(shop):
     from billing.selectors.cash import drawer_drift
     from ledger.models import Refund
     from ledger.services.entries import due_create, payment_create, payment_void, refund_create
-    from tests.factories import CustomerFactory
+    from tests.customers.factories import CustomerFactory
 
     customer = CustomerFactory(shop=shop)
     due_create(shop=shop, customer=customer, amount=Decimal("100"), description="Rice",

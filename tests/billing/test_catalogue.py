@@ -6,14 +6,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_scopes import scope
 
 from accounts.models import Membership
 from billing.models import Category, Product, StockMovement
 from billing.services import catalogue as catalogue_services
 from billing.services.invoices import invoice_issue
 from billing.totals import LineInput
+from tests.accounts.factories import MembershipFactory
 from tests.billing.factories import CategoryFactory, ProductFactory, StockMovementFactory
-from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -184,7 +185,10 @@ def test_edit_product_changes_details_but_not_stock(owner_client, shop):
     drinks = CategoryFactory(shop=shop, name="Drinks")
     url = reverse("billing:product_edit", args=[product.pk])
 
-    assert owner_client.get(url).status_code == 200
+    page = owner_client.get(url)
+    assert page.status_code == 200
+    assert page.context["form"].initial["sku"] == "OIL-1" and page.context["form"].initial["name"] == "Oil"
+    assert 'value="OIL-1"' in page.content.decode()
     response = owner_client.post(url, product_data(sku="OIL-1", name="  Mustard   oil 1 L ", unit="litre",
                                                    sale_price="185.50", tax_rate=("other", "12.5"), hsn_code="1514 99",
                                                    category=drinks.pk, track_stock=None, opening_stock="99"))
@@ -364,7 +368,8 @@ def test_product_list_query_count_is_constant(owner_client, shop, django_assert_
     add(2)
     url = reverse("billing:product_list")
     with CaptureQueriesContext(connection) as few:
-        assert owner_client.get(url).status_code == 200
+        response = owner_client.get(url)
+    assert len(listed(response)) == 2
     add(23)
     with django_assert_max_num_queries(len(few)):
         response = owner_client.get(url)
@@ -606,20 +611,19 @@ def test_rename_category(owner_client, shop):
 
 def test_catalogue_modules_import_without_a_scope():
     """Form classes are built at import, outside any request's scope: they must not
-    query a tenant model then (``manage.py check`` imports them that way)."""
+    query a tenant model then (``manage.py check`` imports them that way). The test has
+    no shop fixture, so it runs with no scope."""
     import importlib
 
-    from django_scopes.state import state
+    from django_scopes import get_scope
 
     import billing.forms.catalogue
     import billing.views.catalogue
 
-    token = state.set({})  # undo the suite's scopes_disabled()
-    try:
-        importlib.reload(billing.forms.catalogue)
-        importlib.reload(billing.views.catalogue)
-    finally:
-        state.reset(token)
+    assert get_scope() == {}
+    importlib.reload(billing.forms.catalogue)
+    importlib.reload(billing.views.catalogue)
+    assert "sku" in billing.forms.catalogue.ProductForm.base_fields
 
 
 # --- Tenancy --------------------------------------------------------------------------
@@ -631,7 +635,8 @@ def foreign(other_owner):
     shop = other_owner.shop
     category = CategoryFactory(shop=shop, name="Theirs")
     product = ProductFactory(shop=shop, category=category, sku="THEIRS", name="Their product")
-    receive(product, "5")
+    with scope(shop=shop):
+        receive(product, "5")
     return {"category": category, "product": product}
 
 
@@ -645,9 +650,11 @@ TENANCY = {
 
 
 def _snapshot(shop):
-    return (list(Product.objects.filter(shop=shop).values_list("pk", "sku", "name", "stock_quantity")),
-            list(Category.objects.filter(shop=shop).values_list("pk", "name")),
-            StockMovement.objects.filter(shop=shop).count())
+    """Shop ``shop``'s catalogue rows, read in its own scope."""
+    with scope(shop=shop):
+        return (list(Product.objects.filter(shop=shop).values_list("pk", "sku", "name", "stock_quantity")),
+                list(Category.objects.filter(shop=shop).values_list("pk", "name")),
+                StockMovement.objects.filter(shop=shop).count())
 
 
 @pytest.mark.parametrize("name", sorted(TENANCY))
@@ -656,6 +663,7 @@ def _snapshot(shop):
 def test_another_shops_ids_are_404_and_nothing_changes(client, owner, foreign, other_owner, name, method, role):
     kwargs, data = TENANCY[name]
     before = _snapshot(other_owner.shop)
+    assert before[2] == 1  # their stock receipt: a snapshot that can change
     user = owner.user if role == Membership.Role.OWNER else MembershipFactory(shop=owner.shop, role=role).user
     client.force_login(user)
 

@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django_scopes import scope
 
 from billing.models import Invoice, InvoiceSequence, Product, StockMovement
 from billing.services import BillingError
@@ -17,8 +18,9 @@ from billing.totals import LineInput
 from customers.models import Customer
 from ledger.selectors.drift import ledger_drift
 from ledger.services import entries as ledger
+from tests.accounts.factories import ShopFactory
 from tests.concurrency import run_together
-from tests.factories import CustomerFactory, ShopFactory
+from tests.customers.factories import CustomerFactory
 
 D = Decimal
 DAY = datetime.date(2026, 9, 1)   # financial year 26-27
@@ -54,8 +56,8 @@ def assert_stock_exact(product, expected):
 
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_invoices_for_the_last_units_never_oversell():
-    shop = ShopFactory()
+def test_concurrent_invoices_for_the_last_units_never_oversell(enter_scope):
+    shop = enter_scope(ShopFactory())
     soap = product_create(shop=shop, sku="SOAP", name="Soap", sale_price=D("40.00"), opening_stock=D("3"))
 
     calls = [lambda: invoice_issue(shop=shop, lines=[sale(soap, "1")], amount_paid=D("40.00"), issued_on=DAY)
@@ -75,8 +77,8 @@ def test_concurrent_invoices_for_the_last_units_never_oversell():
 
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_fractional_sales_and_receipts_keep_stock_exact():
-    shop = ShopFactory()
+def test_concurrent_fractional_sales_and_receipts_keep_stock_exact(enter_scope):
+    shop = enter_scope(ShopFactory())
     customer = CustomerFactory(shop=shop)
     rice = product_create(shop=shop, sku="RICE", name="Rice", unit=Product.Unit.KG, sale_price=D("80.00"),
                           opening_stock=D("5.000"))
@@ -99,8 +101,8 @@ def test_concurrent_fractional_sales_and_receipts_keep_stock_exact():
 
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_invoices_take_consecutive_numbers_from_a_new_sequence():
-    shop = ShopFactory()   # no InvoiceSequence row yet: the first invoices create it
+def test_concurrent_invoices_take_consecutive_numbers_from_a_new_sequence(enter_scope):
+    shop = enter_scope(ShopFactory())   # no InvoiceSequence row yet: the first invoices create it
     pen = product_create(shop=shop, sku="PEN", name="Pen", sale_price=D("10.00"), opening_stock=D("100"))
 
     calls = [lambda: invoice_issue(shop=shop, lines=[sale(pen, "1")], amount_paid=D("10.00"), issued_on=DAY)
@@ -114,12 +116,22 @@ def test_concurrent_invoices_take_consecutive_numbers_from_a_new_sequence():
     assert_stock_exact(pen, "94.000")
 
 
+def in_scope_of(shop, call):
+    """``call`` run in ``shop``'s scope (as a request of that shop), for run_together."""
+    def run():
+        with scope(shop=shop):
+            return call()
+    return run
+
+
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_numbering_across_shops_and_years_with_a_void():
-    shop, other = ShopFactory(), ShopFactory(invoice_prefix="B")
+def test_concurrent_numbering_across_shops_and_years_with_a_void(enter_scope):
+    shop, other = enter_scope(ShopFactory()), ShopFactory(invoice_prefix="B")
     pen = product_create(shop=shop, sku="PEN", name="Pen", sale_price=D("10.00"), opening_stock=D("100"))
-    their_pen = product_create(shop=other, sku="PEN", name="Pen", sale_price=D("10.00"), opening_stock=D("100"))
+    with scope(shop=other):
+        their_pen = product_create(shop=other, sku="PEN", name="Pen", sale_price=D("10.00"),
+                                   opening_stock=D("100"))
     first = invoice_issue(shop=shop, lines=[sale(pen, "1")], amount_paid=D("10.00"), issued_on=DAY)
     next_year = datetime.date(2027, 4, 1)
 
@@ -129,24 +141,25 @@ def test_concurrent_numbering_across_shops_and_years_with_a_void():
                                            issued_on=DAY))
         calls.append(lambda: invoice_issue(shop=shop, lines=[sale(pen, "1")], amount_paid=D("10.00"),
                                            issued_on=next_year))
-        calls.append(lambda: invoice_issue(shop=other, lines=[sale(their_pen, "1")], amount_paid=D("10.00"),
-                                           issued_on=DAY))
+        calls.append(in_scope_of(other, lambda: invoice_issue(shop=other, lines=[sale(their_pen, "1")],
+                                                              amount_paid=D("10.00"), issued_on=DAY)))
     calls.append(lambda: invoice_void(shop=shop, invoice=first, reason="Test"))
     _, refused = run_concurrently(*calls)
 
     assert refused == []
     numbers = sorted(Invoice.objects.filter(shop=shop).values_list("number", flat=True))
     assert numbers == [f"INV/26-27/{n:04d}" for n in range(1, 6)] + [f"INV/27-28/{n:04d}" for n in range(1, 5)]
-    assert sorted(Invoice.objects.filter(shop=other).values_list("number", flat=True)) == [
-        f"B/26-27/{n:04d}" for n in range(1, 5)]
     assert_stock_exact(pen, "92.000")   # 100 - 9 sold + 1 voided
-    assert_stock_exact(their_pen, "96.000")
+    with scope(shop=other):
+        assert sorted(Invoice.objects.filter(shop=other).values_list("number", flat=True)) == [
+            f"B/26-27/{n:04d}" for n in range(1, 5)]
+        assert_stock_exact(their_pen, "96.000")
 
 
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_credit_sales_and_payments_keep_the_ledger_exact():
-    shop = ShopFactory()
+def test_concurrent_credit_sales_and_payments_keep_the_ledger_exact(enter_scope):
+    shop = enter_scope(ShopFactory())
     customer = CustomerFactory(shop=shop)
     tea = product_create(shop=shop, sku="TEA", name="Tea", sale_price=D("50.00"), opening_stock=D("50"))
 
@@ -166,9 +179,9 @@ def test_concurrent_credit_sales_and_payments_keep_the_ledger_exact():
 
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_credit_sales_to_one_customer_in_two_financial_years():
+def test_concurrent_credit_sales_to_one_customer_in_two_financial_years(enter_scope):
     # Different years take different sequence rows, so only the customer's row orders them.
-    shop = ShopFactory()
+    shop = enter_scope(ShopFactory())
     customer = CustomerFactory(shop=shop)
     line = LineInput(quantity=D("1"), unit_price=D("100.00"), tax_rate=D("0"), description="Repair")
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from billing.models import Invoice
 from billing.services.catalogue import product_create
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

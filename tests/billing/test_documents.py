@@ -19,7 +19,7 @@ from billing.totals import LineInput, compute_totals
 from billing.words import amount_in_words
 from core.money import format_money
 from core.pdf import static_fetcher
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 D = Decimal
 GSTIN = "09ABCDE1234F1Z5"
@@ -367,7 +367,13 @@ def test_another_shops_invoice_is_404(client, owner, other_owner, name):
 def test_staff_can_open_documents(client, staff, name):
     invoice = issue(staff.shop)
     client.force_login(staff.user)
-    assert client.get(reverse(name, args=[invoice.pk])).status_code == 200
+    response = client.get(reverse(name, args=[invoice.pk]))
+    assert response.status_code == 200
+    assert response.context["invoice"] == invoice
+    if name == "billing:invoice_pdf":
+        assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    else:
+        assert invoice.number in text_of(response)
 
 
 @pytest.mark.parametrize("name", DOCUMENT_URLS)

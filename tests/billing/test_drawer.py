@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django_scopes import scope
 
 from accounts.models import Shop
 from billing.change import DEFAULT_DENOMINATIONS
@@ -16,9 +17,9 @@ from billing.services import BillingError
 from billing.services import drawer as services
 from billing.services.invoices import invoice_issue
 from billing.totals import LineInput
+from tests.accounts.factories import ShopFactory
 from tests.billing.factories import DenominationFactory
 from tests.concurrency import run_together
-from tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +49,8 @@ def stock(shop, **counts):
 
 
 @pytest.mark.parametrize("currency", Shop.Currency.values)
-def test_setup_creates_the_currency_defaults_with_count_zero(currency):
-    shop = ShopFactory(currency=currency)
+def test_setup_creates_the_currency_defaults_with_count_zero(currency, enter_scope):
+    shop = enter_scope(ShopFactory(currency=currency))
     rows = services.drawer_setup(shop=shop)
     assert [row.value for row in rows] == list(DEFAULT_DENOMINATIONS[currency])
     assert all(row.count == 0 for row in rows)
@@ -148,7 +149,8 @@ def test_give_change_uses_only_this_shops_drawer(shop, other_owner):
     stock(shop, _50=1)
     with pytest.raises(BillingError):
         services.drawer_give_change(shop=shop, amount=D("20"))
-    assert counts_of(other_owner.shop) == {D("20.00"): 10}
+    with scope(shop=other_owner.shop):
+        assert counts_of(other_owner.shop) == {D("20.00"): 10}
 
 
 def test_issuing_a_cash_sale_takes_the_change_from_the_drawer(shop):
@@ -471,7 +473,8 @@ def test_owner_adds_and_removes_a_denomination(owner_client, shop):
 
 def test_another_shops_denominations_are_never_shown_or_touched(owner_client, shop, other_owner):
     stock(other_owner.shop, _7=99, _3=0)
-    foreign, foreign_empty = (Denomination.objects.get(shop=other_owner.shop, value=v) for v in (D("7"), D("3")))
+    with scope(shop=other_owner.shop):
+        foreign, foreign_empty = (Denomination.objects.get(shop=other_owner.shop, value=v) for v in (D("7"), D("3")))
     owner_client.post(URL, {"action": "setup"})
     response = owner_client.get(URL)
     html = response.content.decode()
@@ -484,7 +487,8 @@ def test_another_shops_denominations_are_never_shown_or_touched(owner_client, sh
     assert response.status_code == 302
     assert owner_client.post(URL, {"remove": str(foreign_empty.pk)}).status_code == 404
     assert owner_client.post(URL, {"remove": "abc"}).status_code == 404
-    assert counts_of(other_owner.shop) == {D("7.00"): 99, D("3.00"): 0}
+    with scope(shop=other_owner.shop):
+        assert counts_of(other_owner.shop) == {D("7.00"): 99, D("3.00"): 0}
     assert set(counts_of(shop).values()) == {1}
 
 
@@ -521,8 +525,8 @@ def test_change_checker_for_staff_and_htmx(client, staff, shop):
 
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_change_never_takes_the_same_notes_twice():
-    shop = ShopFactory()
+def test_concurrent_change_never_takes_the_same_notes_twice(enter_scope):
+    shop = enter_scope(ShopFactory())
     stock(shop, _20=3, _10=1)
     results = run_together(*(lambda: services.drawer_give_change(shop=shop, amount=D("60")) for _ in range(2)))
     given = [r for r in results if isinstance(r, dict)]
@@ -534,8 +538,8 @@ def test_concurrent_change_never_takes_the_same_notes_twice():
 
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_set_ups_create_the_defaults_once():
-    shop = ShopFactory()
+def test_concurrent_set_ups_create_the_defaults_once(enter_scope):
+    shop = enter_scope(ShopFactory())
     results = run_together(*(lambda: services.drawer_setup(shop=shop) for _ in range(3)))
     assert all(isinstance(r, list) and len(r) == 10 for r in results), results
     assert Denomination.objects.filter(shop=shop).count() == 10

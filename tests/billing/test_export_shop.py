@@ -6,7 +6,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from ledger.services import entries as ledger
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
+from tests.ledger.factories import due_record
 
 pytestmark = pytest.mark.django_db
 
@@ -14,9 +15,8 @@ pytestmark = pytest.mark.django_db
 def test_export_contains_this_shop_only(tmp_path, shop, other_owner):
     mine = CustomerFactory(shop=shop, name="Mine")
     theirs = CustomerFactory(shop=other_owner.shop, name="Theirs")
-    ledger.due_create(shop=shop, customer=mine, amount=Decimal("10"), description="x", incurred_on=timezone.localdate())
-    ledger.due_create(shop=other_owner.shop, customer=theirs, amount=Decimal("20"), description="y",
-                      incurred_on=timezone.localdate())
+    due_record(mine, "10", description="x")
+    due_record(theirs, "20", description="y")  # in its own shop's scope
     out = tmp_path / "shop.json"
 
     call_command("export_shop", "--shop", str(shop.pk), "--output", str(out))

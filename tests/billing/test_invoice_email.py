@@ -15,7 +15,7 @@ from billing.services.invoices import invoice_issue, invoice_void
 from billing.tasks import invoice_attachments, invoice_email_queue
 from billing.totals import LineInput
 from messaging.models import Message
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

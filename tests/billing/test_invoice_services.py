@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
+from django_scopes import scope
 
 from accounts.models import User
 from billing.models import (
@@ -27,7 +29,8 @@ from ledger.models import Allocation, Due, Payment
 from ledger.selectors.drift import ledger_drift
 from ledger.selectors.entries import due_outstanding
 from ledger.services import entries as ledger
-from tests.factories import CustomerFactory, ShopFactory
+from tests.accounts.factories import ShopFactory
+from tests.customers.factories import CustomerFactory
 
 D = Decimal
 DAY = datetime.date(2026, 5, 10)   # financial year 26-27
@@ -360,13 +363,16 @@ def test_another_shops_customer_is_refused(shop):
 
 def test_another_shops_product_is_refused(shop):
     other = ShopFactory()
-    theirs = make_product(other, sku="PEN", name="Their pen", price="10.00", stock="10")
-    before, before_other = snapshot(shop), snapshot(other)
+    with scope(shop=other):
+        theirs = make_product(other, sku="PEN", name="Their pen", price="10.00", stock="10")
+        before_other = snapshot(other)
+    before = snapshot(shop)
     with pytest.raises(BillingError, match="products of this shop"):
         issue(shop, [sale(theirs, "1")], amount_paid=D("10.00"))
     assert snapshot(shop) == before
-    assert snapshot(other) == before_other
-    assert stock_of(theirs) == D("10.000")
+    with scope(shop=other):
+        assert snapshot(other) == before_other
+        assert stock_of(theirs) == D("10.000")
 
 
 def test_discount_and_round_off_are_stored(shop, customer):
@@ -526,12 +532,14 @@ def test_void_returns_what_the_sale_took_even_if_tracking_changed(shop):
 
 def test_another_shops_invoice_cannot_be_voided(shop):
     other = ShopFactory()
-    pen = make_product(other, sku="PEN", name="Pen", price="10.00", stock="10")
-    theirs = issue(other, [sale(pen, "1")], amount_paid=D("10.00"))
+    with scope(shop=other):
+        pen = make_product(other, sku="PEN", name="Pen", price="10.00", stock="10")
+        theirs = issue(other, [sale(pen, "1")], amount_paid=D("10.00"))
     with pytest.raises(Invoice.DoesNotExist):
         invoice_void(shop=shop, invoice=theirs, reason="Not mine")
-    assert not Invoice.objects.get(pk=theirs.pk).is_voided
-    assert stock_of(pen) == D("9.000")
+    with scope(shop=other):
+        assert not Invoice.objects.get(pk=theirs.pk).is_voided
+        assert stock_of(pen) == D("9.000")
 
 
 # --- admin ---------------------------------------------------------------------------------------
@@ -567,9 +575,15 @@ ADMIN_MODELS = {
 def test_admin_pages_render(admin_client, billing_rows, key):
     model = ADMIN_MODELS[key]
     obj = billing_rows[key]
-    assert admin_client.get(reverse(f"admin:billing_{model}_changelist")).status_code == 200
-    assert admin_client.get(reverse(f"admin:billing_{model}_changelist") + "?q=r").status_code == 200
-    assert admin_client.get(reverse(f"admin:billing_{model}_change", args=[obj.pk])).status_code == 200
+    changelist = admin_client.get(reverse(f"admin:billing_{model}_changelist"))
+    assert changelist.status_code == 200
+    assert obj in changelist.context["cl"].result_list
+    searched = admin_client.get(reverse(f"admin:billing_{model}_changelist") + "?q=r")
+    assert searched.status_code == 200 and "cl" in searched.context
+    change = admin_client.get(reverse(f"admin:billing_{model}_change", args=[obj.pk]))
+    assert change.status_code == 200
+    assert change.context["original"] == obj
+    assert escape(str(obj)) in change.content.decode()
 
 
 def test_admin_changelist_filters(admin_client, billing_rows, shop):
@@ -591,7 +605,10 @@ def test_admin_changelist_filters(admin_client, billing_rows, shop):
 def test_admin_history_pages_render(admin_client, billing_rows):
     for model, key in (("product", "product"), ("invoice", "invoice"), ("denomination", "denomination")):
         url = reverse(f"admin:billing_{model}_history", args=[billing_rows[key].pk])
-        assert admin_client.get(url).status_code == 200
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        assert response.context["object"] == billing_rows[key]
+        assert escape(str(billing_rows[key])) in response.content.decode()
 
 
 def test_stock_movements_are_view_only_in_admin(admin_client, billing_rows):

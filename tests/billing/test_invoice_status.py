@@ -16,7 +16,7 @@ from billing.services.invoices import invoice_issue, invoice_void
 from billing.totals import LineInput
 from ledger.services import LedgerError
 from ledger.services import entries as ledger
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -11,7 +11,7 @@ from billing.services.invoices import invoice_issue
 from billing.totals import LineInput
 from customers.models import Customer
 from ledger.models import Due, Payment
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

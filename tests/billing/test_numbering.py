@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django_scopes import scope
 
 from billing.models import Invoice, InvoiceSequence, StockMovement
 from billing.services import BillingError
@@ -13,7 +14,7 @@ from billing.services.catalogue import product_create
 from billing.services.invoices import invoice_issue
 from billing.services.numbering import financial_year, format_number, invoice_number_next
 from billing.totals import LineInput
-from tests.factories import ShopFactory
+from tests.accounts.factories import ShopFactory
 
 D = Decimal
 
@@ -88,8 +89,8 @@ def test_format_number_refuses_more_than_16_characters(prefix, year, sequence):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("prefix", ["A", "AB", "INV", "SHOP", "ABCDE", "X9Y8Z"])
-def test_prefixes_of_one_to_five_characters(prefix):
-    shop = ShopFactory(invoice_prefix=prefix)
+def test_prefixes_of_one_to_five_characters(prefix, enter_scope):
+    shop = enter_scope(ShopFactory(invoice_prefix=prefix))
     shop.full_clean()
     number, year, sequence = invoice_number_next(shop=shop, day=datetime.date(2026, 5, 1))
     assert number == f"{prefix}/26-27/0001"
@@ -112,18 +113,25 @@ def test_shop_refuses_a_bad_prefix(prefix):
 def test_numbers_are_consecutive_per_shop_and_independent_between_shops():
     shop_a, shop_b = ShopFactory(), ShopFactory(invoice_prefix="B")
     day = datetime.date(2026, 6, 15)
-    assert invoice_number_next(shop=shop_a, day=day) == ("INV/26-27/0001", "26-27", 1)
-    assert invoice_number_next(shop=shop_a, day=day) == ("INV/26-27/0002", "26-27", 2)
-    assert invoice_number_next(shop=shop_b, day=day) == ("B/26-27/0001", "26-27", 1)
-    assert invoice_number_next(shop=shop_a, day=day) == ("INV/26-27/0003", "26-27", 3)
-    assert invoice_number_next(shop=shop_b, day=day) == ("B/26-27/0002", "26-27", 2)
-    assert InvoiceSequence.objects.get(shop=shop_a, financial_year="26-27").last_number == 3
-    assert InvoiceSequence.objects.get(shop=shop_b, financial_year="26-27").last_number == 2
+
+    def number(shop):
+        with scope(shop=shop):
+            return invoice_number_next(shop=shop, day=day)
+
+    assert number(shop_a) == ("INV/26-27/0001", "26-27", 1)
+    assert number(shop_a) == ("INV/26-27/0002", "26-27", 2)
+    assert number(shop_b) == ("B/26-27/0001", "26-27", 1)
+    assert number(shop_a) == ("INV/26-27/0003", "26-27", 3)
+    assert number(shop_b) == ("B/26-27/0002", "26-27", 2)
+    with scope(shop=shop_a):
+        assert InvoiceSequence.objects.get(shop=shop_a, financial_year="26-27").last_number == 3
+    with scope(shop=shop_b):
+        assert InvoiceSequence.objects.get(shop=shop_b, financial_year="26-27").last_number == 2
 
 
 @pytest.mark.django_db
-def test_rollover_restarts_at_0001_in_a_new_financial_year():
-    shop = ShopFactory()
+def test_rollover_restarts_at_0001_in_a_new_financial_year(enter_scope):
+    shop = enter_scope(ShopFactory())
     assert invoice_number_next(shop=shop, day=datetime.date(2027, 3, 30))[0] == "INV/26-27/0001"
     assert invoice_number_next(shop=shop, day=datetime.date(2027, 3, 31))[0] == "INV/26-27/0002"
     assert invoice_number_next(shop=shop, day=datetime.date(2027, 4, 1))[0] == "INV/27-28/0001"
@@ -135,16 +143,16 @@ def test_rollover_restarts_at_0001_in_a_new_financial_year():
 
 
 @pytest.mark.django_db
-def test_rollover_with_a_calendar_financial_year():
-    shop = ShopFactory(financial_year_start_month=1)
+def test_rollover_with_a_calendar_financial_year(enter_scope):
+    shop = enter_scope(ShopFactory(financial_year_start_month=1))
     assert invoice_number_next(shop=shop, day=datetime.date(2026, 12, 31))[0] == "INV/26/0001"
     assert invoice_number_next(shop=shop, day=datetime.date(2027, 1, 1))[0] == "INV/27/0001"
     assert invoice_number_next(shop=shop, day=datetime.date(2027, 3, 31))[0] == "INV/27/0002"
 
 
 @pytest.mark.django_db
-def test_the_number_past_16_characters_is_refused():
-    shop = ShopFactory(invoice_prefix="ABCDE")
+def test_the_number_past_16_characters_is_refused(enter_scope):
+    shop = enter_scope(ShopFactory(invoice_prefix="ABCDE"))
     InvoiceSequence.objects.create(shop=shop, financial_year="26-27", last_number=9998)
     assert invoice_number_next(shop=shop, day=datetime.date(2026, 5, 1))[0] == "ABCDE/26-27/9999"
     with pytest.raises(BillingError, match="shorter invoice prefix"):
@@ -160,8 +168,8 @@ def sale(product, quantity):
 
 
 @pytest.mark.django_db
-def test_a_refused_invoice_gives_its_number_back():
-    shop = ShopFactory()
+def test_a_refused_invoice_gives_its_number_back(enter_scope):
+    shop = enter_scope(ShopFactory())
     day = datetime.date(2026, 8, 1)
     soap = product_create(shop=shop, sku="SOAP", name="Soap", sale_price=D("40.00"), opening_stock=D("3"))
     first = invoice_issue(shop=shop, lines=[sale(soap, "1")], amount_paid=D("40.00"), issued_on=day)
@@ -178,8 +186,8 @@ def test_a_refused_invoice_gives_its_number_back():
 
 
 @pytest.mark.django_db
-def test_a_refused_first_invoice_of_the_year_leaves_no_sequence():
-    shop = ShopFactory()
+def test_a_refused_first_invoice_of_the_year_leaves_no_sequence(enter_scope):
+    shop = enter_scope(ShopFactory())
     day = datetime.date(2026, 8, 1)
     soap = product_create(shop=shop, sku="SOAP", name="Soap", sale_price=D("40.00"))
     with pytest.raises(BillingError):
@@ -192,8 +200,8 @@ def test_a_refused_first_invoice_of_the_year_leaves_no_sequence():
 
 
 @pytest.mark.django_db
-def test_an_invoice_that_would_need_17_characters_is_refused_and_writes_nothing():
-    shop = ShopFactory(invoice_prefix="ABCDE")
+def test_an_invoice_that_would_need_17_characters_is_refused_and_writes_nothing(enter_scope):
+    shop = enter_scope(ShopFactory(invoice_prefix="ABCDE"))
     InvoiceSequence.objects.create(shop=shop, financial_year="26-27", last_number=9999)
     pen = product_create(shop=shop, sku="PEN", name="Pen", sale_price=D("10.00"), opening_stock=D("5"))
     with pytest.raises(BillingError, match="longer than 16 characters"):

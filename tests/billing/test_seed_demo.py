@@ -39,7 +39,7 @@ from customers.models import Customer
 from ledger import demo as ledger_demo
 from ledger.models import Allocation, Due, Payment
 from ledger.selectors.entries import customer_open_dues
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 PHONE = re.compile(r"[6-9]\d{9}")
 NUMBER = re.compile(r"INV/(\d\d-\d\d)/(\d{4})")
@@ -203,7 +203,7 @@ def fingerprint(shop):
     }
 
 
-def test_seed_demo_reset_recreates_the_shop_the_same_way(shop, monkeypatch):
+def test_seed_demo_reset_recreates_the_shop_the_same_way(shop, monkeypatch, cross_shop):
     # A smaller cast and fewer invoices keep the rebuilds quick; --reset must still remove every old row.
     monkeypatch.setattr(ledger_demo, "CUSTOMERS", ledger_demo.CUSTOMERS[:10])
     monkeypatch.setattr(billing_demo, "INVOICE_COUNT", 8)

@@ -32,7 +32,7 @@ from ledger.services import LedgerError
 from ledger.services.entries import due_create, payment_create
 from ledger.services.reminders import ReminderError
 from messaging.services import MessagingError
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 D = Decimal
 

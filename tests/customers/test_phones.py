@@ -7,12 +7,14 @@ import importlib
 import pytest
 from django.apps import apps as global_apps
 from django.urls import reverse
+from django_scopes import scope, scopes_disabled
 
 from accounts.models import Shop
 from customers.models import Customer
 from customers.selectors import customer_list
 from customers.services import DuplicatePhoneError, customer_archive, customer_create, customer_update
-from tests.factories import ShopFactory
+from tests.accounts.factories import ShopFactory
+from tests.scoping import no_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +51,8 @@ def test_the_number_is_kept_as_typed_and_stored_in_e164(meena):
     assert row.phone_e164 == MEENA
 
 
-def test_the_e164_number_follows_the_shops_country(db):
-    kenyan = ShopFactory(locale=Shop.Locale.EN_KE, currency=Shop.Currency.KES)
+def test_the_e164_number_follows_the_shops_country(db, enter_scope):
+    kenyan = enter_scope(ShopFactory(locale=Shop.Locale.EN_KE, currency=Shop.Currency.KES))
     customer = customer_create(shop=kenyan, name="Wanjiru", phone="0712 345678")
     assert customer.phone_e164 == "+254712345678"
 
@@ -77,16 +79,20 @@ def test_the_add_form_keeps_the_number_as_typed(owner_client, shop):
 
 def test_the_data_migration_fills_the_e164_number_of_existing_rows(shop, meena, db):
     kenyan = ShopFactory(locale=Shop.Locale.EN_KE, currency=Shop.Currency.KES)
-    wanjiru = customer_create(shop=kenyan, name="Wanjiru", phone="0712 345678")
+    with scope(shop=kenyan):
+        wanjiru = customer_create(shop=kenyan, name="Wanjiru", phone="0712 345678")
     nobody = customer_create(shop=shop, name="No Phone")
-    Customer.objects.update(phone_e164="")  # as the rows were before the migration
+    with scopes_disabled():  # a migration runs across shops
+        Customer.objects.update(phone_e164="")  # as the rows were before the migration
 
     migration = importlib.import_module("customers.migrations.0003_customer_phone_e164")
-    migration.fill_phone_e164(global_apps, None)
+    with no_scope():  # as ``migrate`` runs it
+        migration.fill_phone_e164(global_apps, None)
 
-    assert Customer.objects.get(pk=meena.pk).phone_e164 == MEENA
-    assert Customer.objects.get(pk=wanjiru.pk).phone_e164 == "+254712345678"
-    assert Customer.objects.get(pk=nobody.pk).phone_e164 == ""
+    with scopes_disabled():
+        assert Customer.objects.get(pk=meena.pk).phone_e164 == MEENA
+        assert Customer.objects.get(pk=wanjiru.pk).phone_e164 == "+254712345678"
+        assert Customer.objects.get(pk=nobody.pk).phone_e164 == ""
 
 
 # --- search ------------------------------------------------------------------------------------
@@ -236,9 +242,11 @@ def test_edit_page_warns_about_the_duplicate_then_saves_after_confirmation(owner
 
 
 def test_another_shops_customer_with_the_number_is_never_named(owner_client, shop, other_owner):
-    customer_create(shop=other_owner.shop, name="Foreign Meena", phone="96510 34997")
+    with scope(shop=other_owner.shop):
+        customer_create(shop=other_owner.shop, name="Foreign Meena", phone="96510 34997")
     response = owner_client.post(reverse("customers:create"), {"name": "Meena", "phone": "+91 96510 34997"})
     assert response.status_code == 302
-    assert Customer.objects.filter(phone_e164=MEENA).count() == 2
+    with scopes_disabled():
+        assert Customer.objects.filter(phone_e164=MEENA).count() == 2
     page = owner_client.get(response.url).content.decode()
     assert "Foreign Meena" not in page

@@ -10,7 +10,7 @@ from customers.models import Customer
 from customers.services import CustomerError, customer_archive, customer_create, customer_unarchive, customer_update
 from ledger.selectors.drift import ledger_drift
 from ledger.services.entries import due_create, payment_create, payment_void
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 D = Decimal
 DAY = datetime.date(2025, 1, 1)

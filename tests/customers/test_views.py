@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from ledger.services import entries as ledger
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 from contextlib import contextmanager
 
-PASSWORD = "pass-word-123"  # tests.factories.UserFactory's
+PASSWORD = "pass-word-123"  # tests.accounts.factories.UserFactory's
 
 
 def log_in(page, base_url, username, password=PASSWORD):

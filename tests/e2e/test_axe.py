@@ -21,8 +21,9 @@ from billing.services.invoices import invoice_issue
 from billing.totals import LineInput
 from ledger.services import entries as ledger
 from ledger.services.statements import statement_link_get_or_create
+from tests.accounts.factories import MembershipFactory
+from tests.customers.factories import CustomerFactory
 from tests.e2e.helpers import log_in, page_at
-from tests.factories import CustomerFactory, MembershipFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -37,11 +38,12 @@ def axe():
 
 
 @pytest.fixture
-def pages():
+def pages(enter_scope):
     """A shop with something on every page; returns ``(public pages, pages behind login)``
     as ``{name: path}``."""
     owner = MembershipFactory(role=Membership.Role.OWNER, user__username="axe-owner", shop__upi_id="shop@okaxis",
                               shop__gstin="09ABCDE1234F1Z5")
+    enter_scope(owner.shop)  # the test runs in its shop's scope
     shop = owner.shop
     today = timezone.localdate()
     customer = CustomerFactory(shop=shop, name="Asha Verma", email="asha@example.com", address="12 Mall Road")
@@ -85,7 +87,14 @@ def pages():
         "day close": "/drawer/close/",
         "claims": "/claims/",
         "messages": "/messages/",
-        # "reports": the reports pages do not exist yet; add them here when they do.
+        "reports": "/reports/",
+        "aging": "/reports/aging/",
+        "period statement": f"/reports/customers/{customer.pk}/statement/",
+        "statement pick": "/reports/statement/?q=asha",
+        "collections": "/reports/collections/",
+        "day book": "/reports/day-book/",
+        "cash book report": "/reports/cash-book/?period=this_fy",
+        "charts": "/reports/charts/",
     }
     return public, private
 

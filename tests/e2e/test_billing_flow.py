@@ -7,15 +7,17 @@ import pytest
 
 from accounts.models import Membership
 from billing.services.catalogue import product_create
-from tests.factories import CustomerFactory, MembershipFactory
+from tests.accounts.factories import MembershipFactory
+from tests.customers.factories import CustomerFactory
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_sell_two_products_with_partial_payment(live_server, page, shot):
+def test_sell_two_products_with_partial_payment(live_server, page, shot, enter_scope):
     owner = MembershipFactory(role=Membership.Role.OWNER, user__username="counter")
+    enter_scope(owner.shop)  # the test runs in its shop's scope
     shop = owner.shop
     CustomerFactory(shop=shop, name="Ramesh Yadav", phone="9811100011")
     product_create(shop=shop, sku="ATTA-10", name="Atta 10 kg", unit="pcs", sale_price=Decimal("420.00"),

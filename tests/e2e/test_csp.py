@@ -13,15 +13,17 @@ from billing.services.invoices import invoice_issue
 from billing.totals import LineInput
 from ledger.services import entries as ledger
 from ledger.services.statements import statement_link_get_or_create
-from tests.factories import CustomerFactory, MembershipFactory
+from tests.accounts.factories import MembershipFactory
+from tests.customers.factories import CustomerFactory
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_main_pages_have_no_csp_violations(live_server, page, shot):
+def test_main_pages_have_no_csp_violations(live_server, page, shot, enter_scope):
     owner = MembershipFactory(role=Membership.Role.OWNER, user__username="csp-owner")
+    enter_scope(owner.shop)  # the test runs in its shop's scope
     shop = owner.shop
     shop.upi_id = "shop@okaxis"
     shop.save()

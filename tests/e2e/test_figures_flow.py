@@ -10,7 +10,8 @@ from accounts.models import Membership
 from billing.models import Denomination
 from billing.services import drawer as drawer_services
 from billing.services.catalogue import product_create
-from tests.factories import CustomerFactory, MembershipFactory
+from tests.accounts.factories import MembershipFactory
+from tests.customers.factories import CustomerFactory
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -29,8 +30,9 @@ def pick_product(page, query):
     page.locator("#product-results [role=option]").first.click()
 
 
-def test_cash_sale_with_change_then_the_rest_paid_later(live_server, page, shot):
+def test_cash_sale_with_change_then_the_rest_paid_later(live_server, page, shot, enter_scope):
     owner = MembershipFactory(role=Membership.Role.OWNER, user__username="figures")
+    enter_scope(owner.shop)  # the test runs in its shop's scope
     shop = owner.shop
     CustomerFactory(shop=shop, name="Kavita Rao", phone="9811100022")
     product_create(shop=shop, sku="SAREE", name="Cotton saree", unit="pcs", sale_price=Decimal("1000.00"),

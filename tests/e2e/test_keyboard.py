@@ -6,14 +6,14 @@ import re
 from decimal import Decimal
 
 import pytest
-from django_scopes import scopes_disabled
 
 from accounts.models import Membership
 from billing.models import CashMovement, Invoice
 from billing.services.catalogue import product_create
 from billing.services.drawer import drawer_setup
+from tests.accounts.factories import MembershipFactory
+from tests.customers.factories import CustomerFactory
 from tests.e2e.helpers import log_in, page_at, record_posts
-from tests.factories import CustomerFactory, MembershipFactory
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -23,8 +23,9 @@ D = Decimal
 
 
 @pytest.fixture
-def counter_shop():
+def counter_shop(enter_scope):
     owner = MembershipFactory(role=Membership.Role.OWNER, user__username="cashier")
+    enter_scope(owner.shop)  # the test runs in its shop's scope
     shop = owner.shop
     CustomerFactory(shop=shop, name="Sunil Sharma", phone="9811100011")
     CustomerFactory(shop=shop, name="Sushma Sharma", phone="9811100022")
@@ -83,8 +84,7 @@ def test_enter_in_the_counters_search_boxes_issues_nothing(live_server, page, co
 
     assert posts == []
     assert page.url == f"{live_server.url}/invoices/new/"
-    with scopes_disabled():
-        assert not Invoice.objects.exists()
+    assert not Invoice.objects.exists()
     shot(page, "40-counter-enter-issues-nothing")
     assert page.console_errors == []
 
@@ -185,12 +185,11 @@ def test_a_whole_sale_from_the_keyboard(live_server, page, counter_shop, shot):
         keyboard.press("Enter")
 
     page.get_by_text("₹704.00 added to Sushma Sharma's dues").wait_for()
-    with scopes_disabled():
-        invoice = Invoice.objects.get()
-        lines = [(line.description, line.quantity) for line in invoice.lines.order_by("pk")]
-        assert lines == [("Mustard oil 5 L", D("2")), ("Sugar 1 kg", D("3"))]
-        assert (invoice.customer.name, invoice.total, invoice.amount_paid) == ("Sushma Sharma", D("1704.00"),
-                                                                                D("1000.00"))
+    invoice = Invoice.objects.get()
+    lines = [(line.description, line.quantity) for line in invoice.lines.order_by("pk")]
+    assert lines == [("Mustard oil 5 L", D("2")), ("Sugar 1 kg", D("3"))]
+    assert (invoice.customer.name, invoice.total, invoice.amount_paid) == ("Sushma Sharma", D("1704.00"),
+                                                                            D("1000.00"))
     assert page.console_errors == []
 
 
@@ -221,16 +220,14 @@ def test_after_a_server_error_the_focus_goes_to_the_first_error(live_server, pag
     expect(quantity).to_have_attribute("aria-invalid", "true")
     error = page.locator("#" + quantity.get_attribute("aria-describedby"))
     expect(error).to_have_text("The quantity must be more than zero.")
-    with scopes_disabled():
-        assert not Invoice.objects.exists()
+    assert not Invoice.objects.exists()
 
 
 def test_enter_in_the_other_search_boxes_and_counts_issues_nothing(live_server, page, counter_shop):
     """The customer list's search only searches; Enter in a drawer count moves to the next
     count instead of saving the count (which writes the cash book)."""
-    with scopes_disabled():
-        drawer_setup(shop=counter_shop)  # the usual notes and coins, none counted
-        movements = CashMovement.objects.count()
+    drawer_setup(shop=counter_shop)  # the usual notes and coins, none counted
+    movements = CashMovement.objects.count()
     log_in(page, live_server.url, "cashier")
     posts = record_posts(page)
 
@@ -252,5 +249,4 @@ def test_enter_in_the_other_search_boxes_and_counts_issues_nothing(live_server, 
     page.wait_for_timeout(500)
 
     assert posts == []
-    with scopes_disabled():
-        assert CashMovement.objects.count() == movements
+    assert CashMovement.objects.count() == movements

@@ -16,8 +16,9 @@ from billing.services.invoices import invoice_issue
 from billing.totals import LineInput
 from ledger.services import entries as ledger
 from ledger.services.statements import statement_link_get_or_create
+from tests.accounts.factories import MembershipFactory
+from tests.customers.factories import CustomerFactory
 from tests.e2e.helpers import horizontal_overflow, log_in, page_at
-from tests.factories import CustomerFactory, MembershipFactory
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -29,10 +30,11 @@ FILLER = ("two bags of basmati rice, one tin of groundnut oil, assorted spices f
 
 
 @pytest.fixture
-def busy_shop():
+def busy_shop(enter_scope):
     """A shop whose customer has a long account: dues with long descriptions (each marked
     BEGINnn … FINISnn), payments, a share link; products with long names."""
     owner = MembershipFactory(role=Membership.Role.OWNER, user__username="layout", shop__upi_id="shop@okaxis")
+    enter_scope(owner.shop)  # the test runs in its shop's scope
     shop = owner.shop
     customer = CustomerFactory(shop=shop, name="Annapurna Mess (Rakesh Soni)", email="rakesh@example.com",
                                address="Shop 4, Station Road, Near the Old Water Tank, Jhansi")

@@ -6,21 +6,22 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from accounts.models import Membership
 from ledger.models import Payment, PaymentClaim
 from ledger.services import entries as ledger
 from ledger.services.statements import statement_link_get_or_create
-from tests.factories import CustomerFactory, MembershipFactory
+from tests.accounts.factories import MembershipFactory
+from tests.customers.factories import CustomerFactory
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_statement_page_shows_qr_and_takes_a_payment_claim(live_server, page, shot):
+def test_statement_page_shows_qr_and_takes_a_payment_claim(live_server, page, shot, enter_scope):
     owner = MembershipFactory(role=Membership.Role.OWNER, shop__name="Gupta Kirana", shop__upi_id="gupta@okaxis")
+    enter_scope(owner.shop)  # the test runs in its shop's scope
     shop = owner.shop
     today = timezone.localdate()
     customer = CustomerFactory(shop=shop, name="Ravi Kumar")
@@ -49,7 +50,6 @@ def test_statement_page_shows_qr_and_takes_a_payment_claim(live_server, page, sh
     page.get_by_text("Thank you").wait_for()
     shot(page, "31-statement-claim-sent")
 
-    with scopes_disabled():
-        claim = PaymentClaim.objects.get(link=link)
-        assert (claim.amount, claim.status) == (Decimal("500.00"), PaymentClaim.Status.PENDING)
-        assert not Payment.objects.filter(customer=customer).exists()
+    claim = PaymentClaim.objects.get(link=link)
+    assert (claim.amount, claim.status) == (Decimal("500.00"), PaymentClaim.Status.PENDING)
+    assert not Payment.objects.filter(customer=customer).exists()

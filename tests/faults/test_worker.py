@@ -25,8 +25,9 @@ from django_tasks_db.models import DBTaskResult
 from messaging import services as message_services
 from messaging import tasks
 from messaging.models import Message
-from tests.factories import CustomerFactory, PaymentFactory
+from tests.customers.factories import CustomerFactory
 from tests.faults.helpers import HOST, Child, SmtpSink, child_env, manage, wait_until
+from tests.ledger.factories import PaymentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,7 +40,7 @@ def queue_receipts(shop, count: int) -> list[Message]:
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
         for index in range(count):
             customer = CustomerFactory(shop=shop, name=f"Customer {index}", email=f"customer{index}@example.com")
-            payment = PaymentFactory(customer=customer, amount=Decimal("100"), method="cash")
+            payment = PaymentFactory(customer=customer, amount=Decimal("100"), method="cash")  # bare: no receipt
             queued.append(message_services.email_queue(
                 shop=shop, kind=Message.Kind.RECEIPT, to=customer.email, customer=customer, subject="Receipt",
                 template="emails/receipt", context={"payment": payment, "balance": Decimal("0")}))

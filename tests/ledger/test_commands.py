@@ -18,13 +18,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from accounts.models import Shop
 from customers.models import Customer
 from ledger import demo as ledger_demo
 from ledger.services.entries import due_create, payment_create
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 CAST = ledger_demo.CUSTOMERS[:20]
 
@@ -90,7 +90,8 @@ def test_check_ledger_reports_a_lost_oldest_open_due_date(shop):
 
 def test_check_ledger_shop_option_limits_the_check(shop):
     stray = CustomerFactory()
-    Customer.objects.filter(pk=stray.pk).update(balance=Decimal("10.00"))
+    with scope(shop=stray.shop):
+        Customer.objects.filter(pk=stray.pk).update(balance=Decimal("10.00"))
     assert "Ledger OK" in check_ledger("--shop", str(shop.pk))
     with pytest.raises(CommandError, match=f"customer {stray.pk} "):
         check_ledger("--shop", str(stray.shop_id))
@@ -117,6 +118,7 @@ def test_check_ledger_earliest_date_is_per_due_not_per_amount(customer_shop):
 
 
 @pytest.fixture
-def customer_shop(db):
+def customer_shop(db, enter_scope):
+    """A customer of a new shop; the test runs in that shop's scope."""
     customer = CustomerFactory()
-    return customer.shop, customer
+    return enter_scope(customer.shop), customer

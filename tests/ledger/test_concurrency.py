@@ -13,7 +13,7 @@ from ledger.models import Allocation
 from ledger.selectors.drift import ledger_drift
 from ledger.services import entries as ledger
 from tests.concurrency import run_together
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 
 def run_concurrently(*calls):
@@ -24,9 +24,9 @@ def run_concurrently(*calls):
 
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_payments_leave_the_exact_balance():
+def test_two_concurrent_payments_leave_the_exact_balance(enter_scope):
     customer = CustomerFactory()
-    shop = customer.shop
+    shop = enter_scope(customer.shop)  # the calls run in the caller's scope, as requests of the shop
     today = timezone.localdate()
     ledger.due_create(shop=shop, customer=customer, amount=Decimal("1000"), description="Rice", incurred_on=today)
 
@@ -43,9 +43,9 @@ def test_two_concurrent_payments_leave_the_exact_balance():
 
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_payments_and_dues_never_over_allocate():
+def test_concurrent_payments_and_dues_never_over_allocate(enter_scope):
     customer = CustomerFactory()
-    shop = customer.shop
+    shop = enter_scope(customer.shop)  # the calls run in the caller's scope, as requests of the shop
     today = timezone.localdate()
     ledger.due_create(shop=shop, customer=customer, amount=Decimal("100"), description="Tea", incurred_on=today)
 

@@ -8,13 +8,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scope
 
 from customers.models import Customer
 from ledger.models import Due, Payment
 from ledger.services import LedgerError
 from ledger.services import entries as ledger
 from tests.concurrency import run_together
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -90,9 +91,11 @@ def test_a_key_is_per_shop(shop, customer, other_owner):
     other = CustomerFactory(shop=other_owner.shop)
     ledger.due_create(shop=shop, customer=customer, amount=D("5"), description="A", incurred_on=today(),
                       idempotency_key=key)
-    ledger.due_create(shop=other_owner.shop, customer=other, amount=D("7"), description="B",
-                      incurred_on=today(), idempotency_key=key)
-    assert Due.objects.filter(idempotency_key=key).count() == 2
+    with scope(shop=other_owner.shop):
+        ledger.due_create(shop=other_owner.shop, customer=other, amount=D("7"), description="B",
+                          incurred_on=today(), idempotency_key=key)
+        assert Due.objects.filter(idempotency_key=key).get().amount == D("7.00")
+    assert Due.objects.filter(idempotency_key=key).get().amount == D("5.00")
 
 
 @pytest.mark.mariadb

@@ -14,7 +14,8 @@ from ledger.selectors.drift import ledger_drift
 from ledger.selectors.entries import customer_statement
 from ledger.services import LedgerError
 from ledger.services.entries import due_create, payment_create, payment_void, refund_create, refund_void
-from tests.factories import CustomerFactory, MembershipFactory
+from tests.accounts.factories import MembershipFactory
+from tests.customers.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal

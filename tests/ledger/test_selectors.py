@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django_scopes import scope
 
 from customers.models import Customer
 from customers.services import customer_archive
@@ -16,7 +17,7 @@ from ledger.selectors.dashboard import dashboard_summary, recent_entries, top_de
 from ledger.selectors.drift import ledger_drift
 from ledger.selectors.entries import customer_open_dues, customer_statement, statement_open_dues
 from ledger.services.entries import due_create, due_mark_paid, due_void, payment_create, payment_void
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 D = Decimal
 
@@ -26,12 +27,17 @@ def date(month: int, day: int, year: int = 2025) -> datetime.date:
 
 
 def new_due(customer, amount, incurred, due_date=None, description="Groceries"):
-    return due_create(shop=customer.shop, customer=customer, amount=D(amount), description=description,
-                      incurred_on=incurred, due_date=due_date)
+    """A due via the service, in the customer's shop's scope (as a request of that shop)."""
+    with scope(shop=customer.shop):
+        return due_create(shop=customer.shop, customer=customer, amount=D(amount), description=description,
+                          incurred_on=incurred, due_date=due_date)
 
 
 def pay(customer, amount, received_on, **kwargs):
-    return payment_create(shop=customer.shop, customer=customer, amount=D(amount), received_on=received_on, **kwargs)
+    """A payment via the service, in the customer's shop's scope."""
+    with scope(shop=customer.shop):
+        return payment_create(shop=customer.shop, customer=customer, amount=D(amount), received_on=received_on,
+                              **kwargs)
 
 
 @pytest.fixture
@@ -77,7 +83,9 @@ def test_customer_open_dues_order_statuses_and_overdue(shop, foreign):
     assert [d.is_overdue for d in later] == [False, True, True]
     on_the_day = customer_open_dues(customer=customer, today=date(1, 20))
     assert [d.is_overdue for d in on_the_day] == [False, True, False]  # due today is not overdue yet
-    assert customer_open_dues(customer=foreign, today=date(1, 15))[0].outstanding == D("900.00")
+    assert customer_open_dues(customer=foreign, today=date(1, 15)) == []  # not in this shop's scope
+    with scope(shop=foreign.shop):
+        assert customer_open_dues(customer=foreign, today=date(1, 15))[0].outstanding == D("900.00")
     # The customer page takes the same list from the statement it reads anyway.
     from_statement = statement_open_dues(customer_statement(customer=customer))
     assert [(d.pk, d.status, d.outstanding) for d in from_statement] == [
@@ -223,7 +231,8 @@ def test_dashboard_summary_of_an_empty_shop(shop, foreign):
 
 
 def test_dashboard_summary_counts_the_other_shop_on_its_own(other_shop, dashboard_shop, foreign):
-    summary = dashboard_summary(shop=other_shop, today=date(3, 15))
+    with scope(shop=other_shop):
+        summary = dashboard_summary(shop=other_shop, today=date(3, 15))
     assert summary.customers_count == 1
     assert summary.total_outstanding == D("900.00")
     assert (summary.overdue_amount, summary.overdue_dues, summary.overdue_customers) == (D("900.00"), 1, 1)

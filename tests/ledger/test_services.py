@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django_scopes import scope
 
 from customers.models import Customer
 from ledger.models import Allocation, Due, Payment
@@ -13,7 +14,8 @@ from ledger.selectors.drift import ledger_drift
 from ledger.selectors.entries import due_outstanding
 from ledger.services import LedgerError
 from ledger.services.entries import due_create, due_mark_paid, due_void, payment_create, payment_void
-from tests.factories import CustomerFactory, DueFactory
+from tests.customers.factories import CustomerFactory
+from tests.ledger.factories import DueFactory
 
 D = Decimal
 JAN1 = datetime.date(2025, 1, 1)
@@ -30,14 +32,18 @@ def customer(shop):
 
 
 def new_due(shop, customer, amount, incurred=0, due_in=None, description="Groceries", **kwargs):
-    """A due via the service: ``incurred`` and ``due_in`` are day offsets (``due_in`` absolute, None = no date)."""
-    return due_create(shop=shop, customer=customer, amount=D(amount), description=description,
-                      incurred_on=day(incurred), due_date=None if due_in is None else day(due_in), **kwargs)
+    """A due via the service, in ``shop``'s scope as a request of that shop: ``incurred`` and
+    ``due_in`` are day offsets (``due_in`` absolute, None = no date)."""
+    with scope(shop=shop):
+        return due_create(shop=shop, customer=customer, amount=D(amount), description=description,
+                          incurred_on=day(incurred), due_date=None if due_in is None else day(due_in), **kwargs)
 
 
 def pay(shop, customer, amount, on=0, **kwargs):
-    return payment_create(shop=shop, customer=customer, amount=D(amount) if isinstance(amount, str) else amount,
-                          received_on=day(on), **kwargs)
+    """A payment via the service, in ``shop``'s scope; ``on`` is a day offset."""
+    with scope(shop=shop):
+        return payment_create(shop=shop, customer=customer, amount=D(amount) if isinstance(amount, str) else amount,
+                              received_on=day(on), **kwargs)
 
 
 def allocations(**filters) -> dict:
@@ -46,7 +52,9 @@ def allocations(**filters) -> dict:
 
 
 def balance(customer) -> Decimal:
-    return Customer.objects.get(pk=customer.pk).balance
+    """The customer's stored balance, read in the customer's shop's scope."""
+    with scope(shop=customer.shop):
+        return Customer.objects.get(pk=customer.pk).balance
 
 
 def stored(customer) -> Customer:
@@ -346,7 +354,8 @@ def test_chosen_due_of_another_shops_customer_is_refused(shop, customer, other_o
     with pytest.raises(LedgerError):
         pay(shop, customer, "50", due=foreign_due)
     assert Payment.objects.count() == 0
-    assert due_outstanding(foreign_due) == D("100.00")
+    with scope(shop=other_shop):
+        assert due_outstanding(foreign_due) == D("100.00")
     assert balance(customer) == D("100.00")
 
 
@@ -456,7 +465,9 @@ def test_mark_paid_of_another_shops_due_is_refused(shop, other_owner):
     with pytest.raises(LedgerError):
         due_mark_paid(shop=shop, due=foreign_due)
     assert not Payment.objects.exists()
-    assert due_outstanding(foreign_due) == D("100.00")
+    with scope(shop=other_shop):
+        assert not Payment.objects.exists()
+        assert due_outstanding(foreign_due) == D("100.00")
 
 
 # --- void ----------------------------------------------------------------------------
@@ -623,15 +634,17 @@ def test_void_of_another_shops_entries_is_refused(shop, other_owner):
         due_void(shop=shop, due=due, reason="x")
     with pytest.raises(LedgerError):
         payment_void(shop=shop, payment=payment, reason="x")
-    assert not Due.objects.get(pk=due.pk).is_voided
-    assert not Payment.objects.get(pk=payment.pk).is_voided
+    with scope(shop=other_shop):
+        assert not Due.objects.get(pk=due.pk).is_voided
+        assert not Payment.objects.get(pk=payment.pk).is_voided
     assert balance(foreign_customer) == D("60.00")
 
 
 # --- stored figures vs. ledger_drift ------------------------------------------------------
 
 
-def test_drift_is_empty_after_a_sequence_and_reports_a_corrupted_balance(shop, customer, other_owner):
+def test_drift_is_empty_after_a_sequence_and_reports_a_corrupted_balance(shop, customer, other_owner, cross_shop):
+    """``ledger_drift`` is the cross-shop check of ``check_ledger``: it runs with scopes off."""
     other_shop = other_owner.shop
     other_customer = CustomerFactory(shop=other_shop)
     d1 = new_due(shop, customer, "100", due_in=5)
@@ -708,7 +721,8 @@ def _assert_credit_is_applied(customer):
         assert (payment.allocated or 0) == payment.amount, payment
 
 
-def test_randomized_operations_keep_every_invariant(shop, other_owner):
+def test_randomized_operations_keep_every_invariant(shop, other_owner, cross_shop):
+    """Random steps, each in its shop's scope; the checks read both shops (cross-shop)."""
     rng = random.Random(20250101)
     other_shop = other_owner.shop
     customers = [CustomerFactory(shop=shop) for _ in range(3)] + [CustomerFactory(shop=other_shop)]
@@ -720,35 +734,36 @@ def test_randomized_operations_keep_every_invariant(shop, other_owner):
     for step in range(60):
         customer = rng.choice(customers)
         shop_ = customer.shop
-        active_dues = list(Due.objects.filter(customer=customer, voided_at__isnull=True))
-        open_dues = [d for d in active_dues if due_outstanding(d) > 0]
-        active_payments = list(Payment.objects.filter(customer=customer, voided_at__isnull=True))
-        op = rng.choices(["due", "payment", "chosen", "mark_paid", "void_due", "void_payment"],
-                         weights=[5, 4, 2, 1, 1, 1])[0]
-        incurred = rng.randint(0, 60)
-        if op == "due" or (op in ("chosen", "mark_paid") and not open_dues):
-            due_date = None if rng.random() < 0.3 else day(incurred + rng.randint(0, 30))
-            due_create(shop=shop_, customer=customer, amount=money(), description=f"step {step}",
-                       incurred_on=day(incurred), due_date=due_date)
-            op = "due"
-        elif op == "payment":
-            payment_create(shop=shop_, customer=customer, amount=money(), received_on=day(incurred))
-        elif op == "chosen":
-            chosen = rng.choice(open_dues)
-            outstanding = due_outstanding(chosen)
-            amount = outstanding if rng.random() < 0.3 else max(D("0.01"), (outstanding * D(rng.random())).quantize(
-                D("0.01")))
-            payment_create(shop=shop_, customer=customer, amount=amount, received_on=day(incurred), due=chosen)
-        elif op == "mark_paid":
-            due_mark_paid(shop=shop_, due=rng.choice(open_dues), received_on=day(incurred))
-        elif op == "void_due" and active_dues:
-            due_void(shop=shop_, due=rng.choice(active_dues), reason=f"step {step}")
-        elif op == "void_payment" and active_payments:
-            payment_void(shop=shop_, payment=rng.choice(active_payments), reason=f"step {step}")
-        else:
-            continue
-        done[op] += 1
-        _assert_credit_is_applied(customer)
+        with scope(shop=shop_):  # each step as a request of its shop
+            active_dues = list(Due.objects.filter(customer=customer, voided_at__isnull=True))
+            open_dues = [d for d in active_dues if due_outstanding(d) > 0]
+            active_payments = list(Payment.objects.filter(customer=customer, voided_at__isnull=True))
+            op = rng.choices(["due", "payment", "chosen", "mark_paid", "void_due", "void_payment"],
+                             weights=[5, 4, 2, 1, 1, 1])[0]
+            incurred = rng.randint(0, 60)
+            if op == "due" or (op in ("chosen", "mark_paid") and not open_dues):
+                due_date = None if rng.random() < 0.3 else day(incurred + rng.randint(0, 30))
+                due_create(shop=shop_, customer=customer, amount=money(), description=f"step {step}",
+                           incurred_on=day(incurred), due_date=due_date)
+                op = "due"
+            elif op == "payment":
+                payment_create(shop=shop_, customer=customer, amount=money(), received_on=day(incurred))
+            elif op == "chosen":
+                chosen = rng.choice(open_dues)
+                outstanding = due_outstanding(chosen)
+                amount = outstanding if rng.random() < 0.3 else max(D("0.01"), (outstanding * D(rng.random())).quantize(
+                    D("0.01")))
+                payment_create(shop=shop_, customer=customer, amount=amount, received_on=day(incurred), due=chosen)
+            elif op == "mark_paid":
+                due_mark_paid(shop=shop_, due=rng.choice(open_dues), received_on=day(incurred))
+            elif op == "void_due" and active_dues:
+                due_void(shop=shop_, due=rng.choice(active_dues), reason=f"step {step}")
+            elif op == "void_payment" and active_payments:
+                payment_void(shop=shop_, payment=rng.choice(active_payments), reason=f"step {step}")
+            else:
+                continue
+            done[op] += 1
+            _assert_credit_is_applied(customer)
 
     assert all(done.values()), done  # every kind of operation ran at least once
     for s in (shop, other_shop):

@@ -1,6 +1,5 @@
 """Shareable statement links, the public statement page (with UPI) and "I have paid" claims."""
 
-import contextlib
 import datetime
 from decimal import Decimal
 
@@ -8,7 +7,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes.state import state
+from django_scopes import scope
 
 from accounts.models import Membership
 from ledger.models import Payment, PaymentClaim, StatementLink
@@ -17,25 +16,18 @@ from ledger.selectors.drift import ledger_drift
 from ledger.services import LedgerError, statements
 from ledger.services import entries as ledger
 from ledger.upi import upi_payment_uri
-from tests.factories import CustomerFactory, MembershipFactory
+from tests.accounts.factories import MembershipFactory
+from tests.customers.factories import CustomerFactory
+from tests.scoping import no_scope
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
 
 
-@contextlib.contextmanager
-def no_scope():
-    """Undo the suite's ``scopes_disabled()`` so an anonymous request runs as in
-    production: with no scope at all until the view opens one."""
-    token = state.set({})
-    try:
-        yield
-    finally:
-        state.reset(token)
-
-
 def get(client, url):
+    """GET with no scope at all, as an anonymous request runs in production until the
+    view opens one (the test's own shop scope would hide a view that forgot it)."""
     with no_scope():
         return client.get(url)
 
@@ -46,14 +38,19 @@ def post(client, url, data=None):
 
 
 def add_due(customer, amount, *, days_ago=10, due_in=5, description="Groceries"):
+    """A due via the service, in the customer's shop's scope."""
     incurred = TODAY() - datetime.timedelta(days=days_ago)
-    return ledger.due_create(shop=customer.shop, customer=customer, amount=Decimal(amount), description=description,
-                             incurred_on=incurred, due_date=incurred + datetime.timedelta(days=due_in))
+    with scope(shop=customer.shop):
+        return ledger.due_create(shop=customer.shop, customer=customer, amount=Decimal(amount),
+                                 description=description, incurred_on=incurred,
+                                 due_date=incurred + datetime.timedelta(days=due_in))
 
 
 def pay(customer, amount, **kwargs):
-    return ledger.payment_create(shop=customer.shop, customer=customer, amount=Decimal(amount),
-                                 received_on=TODAY(), **kwargs)
+    """A payment via the service, in the customer's shop's scope."""
+    with scope(shop=customer.shop):
+        return ledger.payment_create(shop=customer.shop, customer=customer, amount=Decimal(amount),
+                                     received_on=TODAY(), **kwargs)
 
 
 @pytest.fixture
@@ -190,7 +187,8 @@ def neighbours(shop, other_owner):
     other_shop.save()
     stranger = CustomerFactory(shop=other_shop, name="Stranger Sita")
     add_due(stranger, "888.88", description="Sita secret sugar")
-    statements.statement_link_get_or_create(shop=other_shop, customer=stranger)
+    with scope(shop=other_shop):
+        statements.statement_link_get_or_create(shop=other_shop, customer=stranger)
     return same_shop, stranger
 
 
@@ -515,8 +513,9 @@ def test_confirm_service_refuses_another_shops_claim(claim, other_owner):
 
 def test_claim_list_shows_this_shops_reports_only(owner_client, customer, claim, neighbours):
     _same_shop, stranger = neighbours
-    foreign_link = StatementLink.objects.get(customer=stranger)
-    statements.claim_create(link=foreign_link, amount=Decimal("888.88"), reference="FOREIGN-REF")
+    with scope(shop=stranger.shop):
+        foreign_link = StatementLink.objects.get(customer=stranger)
+        statements.claim_create(link=foreign_link, amount=Decimal("888.88"), reference="FOREIGN-REF")
     decided = statements.claim_create(link=claim.link, amount=Decimal("20"), reference="OLD-REF")
     statements.claim_reject(shop=customer.shop, claim=decided)
 

@@ -4,12 +4,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scope
 
 from customers.models import Customer
 from ledger.models import Due, Payment
 from ledger.selectors.entries import due_outstanding
 from ledger.services import entries as ledger
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +23,12 @@ def customer(shop):
 
 
 def add_due(customer, amount, days_ago=10, due_in=5, description="Groceries"):
+    """A due via the service, in the customer's shop's scope."""
     incurred = TODAY() - datetime.timedelta(days=days_ago)
-    return ledger.due_create(shop=customer.shop, customer=customer, amount=Decimal(amount), description=description,
-                             incurred_on=incurred, due_date=incurred + datetime.timedelta(days=due_in))
+    with scope(shop=customer.shop):
+        return ledger.due_create(shop=customer.shop, customer=customer, amount=Decimal(amount),
+                                 description=description, incurred_on=incurred,
+                                 due_date=incurred + datetime.timedelta(days=due_in))
 
 
 def test_add_due_updates_balance(owner_client, customer):
@@ -248,7 +252,8 @@ def test_dashboard_figures(owner_client, shop, other_owner):
     assert [e.kind for e in response.context["recent"]] == ["payment", "due", "due"]
     body = response.content.decode()
     assert "₹1,050.00" in body and "₹750.00" in body
-    assert Customer.objects.filter(shop=other_owner.shop).get().balance == Decimal("99999.00")
+    with scope(shop=other_owner.shop):
+        assert Customer.objects.filter(shop=other_owner.shop).get().balance == Decimal("99999.00")
 
 
 def test_due_above_the_credit_limit_is_recorded_with_a_warning(owner_client, shop):

@@ -23,7 +23,7 @@ def migrate(targets=None):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_move_keeps_every_message_its_content_type_and_its_queued_task():
+def test_the_move_keeps_every_message_its_content_type_and_its_queued_task(cross_shop):
     old = migrate(BEFORE)
     shop = old.get_model("accounts", "Shop").objects.create(name="Old Shop")
     customer = old.get_model("customers", "Customer").objects.create(shop=shop, name="Asha")

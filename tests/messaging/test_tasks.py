@@ -15,13 +15,14 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
-from django_scopes.state import state
 from django_tasks_db.models import DBTaskResult
 
 from messaging import services as message_services
 from messaging import tasks
 from messaging.models import Message
-from tests.factories import CustomerFactory, PaymentFactory
+from tests.customers.factories import CustomerFactory
+from tests.ledger.factories import PaymentFactory
+from tests.scoping import no_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def asha(shop):
 
 
 def queue(shop, customer, capture):
-    payment = PaymentFactory(customer=customer, amount=Decimal("500"), method="cash")
+    payment = PaymentFactory(customer=customer, amount=Decimal("500"), method="cash")  # bare: no receipt of its own
     with capture(execute=True):
         return message_services.email_queue(shop=shop, kind=Message.Kind.RECEIPT, to=customer.email, customer=customer,
                                      subject="Receipt", template="emails/receipt",
@@ -196,11 +197,8 @@ def test_a_retry_click_supersedes_the_scheduled_retry(db_tasks, shop, asha, djan
 
 def test_the_task_opens_the_shop_scope_itself(db_tasks, shop, asha, django_capture_on_commit_callbacks):
     message = queue(shop, asha, django_capture_on_commit_callbacks)
-    token = state.set({})  # undo the suite's scopes_disabled(): a worker has no scope
-    try:
+    with no_scope():  # a worker has no scope
         assert tasks.send_message.call(message_id=message.pk, shop_id=shop.pk, after_attempts=0) == "sent"
-    finally:
-        state.reset(token)
 
 
 def test_a_message_or_shop_that_is_gone_is_skipped(shop):

@@ -1,0 +1,1 @@
+"""Report pages: thin views that parse the period, call one selector and render or export."""

@@ -1,0 +1,113 @@
+"""The stock report (``/reports/stock/``): low stock, the valuation at cost and at sale
+price, and one product's movement register over a period."""
+
+from django.shortcuts import get_object_or_404
+
+from billing.models import Product
+from core.money import quantize_money
+from reports.periods import period_from_request
+from reports.permissions import reports_required
+from reports.selectors.stock import (
+    stock_low,
+    stock_movement_register,
+    stock_valuation_products,
+    stock_valuation_totals,
+)
+from reports.views.common import render_report
+
+#: Rows a table shows on the page; the downloads carry every row.
+PAGE_ROWS = 200
+
+EXPORTS = {
+    "valuation": ["Product", "SKU", "Category", "Unit", "Stock", "Cost price", "Value at cost", "Sale price",
+                  "Value at sale price"],
+    "low": ["Product", "SKU", "Category", "Unit", "Stock", "Low-stock level"],
+    "movements": ["Date", "Kind", "Quantity", "Balance after", "Invoice", "Reason", "By"],
+}
+
+
+# The download's rows are read by the server after the request (and its shop scope) has
+# ended: the querysets are built in the view, inside the scope, and only iterated here.
+
+def _valuation_rows(products, totals):
+    for p in products.iterator(chunk_size=2000):
+        yield [p.name, p.sku, p.category.name if p.category else "", p.unit, p.stock_quantity, p.cost_price,
+               quantize_money(p.cost_value) if p.cost_value is not None else None, p.sale_price,
+               quantize_money(p.sale_value)]
+    yield ["Total", None, None, None, None, None, totals["cost_value"], None, totals["sale_value"]]
+
+
+def _low_rows(products):
+    for p in products.iterator(chunk_size=2000):
+        yield [p.name, p.sku, p.category.name if p.category else "", p.unit, p.stock_quantity, p.low_stock_level]
+
+
+def _movement_rows(register):
+    yield [None, "Opening balance", None, register["opening"], None, None, None]
+    for m in register["movements"].iterator(chunk_size=2000):
+        yield [m.created_at, m.get_kind_display(), m.quantity, m.balance_after,
+               m.invoice.number if m.invoice_id else "", m.reason, m.created_by.get_username() if m.created_by else ""]
+    yield [None, "Closing balance", None, register["closing"], None, None, None]
+
+
+@reports_required
+def stock(request):
+    """``GET /reports/stock/?product=<id>&period=…``: low stock and the valuation (first
+    :data:`PAGE_ROWS` rows each, totals over all), and the movement register of
+    ``product`` (another shop's product is a 404). ``&export=csv|xlsx&section=valuation|
+    low|movements`` downloads one table in full (streamed)."""
+    shop = request.shop
+    form, period = period_from_request(request)
+    product = None
+    product_error = ""
+    raw = request.GET.get("product", "")
+    if raw:
+        if raw.isdigit():
+            product = get_object_or_404(Product, shop=shop, pk=int(raw))
+        else:
+            product_error = "Pick a product from the list."
+    register = (stock_movement_register(shop=shop, product=product, start=period.start, end=period.end)
+                if product else None)
+    totals = stock_valuation_totals(shop=shop)
+    section = request.GET.get("section") if request.GET.get("section") in EXPORTS else "valuation"
+    if section == "movements" and register is None:
+        section = "valuation"
+    if section == "valuation":
+        valuation_products = stock_valuation_products(shop=shop)
+
+        def rows():
+            return _valuation_rows(valuation_products, totals)
+    elif section == "low":
+        low_products = stock_low(shop=shop)
+
+        def rows():
+            return _low_rows(low_products)
+    else:
+        def rows():
+            return _movement_rows(register)
+    low = list(stock_low(shop=shop)[:PAGE_ROWS + 1])
+    valuation = list(stock_valuation_products(shop=shop)[:PAGE_ROWS])
+    for p in valuation:
+        p.cost_value = quantize_money(p.cost_value) if p.cost_value is not None else None
+        p.sale_value = quantize_money(p.sale_value)
+    context = {
+        "title": "Stock",
+        "form": form,
+        "period": period,
+        "product": product,
+        "product_error": product_error,
+        "products": Product.objects.filter(shop=shop, track_stock=True).order_by("name", "pk")
+                                   .values_list("pk", "name", "sku"),
+        "register": register,
+        "movements": list(register["movements"][:PAGE_ROWS]) if register else [],
+        "low": low[:PAGE_ROWS],
+        "low_more": len(low) > PAGE_ROWS,
+        "valuation": valuation,
+        "totals": totals,
+        "page_rows": PAGE_ROWS,
+        "extra_hidden": [{"name": "product", "value": product.pk}] if product else [],
+    }
+    name = f"stock-{section}" + (f"-{product.sku}-{period.start.isoformat()}-{period.end.isoformat()}"
+                                 if section == "movements" else "")
+    return render_report(request, "reports/stock.html", context, filename=name, header=EXPORTS[section],
+                         rows=rows, title=f"Stock {section}")
