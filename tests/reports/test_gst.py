@@ -113,6 +113,7 @@ def test_page(owner_client, shop, sales_book):  # noqa: F811
     for text in ("customers have no GSTIN yet", "state: not recorded", "INV/26-27/0005", "1006", "KGS", "₹82.00",
                  "3.1(a)"):
         assert text in body, text
+    assert 'Total tax: <span data-testid="gst-total-tax">₹82.00</span>' in body
 
 
 def test_shop_without_gstin_sees_a_note(owner_client, shop):
