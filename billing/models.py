@@ -374,7 +374,20 @@ CASH_IN_KINDS = ("opening", "float", "sale", "payment", "refund_void")
 CASH_OUT_KINDS = ("change", "sale_void", "payment_void", "refund", "payout", "deposit")
 
 
-class CashMovement(models.Model):
+class CashRecord(models.Model):
+    """What every cash book row carries: the form's one-time key (unique per shop, so a
+    double submit records it once), who recorded it and when. Rows are only ever added."""
+
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class CashMovement(CashRecord):
     """One movement of cash in or out of the drawer (DESIGN §6), as ``StockMovement`` is
     for stock: rows are only ever added (never edited or deleted), so they are their own
     history; a mistake is corrected by another movement.
@@ -418,10 +431,6 @@ class CashMovement(models.Model):
     refund_pk = models.PositiveBigIntegerField("refund id", null=True, blank=True)
     reference = models.CharField(max_length=100, blank=True)
     note = models.CharField("reason / note", max_length=200, blank=True)
-    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager(shop="shop")
 
@@ -455,7 +464,7 @@ class CashMovement(models.Model):
         return sorted(((Decimal(value), count) for value, count in self.pieces.items()), reverse=True)
 
 
-class CashClose(models.Model):
+class CashClose(CashRecord):
     """A day close (till reconciliation): the owner counted the drawer by denomination.
 
     ``expected`` is the drawer's balance before the count, ``counted`` the sum of
@@ -475,10 +484,6 @@ class CashClose(models.Model):
     note = models.CharField(max_length=200, blank=True)
     movement = models.OneToOneField(CashMovement, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="close")
-    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager(shop="shop")
 
