@@ -82,8 +82,10 @@ class Due(VoidableEntry):
         indexes = [
             models.Index(fields=["shop", "customer", "incurred_on"], name="due_shop_customer_date"),
             models.Index(fields=["shop", "due_date"], name="due_shop_due_date"),
-            # Open dues by due date: the dashboard's overdue figures read only this index.
-            models.Index(fields=["shop", "outstanding", "due_date"], name="due_shop_open"),
+            # Open dues by due date: the dashboard's overdue figures and the aging report's
+            # totals (grouped by due date, else the date given) read only this index.
+            models.Index(fields=["shop", "outstanding", "due_date", "incurred_on", "customer"],
+                         name="due_shop_open_aging"),
             models.Index(fields=["shop", "created_at"], name="due_shop_created"),
         ]
         constraints = [

@@ -16,10 +16,20 @@ key                     days past the due date
 ``d120_plus``           121 and more
 ======================  =========================
 
-What is owed as of a date: for today or later, each due's stored ``outstanding`` (voided dues
-have 0); for a past date, the due's amount less what the payments received by then paid
-of it (the allocations as they stand now), for dues given by then and not voided. Customers
-in credit owe nothing and have no row. Amounts are ``Decimal`` in the shop's currency.
+What is owed as of a date: for today or later (the live report), each open due's stored
+``outstanding``, every open due counted (one dated after that day is "not yet due"), so the
+grand total is the customers' balances; for a past date, the due's amount less what the
+payments received by then paid of it (the allocations as they stand now), for dues given by
+then and not voided. Customers in credit owe nothing and have no row. Rows are sorted by
+total, largest first, then by customer id (the order the dashboard's top debtors use).
+Amounts are ``Decimal`` in the shop's currency.
+
+The live report reads at most a fixed handful of queries, none of which walks every open
+due per customer: the grand totals group the open dues by the date they age from (an
+index-only read of ``due_shop_open``) and are bucketed here; the rows come from the
+customers' stored balances in index order (credit and open dues never coexist, DESIGN §5,
+so a customer owes exactly when their balance is above zero), and only the customers of the
+page (or of the export's chunk) have their dues grouped into buckets.
 """
 
 import datetime
@@ -30,7 +40,9 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef
 from django.db.models.functions import Coalesce
 
 from accounts.models import Shop
+from core.db import keyset_chunks
 from core.money import ZERO, money_output_field, quantize_money
+from customers.models import Customer
 from ledger.models import Allocation, Due
 from reports.periods import local_today
 
@@ -75,11 +87,16 @@ def bucket_by_key(key: str) -> Bucket:
     raise KeyError(key)
 
 
+def _is_live(as_of: datetime.date, today: datetime.date) -> bool:
+    return as_of >= today
+
+
 def _open_dues(*, shop: Shop, as_of: datetime.date, today: datetime.date) -> QuerySet:
     """The shop's dues owed on ``as_of``, annotated with ``owed`` (Decimal) and ``age_from``."""
+    if _is_live(as_of, today):
+        dues = Due.objects.filter(shop=shop, outstanding__gt=0)
+        return dues.annotate(age_from=Coalesce("due_date", "incurred_on"), owed=F("outstanding"))
     dues = Due.objects.filter(shop=shop, incurred_on__lte=as_of).annotate(age_from=Coalesce("due_date", "incurred_on"))
-    if as_of >= today:
-        return dues.filter(outstanding__gt=0).annotate(owed=F("outstanding"))
     paid_by_then = (
         Allocation.objects.filter(shop=shop, due=OuterRef("pk"), payment__voided_at__isnull=True,
                                   payment__received_on__lte=as_of)
@@ -101,20 +118,90 @@ def _bucket_sums(as_of: datetime.date) -> dict:
     return sums
 
 
+def bucket_of(as_of: datetime.date, age_from: datetime.date) -> Bucket:
+    """The :class:`Bucket` of a due that ages from ``age_from``, on ``as_of``."""
+    days_past = (as_of - age_from).days
+    for bucket in BUCKETS:
+        if (bucket.low is None or days_past >= bucket.low) and (bucket.high is None or days_past <= bucket.high):
+            return bucket
+    raise AssertionError(f"no aging bucket for {days_past} days")  # the buckets cover every integer
+
+
+_CUSTOMER_FIELDS = ("pk", "name", "phone", "email")
+
+
+class _LiveRows:
+    """The live aging rows (as of today or later) as a sequence a ``Paginator`` can page:
+    ``count()``, slicing (one query for the customers of the slice, one for their dues)
+    and iteration (keyset chunks of customers, flat memory on every database). Built
+    inside the shop's scope; reading it later (a streamed download) needs no scope."""
+
+    def __init__(self, *, shop: Shop, as_of: datetime.date):
+        self.as_of = as_of
+        self.customers = (Customer.objects.filter(shop=shop, balance__gt=0)
+                          .order_by("-balance", "pk").values(*_CUSTOMER_FIELDS, "balance"))
+        self.dues = _open_dues(shop=shop, as_of=as_of, today=as_of)
+
+    def count(self) -> int:
+        return self.customers.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def _rows(self, customers: list[dict]) -> list[dict]:
+        if not customers:
+            return []
+        sums = {row["customer_id"]: row for row in
+                self.dues.filter(customer_id__in=[c["pk"] for c in customers])
+                .values("customer_id").annotate(**_bucket_sums(self.as_of)).order_by()}
+        rows = []
+        for customer in customers:
+            figures = sums.get(customer["pk"])
+            if figures is None:  # paid in full since the customers were read
+                continue
+            rows.append({"customer_id": customer["pk"], "name": customer["name"], "phone": customer["phone"],
+                         "email": customer["email"], **{key: figures[key] for key in (*BUCKET_KEYS, "total")}})
+        return rows
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index:index + 1][0]
+        return self._rows(list(self.customers[index]))
+
+    def __iter__(self):
+        chunk = []
+        for customer in keyset_chunks(self.customers, ("-balance", "pk"), chunk_size=_CHUNK):
+            chunk.append(customer)
+            if len(chunk) == _CHUNK:
+                yield from self._rows(chunk)
+                chunk = []
+        yield from self._rows(chunk)
+
+
+_CHUNK = 2000
+
+
 def aging_rows(*, shop: Shop, as_of: datetime.date, bucket: str | None = None,
-               today: datetime.date | None = None) -> QuerySet:
-    """One row per customer who owes on ``as_of``, largest total first (then by name), as a
-    lazy queryset of dicts: ``customer_id``, ``name``, ``phone``, ``email`` and a Decimal per
-    bucket key plus ``total``. ``bucket`` (a key) keeps only customers owing in that bucket.
-    One query (a GROUP BY over the dues) when evaluated."""
+               today: datetime.date | None = None):
+    """One row per customer who owes on ``as_of``, largest total first (then by customer
+    id), as dicts: ``customer_id``, ``name``, ``phone``, ``email`` and a Decimal per bucket
+    key plus ``total``. ``bucket`` (a key) keeps only customers owing in that bucket.
+
+    Returns a lazy sequence that supports ``count()``, slicing and iteration (pass it to a
+    ``Paginator``): for a past date or a ``bucket``, a queryset (one GROUP BY over the
+    dues); as of today or later without ``bucket``, the live rows, read by customer
+    balance (two small queries a page). Raises ``KeyError`` for an unknown ``bucket``.
+    """
     today = today or local_today()
+    if bucket is None and _is_live(as_of, today):
+        return _LiveRows(shop=shop, as_of=as_of)
     rows = (_open_dues(shop=shop, as_of=as_of, today=today)
             .values("customer_id")
             .annotate(name=F("customer__name"), phone=F("customer__phone"), email=F("customer__email"),
                       **_bucket_sums(as_of)))
     if bucket is not None:
         rows = rows.filter(**{f"{bucket_by_key(bucket).key}__gt": 0})
-    return rows.order_by("-total", "name", "customer_id")
+    return rows.order_by("-total", "customer_id")
 
 
 @dataclass(frozen=True)
@@ -133,8 +220,20 @@ class AgingTotals:
 
 
 def aging_totals(*, shop: Shop, as_of: datetime.date, today: datetime.date | None = None) -> AgingTotals:
-    """The totals of :func:`aging_rows` over every customer, in one aggregate query."""
+    """The totals of :func:`aging_rows` over every customer. As of today or later: two
+    queries (the open dues summed per date they age from, bucketed here; the customers
+    whose balance is above zero); for a past date, one aggregate query."""
     today = today or local_today()
+    if _is_live(as_of, today):
+        buckets = dict.fromkeys(BUCKET_KEYS, ZERO)
+        by_date = (_open_dues(shop=shop, as_of=as_of, today=today).order_by()
+                   .values_list("age_from").annotate(owed=Sum("outstanding")))
+        for age_from, owed in by_date:
+            key = bucket_of(as_of, age_from).key
+            buckets[key] += owed
+        buckets = {key: quantize_money(amount) for key, amount in buckets.items()}
+        return AgingTotals(as_of=as_of, buckets=buckets, total=quantize_money(sum(buckets.values(), ZERO)),
+                           customers=Customer.objects.filter(shop=shop, balance__gt=0).count())
     figures = _open_dues(shop=shop, as_of=as_of, today=today).aggregate(
         customers=Count("customer_id", distinct=True), **_bucket_sums(as_of))
     return AgingTotals(
@@ -149,10 +248,20 @@ EXPORT_HEADER = ["Customer", "Phone", *[bucket.label for bucket in BUCKETS], "To
 
 
 def aging_export_rows(*, shop: Shop, as_of: datetime.date, today: datetime.date | None = None):
-    """Rows for the CSV/XLSX download: one per customer (streamed from the database with
-    ``iterator()``), then the totals row. Money as Decimal."""
-    for row in aging_rows(shop=shop, as_of=as_of, today=today).iterator(chunk_size=2000):
-        yield [row["name"], row["phone"], *[quantize_money(row[key]) for key in BUCKET_KEYS],
-               quantize_money(row["total"])]
+    """Rows for the CSV/XLSX download: one per customer, then the totals row; money as
+    Decimal. The queries are built now (inside the shop's scope) and read as the download
+    is written: as of today or later in keyset chunks of customers (flat memory); for a
+    past date with the one GROUP BY query (``iterator()``: on MySQL/MariaDB the driver
+    holds that result, one row per owing customer)."""
+    today = today or local_today()
+    rows = aging_rows(shop=shop, as_of=as_of, today=today)
     totals = aging_totals(shop=shop, as_of=as_of, today=today)
-    yield ["Total", "", *[totals.buckets[key] for key in BUCKET_KEYS], totals.total]
+    source = rows if isinstance(rows, _LiveRows) else rows.iterator(chunk_size=_CHUNK)
+
+    def generate():
+        for row in source:
+            yield [row["name"], row["phone"], *[quantize_money(row[key]) for key in BUCKET_KEYS],
+                   quantize_money(row["total"])]
+        yield ["Total", "", *[totals.buckets[key] for key in BUCKET_KEYS], totals.total]
+
+    return generate()

@@ -4,6 +4,7 @@ price, and one product's movement register over a period."""
 from django.shortcuts import get_object_or_404
 
 from billing.models import Product
+from core.db import keyset_chunks
 from core.money import quantize_money
 from reports.periods import period_from_request
 from reports.permissions import reports_required
@@ -27,10 +28,11 @@ EXPORTS = {
 
 
 # The download's rows are read by the server after the request (and its shop scope) has
-# ended: the querysets are built in the view, inside the scope, and only iterated here.
+# ended: the querysets are built in the view, inside the scope, and only read here, in
+# keyset chunks (flat memory on MariaDB too, whose driver buffers whole result sets).
 
 def _valuation_rows(products, totals):
-    for p in products.iterator(chunk_size=2000):
+    for p in keyset_chunks(products, ("name", "pk")):
         yield [p.name, p.sku, p.category.name if p.category else "", p.unit, p.stock_quantity, p.cost_price,
                quantize_money(p.cost_value) if p.cost_value is not None else None, p.sale_price,
                quantize_money(p.sale_value)]
@@ -38,13 +40,13 @@ def _valuation_rows(products, totals):
 
 
 def _low_rows(products):
-    for p in products.iterator(chunk_size=2000):
+    for p in keyset_chunks(products, ("stock_quantity", "name", "pk")):
         yield [p.name, p.sku, p.category.name if p.category else "", p.unit, p.stock_quantity, p.low_stock_level]
 
 
 def _movement_rows(register):
     yield [None, "Opening balance", None, register["opening"], None, None, None]
-    for m in register["movements"].iterator(chunk_size=2000):
+    for m in keyset_chunks(register["movements"], ("created_at", "pk")):
         yield [m.created_at, m.get_kind_display(), m.quantity, m.balance_after,
                m.invoice.number if m.invoice_id else "", m.reason, m.created_by.get_username() if m.created_by else ""]
     yield [None, "Closing balance", None, register["closing"], None, None, None]
