@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class User(AbstractUser):
@@ -75,6 +76,9 @@ class Shop(models.Model):
         help_text="After those reminders, one every 30 days until the customer pays.")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Settings changes, shown on the shop's Activity page.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
 
@@ -83,16 +87,24 @@ class Shop(models.Model):
 
 
 class Membership(models.Model):
-    """A user's role in one shop. Owners may void entries; staff may not."""
+    """A user's role in one shop; what each role may do is the permission table in
+    ``accounts.permissions``. An inactive membership (staff deactivated by the owner)
+    gives no access to the shop and can be activated again."""
 
     class Role(models.TextChoices):
         OWNER = "owner", "Owner"
-        STAFF = "staff", "Staff"
+        MANAGER = "manager", "Manager"
+        CASHIER = "cashier", "Cashier"
+        VIEWER = "viewer", "Viewer"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.CASHIER)
+    is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Role changes and (de)activations, shown on the shop's Activity page.
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "shop"], name="membership_unique_user_shop")]

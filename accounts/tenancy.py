@@ -33,7 +33,8 @@ def resolve_membership(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None, []
-    memberships = list(Membership.objects.select_related("shop").filter(user=user).order_by("created_at", "pk"))
+    memberships = list(Membership.objects.select_related("shop").filter(user=user, is_active=True)
+                       .order_by("created_at", "pk"))
     wanted = request.session.get(SESSION_SHOP_KEY)
     chosen = next((m for m in memberships if m.shop_id == wanted), None)
     return chosen or next(iter(memberships), None), memberships

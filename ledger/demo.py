@@ -283,7 +283,7 @@ class Seeder:
         # Same password: reuse the owner's salted hash rather than spend another hashing round.
         self.staff = User.objects.create(username=DEMO_STAFF_USERNAME, email="staff@example.in",
                                          password=self.owner.password, first_name="Pappu", last_name="Kushwaha")
-        Membership.objects.create(user=self.staff, shop=shop, role=Membership.Role.STAFF)
+        Membership.objects.create(user=self.staff, shop=shop, role=Membership.Role.CASHIER)
         with scope(shop=shop):
             plans = self.plans = self._customers()
             self.extension.setup(self)

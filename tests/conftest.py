@@ -86,7 +86,7 @@ def shop(owner):
 
 @pytest.fixture
 def staff(shop):
-    return MembershipFactory(shop=shop, role=Membership.Role.STAFF)
+    return MembershipFactory(shop=shop, role=Membership.Role.CASHIER)
 
 
 @pytest.fixture

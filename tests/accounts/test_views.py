@@ -158,7 +158,7 @@ def test_shop_settings_errors(owner_client, shop, field, value, message):
 
 
 def test_switch_shop_only_to_a_shop_of_ones_own(client, owner, other_owner):
-    second = MembershipFactory(user=owner.user, role=Membership.Role.STAFF)
+    second = MembershipFactory(user=owner.user, role=Membership.Role.CASHIER)
     client.force_login(owner.user)
     assert client.get(reverse("ledger:dashboard")).context["shop"] == owner.shop
 

@@ -101,7 +101,7 @@ def test_seed_demo_creates_the_shop_and_its_logins(demo, shop):
     owner = Membership.objects.get(shop=shop, user__username="demo")
     staff = Membership.objects.get(shop=shop, user__username="demo-staff")
     assert owner.role == Membership.Role.OWNER
-    assert staff.role == Membership.Role.STAFF
+    assert staff.role == Membership.Role.CASHIER
     assert owner.user.check_password("demo-pass-123")
     assert staff.user.check_password("demo-pass-123")
     assert "'demo' / 'demo-pass-123'" in demo.output

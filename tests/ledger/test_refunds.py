@@ -184,7 +184,7 @@ def test_refund_form_shows_the_error_next_to_the_amount(owner_client, shop, cust
 def test_refunds_are_owner_only(client, shop, customer):
     overpay(shop, customer)
     made = refund(shop, customer, "20")
-    staff = MembershipFactory(shop=shop, role="staff")
+    staff = MembershipFactory(shop=shop, role="cashier")
     client.force_login(staff.user)
     assert client.get(reverse("ledger:refund_create", args=[customer.pk])).status_code == 403
     assert client.post(reverse("ledger:refund_void", args=[made.pk]), {"reason": "x"}).status_code == 403

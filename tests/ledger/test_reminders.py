@@ -632,7 +632,7 @@ def test_get_changes_nothing(owner_client, debtor, name):
 def test_another_shops_customer_is_404(client, debtor, other_owner, name):
     client.force_login(other_owner.user)
     assert client.post(reverse(name, args=[debtor.pk])).status_code == 404
-    outsider = MembershipFactory(role=Membership.Role.STAFF)
+    outsider = MembershipFactory(role=Membership.Role.CASHIER)
     client.force_login(outsider.user)
     assert client.post(reverse(name, args=[debtor.pk])).status_code == 404
     assert not Message.objects.exists()

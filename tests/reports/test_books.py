@@ -121,7 +121,7 @@ def test_cash_book_exports_and_query_count(owner_client, shop, django_assert_num
 
 
 def test_staff_gets_403(client, shop):
-    staff = MembershipFactory(shop=shop, role="staff")
+    staff = MembershipFactory(shop=shop, role="cashier")
     client.force_login(staff.user)
     for name in ("reports:day_book", "reports:cash_book", "reports:charts", "reports:charts_panel"):
         assert client.get(reverse(name)).status_code == 403, name

@@ -20,7 +20,7 @@ def _book(shop, owner):
     """In the period (10 to 1 days ago): owner 100 cash + 50 UPI 10 days ago, clerk 30 cash
     and 20 card 5 days ago, a voided 500; outside it, 999 today and 777 20 days ago."""
     clerk = UserFactory(username="clerk")
-    MembershipFactory(shop=shop, user=clerk, role="staff")
+    MembershipFactory(shop=shop, user=clerk, role="cashier")
     customer = CustomerFactory(shop=shop)
     pay(shop, customer, 100, on=-10, method="cash", user=owner.user)
     pay(shop, customer, 50, on=-10, method="upi", user=owner.user)

@@ -91,7 +91,7 @@ def test_another_shops_customer_is_404(owner_client, other_owner):
 
 def test_staff_gets_403(client, shop):
     customer = CustomerFactory(shop=shop)
-    staff = MembershipFactory(shop=shop, role="staff")
+    staff = MembershipFactory(shop=shop, role="cashier")
     client.force_login(staff.user)
     assert client.get(reverse("reports:statement", args=[customer.pk])).status_code == 403
     assert client.get(reverse("reports:statement_pick")).status_code == 403
