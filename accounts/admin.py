@@ -11,7 +11,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 
-from accounts.models import Membership, Shop, User
+from accounts.models import Invite, Membership, Shop, User
 
 
 def is_operator(user) -> bool:
@@ -69,7 +69,23 @@ class ShopAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "shop", "role", "created_at")
-    list_filter = ("role", "shop")
+    list_display = ("user", "shop", "role", "is_active", "created_at")
+    list_filter = ("role", "is_active", "shop")
     search_fields = ("user__username", "shop__name")
     autocomplete_fields = ("user", "shop")
+
+
+@admin.register(Invite)
+class InviteAdmin(admin.ModelAdmin):
+    """Invites and logins made by owners (read-only: the token is stored only as its hash)."""
+
+    list_display = ("shop", "email", "role", "created_by", "created_at", "expires_at", "accepted_by", "revoked_at")
+    list_filter = ("role",)
+    search_fields = ("email", "shop__name")
+    readonly_fields = [f.name for f in Invite._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -4,7 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
-from accounts.models import Shop
+from accounts.models import Invite, Membership, Shop
+from accounts.services.staff import STAFF_ROLES
 
 
 class RegistrationForm(UserCreationForm):
@@ -82,3 +83,105 @@ class OneTimeKeyForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4())
+
+
+# Staff (issue #13) ----------------------------------------------------------------------------
+
+ROLE_HELP = {
+    Membership.Role.OWNER: "Everything, including shop settings, staff and ownership.",
+    Membership.Role.MANAGER: "Everything but shop settings and staff: voids, refunds, stock adjustments, "
+                             "the cash drawer, reports.",
+    Membership.Role.CASHIER: "Sells, records dues and payments, adds and edits customers, sends reminders; "
+                             "sees today's sales only.",
+    Membership.Role.VIEWER: "Reads reports and exports (e.g. an accountant); changes nothing.",
+}
+
+
+def role_choices(roles) -> list[tuple[str, str]]:
+    """``(value, "Label — what it may do")`` for each of ``roles``."""
+    return [(role, f"{Membership.Role(role).label} — {ROLE_HELP[role]}") for role in roles]
+
+
+def _role_field(roles, initial=Membership.Role.CASHIER):
+    return forms.ChoiceField(choices=role_choices(roles), initial=initial, widget=forms.RadioSelect)
+
+
+class InviteForm(OneTimeKeyForm):
+    """Invite by email: the address and the role (manager, cashier or viewer)."""
+
+    email = forms.EmailField(label="Email address", max_length=254,
+                             widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "off"}))
+    role = _role_field(STAFF_ROLES)
+
+
+class StaffLoginForm(UserCreationForm):
+    """A login the owner makes for a member without email: username, password twice,
+    role, and a one-time key (a second submit of the same form lands on the login it
+    made, so its username does not count as taken)."""
+
+    role = _role_field(STAFF_ROLES)
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username",)
+
+    def __init__(self, *args, shop=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shop = shop
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
+
+    def clean_username(self):
+        if self._replayed():
+            return self.cleaned_data.get("username")
+        return super().clean_username()
+
+    def validate_unique(self):
+        if not self._replayed():
+            super().validate_unique()
+
+    def _replayed(self) -> bool:
+        """Whether this form's one-time key already made a login in the shop."""
+        if not hasattr(self, "_replay"):
+            try:
+                key = uuid.UUID(str(self.data.get(self.add_prefix("idempotency_key"), "")))
+            except ValueError:
+                key = None
+            self._replay = key is not None and self.shop is not None and Invite.objects.filter(
+                shop=self.shop, idempotency_key=key).exists()
+        return self._replay
+
+
+class RoleForm(forms.Form):
+    """A member's new role (any role)."""
+
+    role = _role_field(Membership.Role.values)
+
+
+class TransferForm(forms.Form):
+    """Transfer ownership: the active member who becomes owner, and the owner's password.
+    The one-time key lets a second submit of the same form land on the done page."""
+
+    member = forms.ModelChoiceField(queryset=Membership.objects.none(), label="New owner",
+                                    empty_label="Choose a member", widget=forms.Select)
+    password = forms.CharField(label="Your password", strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, shop, exclude, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = (Membership.objects.filter(shop=shop, is_active=True)
+                                          .exclude(pk=exclude.pk).select_related("user").order_by("user__username"))
+        self.fields["member"].label_from_instance = (
+            lambda m: f"{m.user.get_full_name() or m.user.username} ({m.get_role_display().lower()})")
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
+
+
+class InviteSignupForm(UserCreationForm):
+    """The accept page, for someone new: a username and a password twice."""
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username",)

@@ -1,9 +1,14 @@
-"""Users, shops (the tenants) and the membership that ties them together."""
+"""Users, shops (the tenants), the membership that ties them together and invites to join."""
+
+import datetime
+import hashlib
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
+from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
 
@@ -116,3 +121,69 @@ class Membership(models.Model):
     @property
     def is_owner(self):
         return self.role == self.Role.OWNER
+
+
+class Invite(models.Model):
+    """An invitation to join ``shop`` with ``role``, sent by email by the owner, or the
+    record of a login the owner created directly (``email`` blank, accepted at once).
+
+    The link's token is random and only its SHA-256 (``token_hash``) is stored: the raw
+    token exists in the email alone. An invite is usable once, until ``expires_at``
+    (7 days after it was made) and unless ``revoked_at`` is set. ``idempotency_key`` is
+    the one-time key of the form that made it (unique per shop): a second submit returns
+    this invite and sends nothing.
+    """
+
+    VALID_FOR = datetime.timedelta(days=7)
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="invites")
+    email = models.EmailField(blank=True)
+    role = models.CharField(max_length=10, choices=Membership.Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = ScopedManager(shop="shop")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "idempotency_key"], name="invite_unique_shop_key"),
+        ]
+        indexes = [models.Index(fields=["shop", "accepted_at", "revoked_at"], name="invite_shop_open")]
+
+    def __str__(self):
+        return f"{self.email or 'login'} → {self.shop} ({self.role})"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        """The SHA-256 (hex) of an invite link's token: what ``token_hash`` keeps."""
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def status_at(self, now: datetime.datetime) -> str:
+        """The invite's :class:`Status` at ``now`` (an aware datetime)."""
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if now >= self.expires_at:
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    @property
+    def status(self) -> str:
+        """The invite's :class:`Status` now."""
+        return self.status_at(timezone.now())

@@ -51,6 +51,7 @@ PERMISSIONS: dict[str, frozenset] = {
     "entry.create": WRITERS,               # record dues, payments, mark paid
     "customer.edit": WRITERS,              # add, edit, archive customers
     "reminder.send": WRITERS,              # reminders and statement links
+    "link.revoke": MANAGERS,               # regenerate or revoke a customer's statement link
     "stock.receive": WRITERS,              # receive stock into a product
     # Corrections and money out
     "entry.void": MANAGERS,                # void dues, payments, refunds
@@ -121,6 +122,28 @@ def check_permission(membership, action: str) -> None:
     Pass ``None`` only when no user acts (commands, tasks): then nothing is checked."""
     if membership is not None and not can(membership, action):
         raise PermissionError(denied_message(action))
+
+
+def check_actor(*, shop, action: str, membership=None, user=None):
+    """For services given the acting user: check ``action`` for ``membership`` when the
+    caller has it (a view passes ``request.membership``: no query), else for ``user``'s
+    membership of ``shop``, active or not (one query). Nothing is checked when neither
+    gives a membership (commands, tasks, the demo data, a user of no shop such as an
+    operator).
+
+    Returns the membership checked (``None`` when none), for the service to pass on to
+    the services it calls. Raises :class:`PermissionError` when the role may not do
+    ``action``, when that membership is inactive, or when ``membership`` belongs to another
+    shop.
+    """
+    if membership is None:
+        if user is None or not getattr(user, "is_authenticated", False):
+            return None
+        membership = Membership.objects.filter(user=user, shop=shop).first()
+    elif membership.shop_id != shop.pk:
+        raise PermissionError("That role belongs to another shop.")
+    check_permission(membership, action)
+    return membership
 
 
 def require_permission(request, action: str) -> None:

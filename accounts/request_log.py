@@ -5,8 +5,9 @@
   the response's ``X-Request-ID`` header.
 - The tenancy middleware records the shop id with :func:`set_shop_id`.
 - :class:`ContextFilter` puts ``request_id`` and ``shop_id`` on every log record and
-  redacts statement-link tokens from messages (``/s/<token>/`` → ``/s/…/``): a token
-  in a log file would open that customer's statement.
+  redacts statement-link and invite tokens from messages (``/s/<token>/`` → ``/s/…/``,
+  ``/invite/<token>/`` → ``/invite/…/``): a token in a log file would open that
+  customer's statement, or let its reader join the shop.
 
 Phone numbers and emails are never logged by the app's own code.
 """
@@ -20,7 +21,7 @@ _request_id: ContextVar[str] = ContextVar("request_id", default="-")
 _shop_id: ContextVar[str] = ContextVar("shop_id", default="-")
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_TOKEN_PATH = re.compile(r"/s/[^/\s\"']+")
+_TOKEN_PATH = re.compile(r"/(s|invite)/[^/\s\"']+")
 
 
 def set_shop_id(shop_id) -> None:
@@ -48,8 +49,8 @@ class RequestIdMiddleware:
 
 
 def redact(text: str) -> str:
-    """Hide statement-link tokens in ``text``."""
-    return _TOKEN_PATH.sub("/s/…", text)
+    """Hide statement-link and invite tokens in ``text``."""
+    return _TOKEN_PATH.sub(r"/\1/…", text)
 
 
 class ContextFilter(logging.Filter):

@@ -15,3 +15,11 @@ from django.dispatch import Signal
 # committed. Keyword arguments: ``shop`` (the new Shop), ``user`` (its owner) and
 # ``request`` (the registration request, for absolute links), with ``sender=Shop``.
 shop_registered = Signal()
+
+# Sent by ``accounts.services.staff.invite_create`` inside its transaction, once per new
+# invite (never for a repeated form). Keyword arguments: ``invite`` (the saved Invite),
+# ``accept_path`` (the path of its accept page, with the raw token: the only place the
+# token is given out) and ``request`` (or ``None``, for absolute links), with
+# ``sender=Invite``. ``messaging`` queues the invitation email (its receiver
+# ``messaging.receivers.invite_email_on_create``); a failure to queue undoes the invite.
+invite_created = Signal()

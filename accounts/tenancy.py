@@ -7,12 +7,12 @@ membership) and runs the rest of the request, template rendering included, insid
 scope raise ``ScopeError`` instead of leaking another shop's rows.
 
 Views that need a shop use :func:`shop_required` / :class:`ShopRequiredMixin`
-(404 when the user has no membership) or :func:`owner_required` (403 for staff).
+(404 when the user has no membership); what each role may do is checked with
+``accounts.permissions`` (``permission_required``, ``require_permission``).
 """
 
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
@@ -76,28 +76,6 @@ def shop_required(view):
     def wrapper(request, *args, **kwargs):
         if getattr(request, "shop", None) is None:
             return no_shop_response(request)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def require_owner(request) -> None:
-    """Raise ``PermissionDenied`` (403) unless the user owns the request's shop.
-
-    Call it after looking up the object, so another shop's id is still a 404.
-    """
-    if request.membership is None or not request.membership.is_owner:
-        raise PermissionDenied("Only the shop owner can do this.")
-
-
-def owner_required(view):
-    """Like :func:`shop_required`, and 403 unless the user owns the shop (for views
-    that take no object id; see :func:`require_owner` for those that do)."""
-
-    @wraps(view)
-    @shop_required
-    def wrapper(request, *args, **kwargs):
-        require_owner(request)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -29,5 +29,13 @@ urlpatterns = [
         template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
     path("shop/settings/", views.shop_settings, name="shop_settings"),
     path("shop/switch/", views.switch_shop, name="switch_shop"),
+    path("shop/staff/", views.staff_list, name="staff"),
+    path("shop/staff/invite/", views.staff_invite, name="staff_invite"),
+    path("shop/staff/new-login/", views.staff_login_create, name="staff_login_create"),
+    path("shop/staff/<int:membership_id>/", views.staff_member, name="staff_member"),
+    path("shop/staff/<int:membership_id>/access/", views.staff_member_active, name="staff_member_active"),
+    path("shop/staff/invites/<int:invite_id>/revoke/", views.invite_revoke, name="invite_revoke"),
+    path("shop/staff/transfer/", views.ownership_transfer, name="ownership_transfer"),
+    path("invite/<str:token>/", views.invite_accept, name="invite_accept"),
     path("ping/", views_ping.ping, name="ping"),
 ]

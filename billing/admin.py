@@ -19,6 +19,7 @@ from billing.models import (
     CashMovement,
     Category,
     Denomination,
+    ImportJob,
     Invoice,
     InvoiceLine,
     InvoiceSequence,
@@ -212,3 +213,19 @@ class CashDrawerAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ("shop", "balance", "updated_at")
     list_select_related = ("shop",)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """View-only: spreadsheet imports, run by ``billing.services.imports`` (the file itself is not shown)."""
+
+    list_display = ("created_at", "shop", "kind", "file_name", "status", "total_rows", "error_rows", "imported_rows",
+                    "created_by")
+    list_filter = ("status", "kind", "shop")
+    search_fields = ("file_name",)
+    list_select_related = ("shop", "created_by")
+    exclude = ("content",)
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
@@ -505,3 +505,86 @@ class CashClose(CashRecord):
         """``counts`` as ``[(value (Decimal), pieces (int), value × pieces), …]``, largest value first."""
         return sorted(((Decimal(value), count, Decimal(value) * count) for value, count in self.counts.items()),
                       reverse=True)
+
+
+class ImportJob(models.Model):
+    """A spreadsheet import of customers or products (issue #13): the uploaded file, its
+    check and its progress. The services are ``billing.services.imports``.
+
+    ``content`` is the uploaded file itself (zlib-compressed bytes; the project keeps no
+    media files; ``file_type`` "csv" or "xlsx"), replaced once checked by the rows read from
+    it (compressed JSON; ``file_type`` "rows"), and emptied once imported. The status moves
+    checking → preview (checked: ``error_rows`` of ``total_rows`` have errors, the first of
+    them in ``errors`` as ``[{"row": 3, "messages": ["…"]}, …]``) → queued (confirmed, with
+    ``skip_bad_rows``) → importing (the rows checked again; ``rows_done`` counts them) →
+    writing (one transaction) → done (``imported_rows`` written), or failed (``message``
+    says why; nothing was written; it can be retried). ``attempts`` counts the runs of the
+    background task: a run that finds another one took over stops.
+    """
+
+    class Kind(models.TextChoices):
+        CUSTOMERS = "customers", "Customers"
+        PRODUCTS = "products", "Products"
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", "Checking the file"
+        PREVIEW = "preview", "Checked"
+        QUEUED = "queued", "Waiting to import"
+        IMPORTING = "importing", "Checking the rows again"
+        WRITING = "writing", "Saving"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
+    file_name = models.CharField(max_length=255)
+    file_type = models.CharField(max_length=4)  # what content holds: "csv", "xlsx" or "rows"
+    content = models.BinaryField(editable=False)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=dict, blank=True)  # columns found and ignored, a sample of good rows
+    skip_bad_rows = models.BooleanField(default=False)
+    imported_rows = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The last sign of life of the step at work (progress, a change of status).
+    updated_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = ScopedManager(shop="shop")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["shop", "created_at"], name="import_job_shop_created")]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "idempotency_key"], name="import_job_unique_shop_key"),
+            models.CheckConstraint(condition=Q(rows_done__lte=F("total_rows")), name="import_job_progress_in_range"),
+        ]
+
+    def __str__(self):
+        return f"Import of {self.get_kind_display().lower()} from {self.file_name} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("billing:import_detail", kwargs={"job_id": self.pk})
+
+    @property
+    def percent(self) -> int:
+        """Progress of the current step, 0–100."""
+        return min(100, self.rows_done * 100 // self.total_rows) if self.total_rows else 0
+
+    @property
+    def good_rows(self) -> int:
+        """Rows without errors at the last check."""
+        return max(self.total_rows - self.error_rows, 0)
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.QUEUED, self.Status.IMPORTING, self.Status.WRITING)

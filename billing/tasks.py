@@ -1,10 +1,18 @@
-"""Billing's part in background work: emailing an invoice with its PDF attached.
+"""Billing's part in background work: emailing an invoice with its PDF attached, and
+spreadsheet imports too large for a request.
 
 :func:`invoice_email_queue` stores the email through ``messaging.services.email_queue``;
 the PDF is not rendered then but by :func:`invoice_attachments`, which the send task
 calls at send time (and again on a retry), so no request waits for WeasyPrint.
+
+:func:`import_job_run` runs the next step (check or import) of a large import job
+(``billing.services.imports``), enqueued when the job's transaction commits.
 """
 
+from django_scopes import scope
+from django_tasks import task
+
+from accounts.models import Shop
 from billing.models import Invoice
 from billing.pdf import invoice_pdf
 from billing.services import BillingError
@@ -57,3 +65,18 @@ def invoice_attachments(message: Message, *, invoice_id: int) -> list[tuple[str,
     invoice = Invoice.objects.select_related("shop", "customer", "due").get(shop_id=message.shop_id, pk=invoice_id)
     filename, pdf = invoice_pdf(invoice=invoice)
     return [(filename, pdf, "application/pdf")]
+
+
+@task()
+def import_job_run(*, job_id: int, shop_id: int, attempts: int) -> str:
+    """Run the next step of import job ``job_id`` of shop ``shop_id``, queued when the job
+    had ``attempts`` runs, inside the shop's scope. Returns what
+    ``billing.services.imports.import_job_process`` returns (``"skipped"`` for a shop that
+    is gone)."""
+    from billing.services.imports import import_job_process
+
+    shop = Shop.objects.filter(pk=shop_id).first()
+    if shop is None:
+        return "skipped"
+    with scope(shop=shop):
+        return import_job_process(shop=shop, job_id=job_id, attempts=attempts)

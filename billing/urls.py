@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing.views import cash, catalogue, documents, drawer, invoice_email, invoices
+from billing.views import backup, cash, catalogue, documents, drawer, history, imports, invoice_email, invoices
 
 app_name = "billing"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("products/<int:product_id>/", catalogue.product_detail, name="product_detail"),
     path("products/<int:product_id>/edit/", catalogue.product_edit, name="product_edit"),
     path("products/<int:product_id>/stock/", catalogue.product_stock, name="product_stock"),
+    path("products/<int:product_id>/history/", history.product_history, name="product_history"),
     path("categories/", catalogue.category_list, name="category_list"),
     path("categories/<int:category_id>/edit/", catalogue.category_edit, name="category_edit"),
     # Invoices
@@ -26,6 +27,7 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/receipt/", documents.invoice_receipt, name="invoice_receipt"),
     path("invoices/<int:invoice_id>/pdf/", documents.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:invoice_id>/email/", invoice_email.invoice_email, name="invoice_email"),
+    path("invoices/<int:invoice_id>/history/", history.invoice_history, name="invoice_history"),
     path("customers/<int:customer_id>/purchases/", invoices.customer_purchases, name="customer_purchases"),
     path("panels/sales/", invoices.sales_panel, name="sales_panel"),
     # Cash drawer
@@ -36,4 +38,13 @@ urlpatterns = [
     path("drawer/close/", cash.drawer_close, name="drawer_close"),
     path("drawer/closes/", cash.cash_close_list, name="cash_close_list"),
     path("drawer/closes/<int:close_id>/", cash.cash_close_detail, name="cash_close_detail"),
+    # Spreadsheet imports of customers and products
+    path("imports/", imports.import_start, name="import_start"),
+    path("imports/template/<slug:kind>.<slug:file_type>", imports.import_template, name="import_template"),
+    path("imports/<int:job_id>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:job_id>/progress/", imports.import_progress, name="import_progress"),
+    path("imports/<int:job_id>/confirm/", imports.import_confirm, name="import_confirm"),
+    path("imports/<int:job_id>/retry/", imports.import_retry, name="import_retry"),
+    # The owner's backup download (Shop settings)
+    path("backup/", backup.backup_download, name="backup_download"),
 ]

@@ -74,6 +74,11 @@ INSTALLED_APPS = [
     "ledger",
     "billing",
     "reports",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -300,6 +305,43 @@ PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "accounts.request_log.client_ip"
 # Password reset requests: at most this many per client address per 15 minutes.
 PASSWORD_RESET_LIMIT = 5
+
+# REST API (api app, /api/v1/) ----------------------------------------------------
+# Tokens (Authorization: Bearer) or the login session; problem details for every error;
+# keyset cursor pages; a request limit per token in the shared cache (API_THROTTLE_RATE).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication",
+                                       "api.authentication.ApiSessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ShopPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.ApiClientThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env("API_THROTTLE_RATE", default="300/minute")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend", "api.pagination.KeysetOrdering"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.problem_exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Khata API",
+    "DESCRIPTION": "The shop's credit book: customers, dues, payments, invoices, products and reports. "
+                   "Money is a string with two decimals in the shop's currency; dates are ISO 8601; every error "
+                   "is an RFC 9457 problem (application/problem+json).",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_problems_and_keys"],
+    "ENUM_NAME_OVERRIDES": {"PaymentMethodEnum": "ledger.models.Payment.Method",
+                            "DueStatusEnum": "ledger.models.Due.Status"},
+}
 
 # Logging ----------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("customers/", include("customers.urls")),
     path("reports/", include("reports.urls")),
+    path("api/", include("api.urls")),
     path("", include("billing.urls")),
     path("", include("ledger.urls")),
 ]

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import permission_required, require_permission
 from accounts.tenancy import shop_required
 from customers import selectors, services
 from customers.forms import CustomerForm
@@ -29,7 +30,7 @@ def customer_list(request):
     return render(request, template, context)
 
 
-@shop_required
+@permission_required("customer.edit")
 def customer_create(request):
     """Add a customer. A number another active customer has gets a warning naming them and
     a "Save anyway" button, which posts the form again with ``confirm_phone``."""
@@ -51,6 +52,7 @@ def customer_create(request):
 def customer_edit(request, customer_id):
     """Edit a customer's contact fields; a changed number is checked as on the add page."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    require_permission(request, "customer.edit")
     name = customer.name
     form = CustomerForm(request.POST or None, instance=customer)
     duplicate = None
@@ -70,7 +72,9 @@ def customer_edit(request, customer_id):
 @require_POST
 @shop_required
 def customer_archive(request, customer_id):
+    """Hide a settled customer from the list (``customer.edit``)."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    require_permission(request, "customer.edit")
     try:
         services.customer_archive(customer=customer)
     except services.CustomerError as exc:
@@ -83,7 +87,9 @@ def customer_archive(request, customer_id):
 @require_POST
 @shop_required
 def customer_unarchive(request, customer_id):
+    """Bring an archived customer back to the list (``customer.edit``)."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    require_permission(request, "customer.edit")
     services.customer_unarchive(customer=customer)
     messages.success(request, f"{customer.name} is back in the customer list.")
     return redirect(customer)

@@ -4,8 +4,9 @@ lives in ``billing``, which adds its catalogue and invoices through :class:`Exte
 :class:`Seeder` creates, always the same way (a fixed random seed):
 
 * the shop "Sharma General Store" (Jhansi, Uttar Pradesh; INR, ``en_IN``; UPI ID
-  ``sharmastore@okaxis``) with the owner login ``demo`` / ``demo-pass-123`` and a
-  staff login ``demo-staff`` with the same password;
+  ``sharmastore@okaxis``) with the owner login ``demo`` / ``demo-pass-123`` and, with
+  the same password, a cashier ``demo-staff``, a manager ``demo-manager`` and a viewer
+  ``demo-viewer`` (the accountant);
 * 60 customers with Indian names from all over the country, 10-digit mobile numbers
   (digits only), some with an email, an address, notes or a credit limit;
 * six months of dues (kirana purchases such as "Atta 10 kg, toor dal 2 kg",
@@ -57,6 +58,10 @@ User = get_user_model()
 
 DEMO_USERNAME = "demo"
 DEMO_STAFF_USERNAME = "demo-staff"
+DEMO_MANAGER_USERNAME = "demo-manager"
+DEMO_VIEWER_USERNAME = "demo-viewer"
+#: Every demo login: the owner, then the cashier, the manager and the viewer.
+DEMO_USERNAMES = (DEMO_USERNAME, DEMO_STAFF_USERNAME, DEMO_MANAGER_USERNAME, DEMO_VIEWER_USERNAME)
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 (public demo login, printed by the Makefile)
 DEMO_SHOP_NAME = "Sharma General Store"
 SEED = 20250401
@@ -157,7 +162,7 @@ class Plan:
 def demo_exists() -> bool:
     """Whether a demo login exists (then the demo shop is taken as built). Call it under
     ``scopes_disabled()``."""
-    return User.objects.filter(username__in=[DEMO_USERNAME, DEMO_STAFF_USERNAME]).exists()
+    return User.objects.filter(username__in=DEMO_USERNAMES).exists()
 
 
 def demo_shop_ids() -> list[int]:
@@ -180,7 +185,7 @@ def delete_demo() -> int:
         Shop.objects.filter(pk=shop_id).delete()
         for model in (Allocation, Payment, Due, Customer):
             model.history.filter(shop_id=shop_id).delete()
-    User.objects.filter(username__in=[DEMO_USERNAME, DEMO_STAFF_USERNAME]).delete()
+    User.objects.filter(username__in=DEMO_USERNAMES).delete()
     return len(shop_ids)
 
 
@@ -207,8 +212,9 @@ def summary_lines(shop: Shop) -> list[str]:
         ]
 
 
-LOGIN_LINE = (f"Log in as '{DEMO_USERNAME}' / '{DEMO_PASSWORD}' (owner) "
-              f"or '{DEMO_STAFF_USERNAME}' / '{DEMO_PASSWORD}' (staff).")
+LOGIN_LINE = (f"Log in as '{DEMO_USERNAME}' / '{DEMO_PASSWORD}' (owner); with the same password, "
+              f"'{DEMO_STAFF_USERNAME}' (cashier), '{DEMO_MANAGER_USERNAME}' (manager) or "
+              f"'{DEMO_VIEWER_USERNAME}' (viewer).")
 
 
 class Extension:
@@ -279,11 +285,17 @@ class Seeder:
         self.shop = shop_update(shop=shop, upi_id=UPI_ID)
         # The history is backdated: no receipt emails for it (the saved setting stays on).
         self.shop.send_payment_receipts = False
-        # No service invites staff yet; this is what the admin's membership inline does.
-        # Same password: reuse the owner's salted hash rather than spend another hashing round.
+        # The staff: what accounts.services.staff_login_create makes, but with the owner's
+        # salted hash (the same password) rather than three more hashing rounds.
         self.staff = User.objects.create(username=DEMO_STAFF_USERNAME, email="staff@example.in",
                                          password=self.owner.password, first_name="Pappu", last_name="Kushwaha")
         Membership.objects.create(user=self.staff, shop=shop, role=Membership.Role.CASHIER)
+        self.manager = User.objects.create(username=DEMO_MANAGER_USERNAME, email="manager@example.in",
+                                           password=self.owner.password, first_name="Sunita", last_name="Sharma")
+        Membership.objects.create(user=self.manager, shop=shop, role=Membership.Role.MANAGER)
+        self.viewer = User.objects.create(username=DEMO_VIEWER_USERNAME, email="accounts@example.in",
+                                          password=self.owner.password, first_name="Rakesh", last_name="Gupta")
+        Membership.objects.create(user=self.viewer, shop=shop, role=Membership.Role.VIEWER)
         with scope(shop=shop):
             plans = self.plans = self._customers()
             self.extension.setup(self)
@@ -528,6 +540,7 @@ class Seeder:
         opened = min(c.created_at for c in customers) - datetime.timedelta(days=2)
         Shop.objects.filter(pk=self.shop.pk).update(created_at=opened)
         Membership.objects.filter(shop=self.shop, user=self.owner).update(created_at=opened)
-        Membership.objects.filter(shop=self.shop, user=self.staff).update(
+        Membership.objects.filter(shop=self.shop, user__in=[self.staff, self.manager, self.viewer]).update(
             created_at=opened + datetime.timedelta(days=1))
-        User.objects.filter(pk__in=[self.owner.pk, self.staff.pk]).update(date_joined=opened)
+        User.objects.filter(pk__in=[self.owner.pk, self.staff.pk, self.manager.pk, self.viewer.pk]).update(
+            date_joined=opened)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from ledger.views import entries as views
-from ledger.views import reminders, statements
+from ledger.views import history, reminders, statements
 from messaging import views as message_log
 
 app_name = "ledger"
@@ -19,6 +19,7 @@ urlpatterns = [
     # Message log (messaging's pages; their names and paths stay the ledger's)
     path("messages/", message_log.message_list, name="message_list"),
     path("customers/<int:customer_id>/messages/", message_log.customer_messages, name="customer_messages"),
+    path("customers/<int:customer_id>/history/", history.customer_history, name="customer_history"),
     # Reminders and click-to-chat
     path("customers/<int:customer_id>/remind/", reminders.customer_remind, name="customer_remind"),
     path("customers/<int:customer_id>/whatsapp/", reminders.customer_whatsapp, name="customer_whatsapp"),

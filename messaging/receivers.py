@@ -3,7 +3,7 @@
 import logging
 
 from accounts.models import Shop
-from messaging.services import welcome_email_queue
+from messaging.services import invite_email_queue, welcome_email_queue
 
 logger = logging.getLogger(__name__)
 
@@ -17,3 +17,9 @@ def welcome_on_registration(sender, *, shop: Shop, user, request=None, **kwargs)
         welcome_email_queue(shop=shop, user=user, request=request)
     except Exception:
         logger.exception("Could not queue the welcome email for shop %s", shop.pk)
+
+
+def invite_email_on_create(sender, *, invite, accept_path: str, request=None, **kwargs) -> None:
+    """Receiver of ``accounts.signals.invite_created``: queue the invitation email. An
+    error is raised, not logged: the invite is undone with it (it is useless unsent)."""
+    invite_email_queue(invite=invite, accept_path=accept_path, request=request)

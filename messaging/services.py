@@ -223,6 +223,21 @@ def message_requeue_failed(*, shop: Shop, stale_after=None) -> list[Message]:
     return [m for m in recovered if m.status == Message.Status.QUEUED] + failed + stale
 
 
+def invite_email_queue(*, invite, accept_path: str, request=None) -> Message:
+    """Queue the email inviting ``invite.email`` to join ``invite.shop`` (an
+    ``accounts.Invite``) with the link to ``accept_path`` (its accept page, with the raw
+    token), made absolute by :func:`messaging.links.absolute_url`. Logged in the shop's
+    message log as a welcome email (no customer); sent by the inviting owner."""
+    inviter = invite.created_by
+    return email_queue(
+        shop=invite.shop, kind=Message.Kind.WELCOME, to=invite.email,
+        subject=f"You are invited to {invite.shop.name} on Khata", template="emails/invite", created_by=inviter,
+        context={"invite": invite, "role": invite.get_role_display(),
+                 "inviter": (inviter.get_full_name() or inviter.username) if inviter else "",
+                 "accept_url": absolute_url(accept_path, request=request), "expires_at": invite.expires_at},
+    )
+
+
 def welcome_email_queue(*, shop: Shop, user, request=None) -> Message | None:
     """Queue the welcome email to a new shop's owner (``None`` if they gave no email).
 

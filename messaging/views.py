@@ -12,6 +12,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from accounts.permissions import require_permission
 from accounts.tenancy import shop_required
 from customers.models import Customer
 from messaging import selectors, services
@@ -65,6 +66,7 @@ def message_list(request):
 def _retry(request):
     value = request.POST.get("retry", "")
     message = get_object_or_404(Message, shop=request.shop, pk=value if value.isdigit() else 0)
+    require_permission(request, "reminder.send")
     try:
         services.message_retry(shop=request.shop, message=message)
     except services.MessagingError as exc:

@@ -1,24 +1,25 @@
-"""Who may see reports. Owners only for now; when roles arrive (owner, manager, cashier,
-viewer) :func:`can_view_reports` is the one place that changes."""
+"""Who may see reports: the permission table's ``reports.view`` (owners, managers and
+viewers; ``accounts.permissions``), asked through :func:`can_view_reports`."""
 
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 
+from accounts.permissions import can, denied_message
 from accounts.tenancy import shop_required
 
 
 def can_view_reports(membership) -> bool:
-    """True when ``membership`` (an ``accounts.Membership`` or ``None``) may see reports:
-    today, the shop's owner (``membership.is_owner``)."""
-    return membership is not None and membership.is_owner
+    """True when ``membership`` (an active ``accounts.Membership`` or ``None``) may see
+    reports (``reports.view``: owners, managers, viewers)."""
+    return can(membership, "reports.view")
 
 
 def require_reports(request) -> None:
     """Raise ``PermissionDenied`` (403) unless the request's membership may see reports.
     Call it after looking up any object, so another shop's id is still a 404."""
     if not can_view_reports(getattr(request, "membership", None)):
-        raise PermissionDenied("Only the shop owner can see reports.")
+        raise PermissionDenied(denied_message("reports.view"))
 
 
 def reports_required(view):

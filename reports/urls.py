@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports.views import aging, books, charts, collections, index, statement
+from reports.views import activity, aging, books, charts, collections, exports, index, statement
 from reports.views import gst as gst_views
 from reports.views import sales as sales_views
 from reports.views import stock as stock_views
@@ -22,4 +22,7 @@ urlpatterns = [
     path("stock/", stock_views.stock, name="stock"),
     path("charts/", charts.charts, name="charts"),
     path("panels/charts/", charts.charts_panel, name="charts_panel"),
+    path("activity/", activity.activity, name="activity"),
+    path("exports/", exports.exports, name="exports"),
+    path("exports/<slug:dataset>.<slug:fmt>", exports.export_download, name="export_download"),
 ]

@@ -47,9 +47,13 @@ FORMS = {
     "billing:invoice_void": ("invoice", ["reason"]),
     "billing:cash_movement_create": (None, ["kind", "amount", "note", "idempotency_key"]),
     "billing:drawer_close": (None, ["action", "note", "idempotency_key"]),
+    "accounts:staff_invite": (None, ["email", "role", "idempotency_key"]),
+    "accounts:staff_login_create": (None, ["username", "password1", "password2", "role", "idempotency_key"]),
+    "accounts:staff_member": ("member", ["role"]),
+    "accounts:ownership_transfer": (None, ["member", "password", "idempotency_key"]),
 }
 KWARG = {"customer": "customer_id", "due": "due_id", "payment": "payment_id", "product": "product_id",
-         "invoice": "invoice_id"}
+         "invoice": "invoice_id", "member": "membership_id"}
 
 
 def snapshot():

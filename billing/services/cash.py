@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Shop
+from accounts.permissions import check_actor
 from billing.change import to_units
 from billing.models import CashMovement, Invoice
 from billing.services import BillingError
@@ -108,7 +109,7 @@ def cash_sale_void(*, shop: Shop, invoice: Invoice, reason: str = "", voided_by=
 @transaction.atomic
 def cash_movement_create(*, shop: Shop, kind: str, note: str, amount: Decimal | None = None,
                          pieces: dict | None = None, created_by=None,
-                         idempotency_key: uuid.UUID | None = None) -> CashMovement:
+                         idempotency_key: uuid.UUID | None = None, membership=None) -> CashMovement:
     """Record cash moved by hand: a ``PAYOUT`` (pay-out or expense), a ``DEPOSIT`` to the
     bank (both out) or ``FLOAT`` (cash added to the drawer).
 
@@ -117,8 +118,11 @@ def cash_movement_create(*, shop: Shop, kind: str, note: str, amount: Decimal | 
     with both they must agree. Cash out may not exceed the drawer's balance, nor its
     counts of the pieces named. A repeated ``idempotency_key`` returns the first movement
     and writes nothing. Returns the movement (amount signed). Raises ``BillingError``
-    with ``field`` "note", "amount" or "pieces".
+    with ``field`` "note", "amount" or "pieces", and ``accounts.permissions.PermissionError``
+    unless the acting ``membership`` (else ``created_by``'s) may handle the drawer
+    (``drawer.count``).
     """
+    check_actor(shop=shop, action="drawer.count", membership=membership, user=created_by)
     if kind not in MANUAL_KINDS:
         raise BillingError("Choose a pay-out, a bank deposit or cash added.", field="kind")
     drawer = drawer_lock(shop=shop)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from accounts.models import Shop
+from accounts.permissions import check_actor
 from billing.models import Category, Product, StockMovement
 from billing.selectors.catalogue import sku_in_use
 from billing.services import BillingError
@@ -65,7 +66,13 @@ def stock_move(*, product: Product, quantity: Decimal, kind: str, reason: str = 
             field="quantity",
         )
     product.stock_quantity = new_balance
-    product.save(update_fields=["stock_quantity", "updated_at"])
+    # Stock is left out of the product's history (its movements are its history): a history
+    # record here would change nothing and clutter the product's Activity.
+    product.skip_history_when_saving = True
+    try:
+        product.save(update_fields=["stock_quantity", "updated_at"])
+    finally:
+        del product.skip_history_when_saving
     return StockMovement.objects.create(shop_id=product.shop_id, product=product, kind=kind, quantity=quantity,
                                         balance_after=new_balance, reason=reason[:200], invoice=invoice,
                                         created_by=created_by)
@@ -81,8 +88,13 @@ def stock_receive(*, shop: Shop, product: Product, quantity, reason: str = "", c
 
 
 @transaction.atomic
-def stock_adjust(*, shop: Shop, product: Product, quantity, reason: str, created_by=None) -> StockMovement:
-    """Correct stock by a signed ``quantity`` (a count, damage, theft); ``reason`` is required."""
+def stock_adjust(*, shop: Shop, product: Product, quantity, reason: str, created_by=None,
+                 membership=None) -> StockMovement:
+    """Correct stock by a signed ``quantity`` (a count, damage, theft); ``reason`` is required.
+    Raises ``BillingError`` for a bad quantity or no reason, and
+    ``accounts.permissions.PermissionError`` unless the acting ``membership`` (else
+    ``created_by``'s) may adjust stock (``stock.adjust``)."""
+    check_actor(shop=shop, action="stock.adjust", membership=membership, user=created_by)
     quantity = clean_quantity(quantity, allow_negative=True)
     if not (reason or "").strip():
         raise BillingError("Say why the stock is being adjusted.", field="reason")
@@ -127,8 +139,12 @@ def product_create(*, shop: Shop, opening_stock=None, created_by=None, **fields)
 
 
 @transaction.atomic
-def product_update(*, shop: Shop, product: Product, **fields) -> Product:
-    """Change a product's details (not its stock: use receive/adjust)."""
+def product_update(*, shop: Shop, product: Product, membership=None, **fields) -> Product:
+    """Change a product's details (not its stock: use receive/adjust). Raises
+    ``BillingError`` (e.g. a duplicate SKU) and ``accounts.permissions.PermissionError``
+    unless ``membership`` (the acting user's; ``None``: not checked) may edit products
+    (``product.edit``)."""
+    check_actor(shop=shop, action="product.edit", membership=membership)
     unknown = set(fields) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
@@ -158,3 +174,12 @@ def category_save(*, shop: Shop, name: str, category: Category | None = None) ->
     _full_clean(category)
     category.save()
     return category
+
+
+@transaction.atomic
+def category_delete(*, shop: Shop, category: Category) -> None:
+    """Delete ``category`` of ``shop``; its products stay, without a category. Raises
+    ``BillingError`` for a category of another shop."""
+    deleted, _ = Category.objects.filter(shop=shop, pk=category.pk).delete()
+    if not deleted:
+        raise BillingError("That category does not belong to this shop.")

@@ -28,6 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Shop
+from accounts.permissions import check_actor
 from billing.change import ChangeTooLargeError, default_denominations, make_change, to_units, with_tendered
 from billing.models import CashClose, CashDrawer, CashMovement, Denomination
 from billing.services import BillingError
@@ -178,7 +179,7 @@ def record_amount(shop: Shop, *, kind: str, amount: Decimal, **fields) -> CashMo
 
 
 @transaction.atomic
-def drawer_setup(*, shop: Shop) -> list[Denomination]:
+def drawer_setup(*, shop: Shop, membership=None) -> list[Denomination]:
     """Set the shop's drawer up with its currency's notes and coins, if it has none yet;
     return its rows, largest value first.
 
@@ -187,8 +188,11 @@ def drawer_setup(*, shop: Shop) -> list[Denomination]:
     while doing so, so two first set-ups cannot both create them. A shop that keeps
     at least one row keeps exactly the rows it has (removed defaults stay removed).
     Returns a list of ``Denomination`` (``value`` Decimal, ``count`` int). The read
-    without a write is ``billing.selectors.drawer.drawer_denominations``.
+    without a write is ``billing.selectors.drawer.drawer_denominations``. Raises
+    ``accounts.permissions.PermissionError`` unless ``membership`` (the acting user's;
+    ``None``: not checked) may handle the drawer (``drawer.count``).
     """
+    check_actor(shop=shop, action="drawer.count", membership=membership)
     rows = list(Denomination.objects.filter(shop=shop).order_by("-value"))
     if rows:
         return rows
@@ -230,7 +234,7 @@ def _count(shop: Shop, drawer: CashDrawer, rows: list[Denomination], counts: dic
 
 @transaction.atomic
 def drawer_set_counts(*, shop: Shop, counts: dict[Decimal, int], note: str = "",
-                      created_by=None) -> list[Denomination]:
+                      created_by=None, membership=None) -> list[Denomination]:
     """Record a count of the drawer: ``counts`` maps a denomination value (Decimal,
     one the shop's drawer has) to the pieces now in it (int, 0…``MAX_PIECES``).
 
@@ -239,8 +243,11 @@ def drawer_set_counts(*, shop: Shop, counts: dict[Decimal, int], note: str = "",
     becomes Σ value × count, through one movement (an ``OPENING`` float on a drawer's first
     count, else a ``COUNT`` of the difference) carrying the change of each count; nothing
     is written when the count matches. Raises ``BillingError`` (nothing saved) for an
-    unknown value or a bad count. Returns the drawer, largest value first.
+    unknown value or a bad count, ``accounts.permissions.PermissionError`` unless the
+    acting ``membership`` (else ``created_by``'s) may handle the drawer (``drawer.count``).
+    Returns the drawer, largest value first.
     """
+    check_actor(shop=shop, action="drawer.count", membership=membership, user=created_by)
     drawer = drawer_lock(shop=shop)
     rows = denominations_lock(shop=shop)
     _count(shop, drawer, rows, counts, note=note or "Counted on the drawer page", created_by=created_by)
@@ -249,7 +256,7 @@ def drawer_set_counts(*, shop: Shop, counts: dict[Decimal, int], note: str = "",
 
 @transaction.atomic
 def drawer_close(*, shop: Shop, counts: dict[Decimal, int], note: str = "", closed_on: datetime.date | None = None,
-                 created_by=None, idempotency_key: uuid.UUID | None = None) -> CashClose:
+                 created_by=None, idempotency_key: uuid.UUID | None = None, membership=None) -> CashClose:
     """Close the day: the owner counted every note and coin of the drawer.
 
     ``counts``: ``{value (Decimal): pieces (int 0…MAX_PIECES)}``, one per denomination
@@ -259,8 +266,10 @@ def drawer_close(*, shop: Shop, counts: dict[Decimal, int], note: str = "", clos
     movement for the difference and the notes that changed) and a ``CashClose`` records
     it. ``closed_on`` (default today) is the business day. A repeated ``idempotency_key``
     returns the first close and writes nothing. Raises ``BillingError`` (``field`` "note"
-    or a count's) and writes nothing.
+    or a count's) and writes nothing; ``accounts.permissions.PermissionError`` as for
+    :func:`drawer_set_counts`.
     """
+    check_actor(shop=shop, action="drawer.count", membership=membership, user=created_by)
     drawer = drawer_lock(shop=shop)
     if idempotency_key is not None:
         existing = CashClose.objects.filter(shop=shop, idempotency_key=idempotency_key).first()
@@ -294,11 +303,14 @@ def drawer_close(*, shop: Shop, counts: dict[Decimal, int], note: str = "", clos
 
 
 @transaction.atomic
-def drawer_add_denomination(*, shop: Shop, value, count: int = 0, created_by=None) -> Denomination:
+def drawer_add_denomination(*, shop: Shop, value, count: int = 0, created_by=None,
+                            membership=None) -> Denomination:
     """Add a note or coin of ``value`` (Decimal/str in the shop's currency, > 0, at
     most 2 decimals) with ``count`` pieces (default 0) found in the drawer: those pieces
     come in as a ``COUNT`` movement of value × count. Raises ``BillingError``
-    (``field="value"``) for a bad value or one the drawer already has."""
+    (``field="value"``) for a bad value or one the drawer already has, and
+    ``accounts.permissions.PermissionError`` as for :func:`drawer_set_counts`."""
+    check_actor(shop=shop, action="drawer.count", membership=membership, user=created_by)
     value = _clean_value(shop, value)
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_PIECES:
         raise BillingError(f"The count must be a whole number from 0 to {MAX_PIECES:,}.", field="count")
@@ -315,9 +327,12 @@ def drawer_add_denomination(*, shop: Shop, value, count: int = 0, created_by=Non
 
 
 @transaction.atomic
-def drawer_remove_denomination(*, shop: Shop, value) -> None:
+def drawer_remove_denomination(*, shop: Shop, value, membership=None) -> None:
     """Remove the note or coin of ``value`` from the shop's drawer. Only an empty one
-    (count 0) can go; raises ``BillingError`` otherwise or when the drawer has none."""
+    (count 0) can go; raises ``BillingError`` otherwise or when the drawer has none, and
+    ``accounts.permissions.PermissionError`` unless ``membership`` (the acting user's;
+    ``None``: not checked) may handle the drawer (``drawer.count``)."""
+    check_actor(shop=shop, action="drawer.count", membership=membership)
     value = _clean_value(shop, value)
     drawer_lock(shop=shop)
     row = next((row for row in denominations_lock(shop=shop) if row.value == value), None)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Shop
+from accounts.permissions import check_actor
 from billing.models import Invoice, InvoiceLine, StockMovement
 from billing.services import BillingError
 from billing.services.cash import cash_sale_record, cash_sale_void, notes_value
@@ -185,10 +186,13 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
 
 
 @transaction.atomic
-def invoice_void(*, shop: Shop, invoice: Invoice, reason: str, voided_by=None) -> Invoice:
+def invoice_void(*, shop: Shop, invoice: Invoice, reason: str, voided_by=None, membership=None) -> Invoice:
     """Void an invoice: stock comes back through movements, its due and payment are
-    voided in the ledger, and its number stays used (shown as void). Owner-only in
-    the views. Raises ``BillingError`` when already void or without a reason."""
+    voided in the ledger, and its number stays used (shown as void). Raises
+    ``BillingError`` when already void or without a reason, and
+    ``accounts.permissions.PermissionError`` unless the acting ``membership`` (else
+    ``voided_by``'s) may void invoices (``invoice.void``); nothing is written then."""
+    membership = check_actor(shop=shop, action="invoice.void", membership=membership, user=voided_by)
     reason = (reason or "").strip()
     if not reason:
         raise BillingError("Give a reason for voiding.", field="reason")
@@ -207,9 +211,10 @@ def invoice_void(*, shop: Shop, invoice: Invoice, reason: str, voided_by=None) -
     ledger_reason = f"Invoice {invoice.number} voided: {reason}"[:200]
     if invoice.payment is not None and not invoice.payment.is_voided:
         ledger.payment_void(shop=shop, payment=invoice.payment, reason=ledger_reason, voided_by=voided_by,
-                            via_source=True)
+                            via_source=True, membership=membership)
     if invoice.due is not None and not invoice.due.is_voided:
-        ledger.due_void(shop=shop, due=invoice.due, reason=ledger_reason, voided_by=voided_by, via_source=True)
+        ledger.due_void(shop=shop, due=invoice.due, reason=ledger_reason, voided_by=voided_by, via_source=True,
+                        membership=membership)
     # The cash paid at the counter goes back out of the drawer (the payment's signal is skipped).
     cash_sale_void(shop=shop, invoice=invoice, reason=reason, voided_by=voided_by)
     invoice.voided_at = timezone.now()

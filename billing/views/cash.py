@@ -1,13 +1,15 @@
-"""Cash book pages (owner only, like the drawer's counts): the day's cash book, a
-pay-out / bank deposit / cash-added form, a movement's page, the day close and the
-history of closes. Another shop's movement or close is a 404 before the owner check."""
+"""Cash book pages (``drawer.count``: owners and managers, like the drawer's counts): the
+day's cash book, a pay-out / bank deposit / cash-added form, a movement's page, the day
+close and the history of closes. Another shop's movement or close is a 404 before the
+role check."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from accounts.tenancy import owner_required, require_owner, shop_required
+from accounts.permissions import permission_required, require_permission
+from accounts.tenancy import shop_required
 from billing.forms.drawer import CashBookDayForm, CashMovementForm, DayCloseForm
 from billing.models import CashClose, CashMovement
 from billing.selectors import cash as selectors
@@ -20,7 +22,7 @@ from core.views import form_error, money
 CLOSES_PER_PAGE = 25
 
 
-@owner_required
+@permission_required("drawer.count")
 def cash_book(request):
     """``?date=YYYY-MM-DD`` (default today): the day's opening balance, every movement in
     and out with time, kind, who and reference, and the closing balance."""
@@ -31,7 +33,7 @@ def cash_book(request):
         "today": timezone.localdate(), "balance": selectors.drawer_balance(shop=request.shop)})
 
 
-@owner_required
+@permission_required("drawer.count")
 def cash_movement_create(request):
     """A pay-out or expense, a bank deposit or cash added (``?kind=deposit`` preselects),
     with a reason; safe to submit twice (one-time key)."""
@@ -46,7 +48,7 @@ def cash_movement_create(request):
         try:
             movement = cash_services.cash_movement_create(
                 shop=shop, kind=data["kind"], amount=data["amount"], pieces=form.pieces(), note=data["note"],
-                created_by=request.user, idempotency_key=data["idempotency_key"])
+                created_by=request.user, idempotency_key=data["idempotency_key"], membership=request.membership)
         except DomainError as exc:
             form_error(form, exc, fields=("note", "amount", "kind"))
         else:
@@ -62,12 +64,12 @@ def cash_movement_detail(request, movement_id):
     """One movement: amount, notes and coins, who, when and what it follows."""
     movement = get_object_or_404(CashMovement.objects.select_related("created_by", "invoice", "payment"),
                                  shop=request.shop, pk=movement_id)
-    require_owner(request)
+    require_permission(request, "drawer.count")
     close = CashClose.objects.filter(shop=request.shop, movement=movement).first()
     return render(request, "billing/cash_movement_detail.html", {"movement": movement, "close": close})
 
 
-@owner_required
+@permission_required("drawer.count")
 def drawer_close(request):
     """The day close: count every note and coin. ``action=review`` shows the count
     against the book; ``action=close`` records it (a note is needed for a difference)."""
@@ -82,7 +84,7 @@ def drawer_close(request):
             try:
                 close = drawer_services.drawer_close(
                     shop=shop, counts=counts, note=form.cleaned_data["note"], created_by=request.user,
-                    idempotency_key=form.cleaned_data["idempotency_key"])
+                    idempotency_key=form.cleaned_data["idempotency_key"], membership=request.membership)
             except DomainError as exc:
                 form_error(form, exc, fields=("note",))
             else:
@@ -98,7 +100,7 @@ def drawer_close(request):
         "form": form, "preview": preview, "summary": selectors.drawer_summary(shop=shop, denominations=denominations)})
 
 
-@owner_required
+@permission_required("drawer.count")
 def cash_close_list(request):
     """The history of day closes, latest first."""
     page = Paginator(selectors.close_list(shop=request.shop), CLOSES_PER_PAGE).get_page(request.GET.get("page"))
@@ -110,5 +112,5 @@ def cash_close_detail(request, close_id):
     """One day close: expected against counted, the counts, the note and its movement."""
     close = get_object_or_404(CashClose.objects.select_related("created_by", "movement"), shop=request.shop,
                               pk=close_id)
-    require_owner(request)
+    require_permission(request, "drawer.count")
     return render(request, "billing/cash_close_detail.html", {"close": close})

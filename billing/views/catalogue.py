@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accounts.tenancy import require_owner, shop_required
+from accounts.permissions import can, permission_required, require_permission
+from accounts.tenancy import shop_required
 from billing.forms.catalogue import CategoryForm, ProductForm, StockForm
 from billing.models import Category, Product
 from billing.selectors import catalogue as selectors
@@ -51,8 +52,9 @@ def product_list(request):
     return render(request, "billing/product_list.html", context)
 
 
-@shop_required
+@permission_required("product.edit")
 def product_create(request):
+    """Add a product (``product.edit``: owners and managers)."""
     form = ProductForm(request.POST or None, shop=request.shop)
     if request.method == "POST" and form.is_valid():
         try:
@@ -68,13 +70,16 @@ def product_create(request):
 
 @shop_required
 def product_edit(request, product_id):
+    """Edit a product's details (``product.edit``)."""
     product = _get_product(request, product_id)
+    require_permission(request, "product.edit")
     # The form writes what was posted onto its instance; keep the saved name for the page.
     context = {"product_id": product.pk, "product_name": product.name, "title": f"Edit {product.name}"}
     form = ProductForm(request.POST or None, instance=product, shop=request.shop)
     if request.method == "POST" and form.is_valid():
         try:
-            services.product_update(shop=request.shop, product=product, **form.cleaned_data)
+            services.product_update(shop=request.shop, product=product, membership=request.membership,
+                                    **form.cleaned_data)
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -94,11 +99,13 @@ def product_detail(request, product_id):
 
 @shop_required
 def product_stock(request, product_id):
-    """Receive stock (anyone in the shop) or adjust it with a reason (owners only)."""
+    """Receive stock (``stock.receive``: every role that writes) or adjust it with a reason
+    (``stock.adjust``: owners and managers)."""
     product = _get_product(request, product_id)
+    require_permission(request, "stock.receive")
     if request.method == "POST" and request.POST.get("action") == StockForm.ADJUST:
-        require_owner(request)
-    can_adjust = request.membership.is_owner
+        require_permission(request, "stock.adjust")
+    can_adjust = can(request.membership, "stock.adjust")
     initial = {"action": StockForm.ADJUST if can_adjust and request.GET.get("action") == StockForm.ADJUST
                else StockForm.RECEIVE}
     form = StockForm(request.POST or None, can_adjust=can_adjust, initial=initial)
@@ -107,7 +114,8 @@ def product_stock(request, product_id):
         try:
             if data["action"] == StockForm.ADJUST:
                 movement = services.stock_adjust(shop=request.shop, product=product, quantity=data["quantity"],
-                                                 reason=data["reason"], created_by=request.user)
+                                                 reason=data["reason"], created_by=request.user,
+                                                 membership=request.membership)
             else:
                 movement = services.stock_receive(shop=request.shop, product=product, quantity=data["quantity"],
                                                   reason=data["reason"], created_by=request.user)
@@ -124,7 +132,10 @@ def product_stock(request, product_id):
 
 @shop_required
 def category_list(request):
-    """Categories with their product counts, and the form to add one (POST here)."""
+    """Categories with their product counts, and the form to add one (POST here,
+    ``product.edit``)."""
+    if request.method == "POST":
+        require_permission(request, "product.edit")
     form = CategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,6 +153,7 @@ def category_list(request):
 def category_edit(request, category_id):
     """Rename a category."""
     category = get_object_or_404(Category, shop=request.shop, pk=category_id)
+    require_permission(request, "product.edit")
     old_name = category.name
     form = CategoryForm(request.POST or None, initial={"name": category.name})
     if request.method == "POST" and form.is_valid():

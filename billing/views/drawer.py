@@ -1,12 +1,14 @@
 """The cash drawer page: its balance by the cash book and its notes and coins, adding/
 removing a denomination, a recount and a "what change can I give?" checker, with links to
-the cash book and the day close. Staff may look; only owners change it."""
+the cash book and the day close. Everyone in the shop may look; changing it needs
+``drawer.count`` (owners and managers)."""
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accounts.tenancy import require_owner, shop_required
+from accounts.permissions import require_permission
+from accounts.tenancy import shop_required
 from billing.forms.drawer import ChangeCheckForm, DenominationForm, DrawerCountsForm
 from billing.models import Denomination
 from billing.selectors.cash import drawer_summary
@@ -23,7 +25,7 @@ def drawer(request):
     ``total`` is Σ value × count of its notes and coins, ``summary`` the cash book's
     balance against them (``billing.selectors.cash.DrawerSummary``).
 
-    ``POST`` (owners only, 403 for staff, checked before anything is written):
+    ``POST`` (``drawer.count``, else 403, checked before anything is written):
     ``action=setup`` gives a new drawer its currency's notes and coins (``drawer_setup``);
     ``action=save`` with ``count_<id>`` fields records a recount (a count movement,
     ``drawer_set_counts``); ``action=add`` with ``value``/``count`` adds a note or coin;
@@ -41,17 +43,18 @@ def drawer(request):
             if not denomination_id.isdigit():
                 raise Http404("No such note or coin.")
             denomination = get_object_or_404(Denomination, shop=shop, pk=denomination_id)
-            require_owner(request)
+            require_permission(request, "drawer.count")
             try:
-                services.drawer_remove_denomination(shop=shop, value=denomination.value)
+                services.drawer_remove_denomination(shop=shop, value=denomination.value,
+                                                    membership=request.membership)
             except DomainError as exc:
                 messages.error(request, str(exc))
             else:
                 messages.success(request, f"Removed {money(request, denomination.value)} from the drawer.")
             return redirect("billing:drawer")
-        require_owner(request)
+        require_permission(request, "drawer.count")
         if request.POST.get("action") == "setup":
-            services.drawer_setup(shop=shop)
+            services.drawer_setup(shop=shop, membership=request.membership)
             messages.success(request, "Added the usual notes and coins. Count them and save.")
             return redirect("billing:drawer")
         if request.POST.get("action") == "add":
@@ -59,7 +62,7 @@ def drawer(request):
             if add_form.is_valid():
                 try:
                     added = services.drawer_add_denomination(shop=shop, created_by=request.user,
-                                                             **add_form.cleaned_data)
+                                                             membership=request.membership, **add_form.cleaned_data)
                 except DomainError as exc:
                     form_error(add_form, exc)
                 else:
@@ -69,7 +72,8 @@ def drawer(request):
             counts_form = DrawerCountsForm(request.POST, shop=shop, denominations=denominations)
             if counts_form.is_valid():
                 try:
-                    services.drawer_set_counts(shop=shop, counts=counts_form.counts(), created_by=request.user)
+                    services.drawer_set_counts(shop=shop, counts=counts_form.counts(), created_by=request.user,
+                                               membership=request.membership)
                 except DomainError as exc:
                     form_error(counts_form, exc)
                 else:

@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.tenancy import require_owner, shop_required
+from accounts.permissions import permission_required, require_permission
+from accounts.tenancy import shop_required
 from billing.forms.invoices import (
     InvoiceForm,
     line_form_for_product,
@@ -68,7 +69,7 @@ def _invoice_page(request, form, line_forms, errors=()):
     })
 
 
-@shop_required
+@permission_required("sale.create")
 def invoice_create(request):
     """The counter: pick a customer or walk-in, add lines, take payment, issue."""
     if request.method != "POST":
@@ -129,7 +130,7 @@ def _search_query(request) -> str:
     return " ".join(request.GET.get("q", "").split())[:60]
 
 
-@shop_required
+@permission_required("sale.create")
 def product_search(request):
     """htmx: active products matching ``q`` (name or SKU), as the options of the counter's
     product pick list (``products``: up to 8 products; ``picks``: a :class:`ProductPick`
@@ -150,7 +151,7 @@ def product_search(request):
         "out_of_stock_count": sum(1 for pick in picks if pick.out_of_stock)})
 
 
-@shop_required
+@permission_required("sale.create")
 def customer_search(request):
     """htmx: active customers matching ``q`` (name or phone), as the options of the
     counter's customer pick list (up to 8)."""
@@ -161,7 +162,7 @@ def customer_search(request):
     return render(request, "billing/_customer_results.html", {"customers": customers, "query": query})
 
 
-@shop_required
+@permission_required("sale.create")
 def invoice_line(request):
     """htmx: a new line row, prefilled from ``product`` when given."""
     product = None
@@ -171,7 +172,7 @@ def invoice_line(request):
 
 
 @require_POST
-@shop_required
+@permission_required("sale.create")
 def invoice_totals(request):
     """htmx: the totals panel for the form as it stands (nothing is written)."""
     form = InvoiceForm(request.POST, shop=request.shop)
@@ -220,12 +221,12 @@ def invoice_detail(request, invoice_id):
 @shop_required
 def invoice_void(request, invoice_id):
     invoice = get_object_or_404(Invoice.objects.select_related("customer"), shop=request.shop, pk=invoice_id)
-    require_owner(request)
+    require_permission(request, "invoice.void")
     form = VoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.invoice_void(shop=request.shop, invoice=invoice, reason=form.cleaned_data["reason"],
-                                  voided_by=request.user)
+                                  voided_by=request.user, membership=request.membership)
         except BillingError as exc:
             form_error(form, exc, fields=("reason",))
         else:
@@ -245,5 +246,6 @@ def customer_purchases(request, customer_id):
 
 @shop_required
 def sales_panel(request):
-    """Panel on the dashboard: sales today and this month, low stock."""
+    """Panel on the dashboard: sales today and (``sales.view_all``: not for cashiers) this
+    month, low stock."""
     return render(request, "billing/_sales_panel.html", {"sales": selectors.sales_summary(shop=request.shop)})

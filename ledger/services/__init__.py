@@ -4,6 +4,7 @@
   allocations out);
 - ``entries``: dues, payments, refunds, "mark as paid" and voids, each in one
   transaction under the customer's row lock;
+- ``opening``: opening balances posted many at once (the customer import);
 - ``receipts``: the payment receipt email;
 - ``reminders``: due reminders by email (scheduled and on demand) and click-to-chat;
 - ``statements``: shareable statement links and the customer's "I have paid" claims.

@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Shop
+from accounts.permissions import check_actor
 from core.money import ZERO, quantize_money, rounded_sum
 from customers.models import Customer
 from ledger import signals
@@ -395,25 +396,31 @@ def _check_refunds_covered(customer: Customer) -> None:
         raise LedgerError("Part of this payment's credit was refunded to the customer. Void the refund first.")
 
 
-def due_void(*, shop: Shop, due: Due, reason: str, voided_by=None, via_source: bool = False) -> Due:
+def due_void(*, shop: Shop, due: Due, reason: str, voided_by=None, via_source: bool = False,
+             membership=None) -> Due:
     """Void a due (never delete): it stops counting, and payments applied to it become
     credit that is re-allocated to the customer's other open dues.
 
     Raises ``LedgerError`` when already void, without a reason, or when a document posted
     it (``due.source``) and ``via_source`` is not set: only that document's own void
     service (``billing.services.invoices.invoice_void``) passes ``via_source=True``.
+    Raises ``accounts.permissions.PermissionError`` unless the acting ``membership`` (else
+    ``voided_by``'s) may void entries (``entry.void``); nothing is written then.
     """
+    check_actor(shop=shop, action="entry.void", membership=membership, user=voided_by)
     return _void(shop=shop, entry=due, reason=reason, voided_by=voided_by, label="due", sign=-1,
                  via_source=via_source)
 
 
-def payment_void(*, shop: Shop, payment: Payment, reason: str, voided_by=None, via_source: bool = False) -> Payment:
+def payment_void(*, shop: Shop, payment: Payment, reason: str, voided_by=None, via_source: bool = False,
+                 membership=None) -> Payment:
     """Void a payment: the dues it paid open again (and take any other unapplied credit).
 
     Raises ``LedgerError`` when already void, without a reason, when credit from it was
     refunded (void the refund first), or when a document posted it and ``via_source`` is
-    not set (as for ``due_void``).
+    not set (as for ``due_void``); ``PermissionError`` as for ``due_void``.
     """
+    check_actor(shop=shop, action="entry.void", membership=membership, user=voided_by)
     return _void(shop=shop, entry=payment, reason=reason, voided_by=voided_by, label="payment", sign=1,
                  via_source=via_source)
 
@@ -428,15 +435,17 @@ def customer_credit(customer: Customer) -> Decimal:
 @transaction.atomic
 def refund_create(*, shop: Shop, customer: Customer, amount, refunded_on: datetime.date, method: str,
                   reason: str, reference: str = "", created_by=None,
-                  idempotency_key: uuid.UUID | None = None) -> Refund:
+                  idempotency_key: uuid.UUID | None = None, membership=None) -> Refund:
     """Pay back ``amount`` (Decimal > 0, shop currency) of the customer's credit in cash,
     by UPI or by bank transfer, with a reason (DESIGN §5).
 
     The refund raises the balance by ``amount`` (less credit) and is announced with the
     ``refund_recorded`` signal (a cash refund leaves the drawer). A repeated
     ``idempotency_key`` returns the first refund. Raises ``LedgerError`` for a bad amount or
-    date, no reason, or an amount above the credit held.
+    date, no reason, or an amount above the credit held; ``accounts.permissions.PermissionError``
+    unless the acting ``membership`` (else ``created_by``'s) may refund (``refund.create``).
     """
+    check_actor(shop=shop, action="refund.create", membership=membership, user=created_by)
     customer = customer_lock(shop=shop, customer=customer)
     if (existing := _replayed(Refund, shop, idempotency_key)) is not None:
         return existing
@@ -460,7 +469,9 @@ def refund_create(*, shop: Shop, customer: Customer, amount, refunded_on: dateti
     return refund
 
 
-def refund_void(*, shop: Shop, refund: Refund, reason: str, voided_by=None) -> Refund:
+def refund_void(*, shop: Shop, refund: Refund, reason: str, voided_by=None, membership=None) -> Refund:
     """Void a refund: the credit it paid back is the customer's again (applied at once to
-    any open dues). Raises ``LedgerError`` when already void or without a reason."""
+    any open dues). Raises ``LedgerError`` when already void or without a reason,
+    ``PermissionError`` as for ``due_void``."""
+    check_actor(shop=shop, action="entry.void", membership=membership, user=voided_by)
     return _void(shop=shop, entry=refund, reason=reason, voided_by=voided_by, label="refund", sign=-1)

@@ -1,9 +1,12 @@
 """Ledger pages: the dashboard, the customer's account, dues, payments, refunds, voids."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accounts.tenancy import require_owner, shop_required
+from accounts.permissions import require_permission
+from accounts.tenancy import shop_required
 from core.errors import DomainError
 from core.views import form_error, money
 from customers.models import Customer
@@ -46,6 +49,7 @@ def customer_account(request, customer_id):
 def due_create(request, customer_id):
     """Record credit given to the customer (``DueForm``, one-time key); warns above the credit limit."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    require_permission(request, "entry.create")
     form = DueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -67,6 +71,7 @@ def due_create(request, customer_id):
 def payment_create(request, customer_id):
     """Record a payment (``PaymentForm``): to the due chosen (``?due=<id>`` preselects it) or oldest dues first."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    require_permission(request, "entry.create")
     initial = {}
     if request.method == "GET" and request.GET.get("due", "").isdigit():
         initial["due"] = int(request.GET["due"])
@@ -88,6 +93,7 @@ def payment_create(request, customer_id):
 def due_mark_paid(request, due_id):
     """Shows the amount outstanding on the due and asks how it was paid, then records it."""
     due = get_object_or_404(Due.objects.select_related("customer"), shop=request.shop, pk=due_id)
+    require_permission(request, "entry.create")
     form = MarkPaidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -106,7 +112,8 @@ def _void_view(request, entry, void_service, label):
     form = VoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            void_service(request.shop, entry, form.cleaned_data["reason"], request.user)
+            void_service(shop=request.shop, reason=form.cleaned_data["reason"], voided_by=request.user,
+                         membership=request.membership)
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -118,23 +125,22 @@ def _void_view(request, entry, void_service, label):
 
 @shop_required
 def due_void(request, due_id):
-    """Owner only: void a due with a reason."""
+    """Void a due with a reason (``entry.void``: owners and managers)."""
     due = get_object_or_404(Due.objects.select_related("customer"), shop=request.shop, pk=due_id)
-    require_owner(request)
-    return _void_view(request, due, lambda shop, e, reason, user: services.due_void(
-        shop=shop, due=e, reason=reason, voided_by=user), "due")
+    require_permission(request, "entry.void")
+    return _void_view(request, due, partial(services.due_void, due=due), "due")
 
 
 @shop_required
 def refund_create(request, customer_id):
-    """Owner only: pay some or all of the customer's credit back."""
+    """Pay some or all of the customer's credit back (``refund.create``: owners and managers)."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
-    require_owner(request)
+    require_permission(request, "refund.create")
     form = RefundForm(request.POST or None, initial={"amount": services.customer_credit(customer) or None})
     if request.method == "POST" and form.is_valid():
         try:
             refund = services.refund_create(shop=request.shop, customer=customer, created_by=request.user,
-                                            **form.cleaned_data)
+                                            membership=request.membership, **form.cleaned_data)
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -147,17 +153,15 @@ def refund_create(request, customer_id):
 
 @shop_required
 def refund_void(request, refund_id):
-    """Owner only: void a refund with a reason (the credit is the customer's again)."""
+    """Void a refund with a reason (the credit is the customer's again; ``entry.void``)."""
     refund = get_object_or_404(Refund.objects.select_related("customer"), shop=request.shop, pk=refund_id)
-    require_owner(request)
-    return _void_view(request, refund, lambda shop, e, reason, user: services.refund_void(
-        shop=shop, refund=e, reason=reason, voided_by=user), "refund")
+    require_permission(request, "entry.void")
+    return _void_view(request, refund, partial(services.refund_void, refund=refund), "refund")
 
 
 @shop_required
 def payment_void(request, payment_id):
-    """Owner only: void a payment with a reason (the dues it paid open again)."""
+    """Void a payment with a reason (the dues it paid open again; ``entry.void``)."""
     payment = get_object_or_404(Payment.objects.select_related("customer"), shop=request.shop, pk=payment_id)
-    require_owner(request)
-    return _void_view(request, payment, lambda shop, e, reason, user: services.payment_void(
-        shop=shop, payment=e, reason=reason, voided_by=user), "payment")
+    require_permission(request, "entry.void")
+    return _void_view(request, payment, partial(services.payment_void, payment=payment), "payment")

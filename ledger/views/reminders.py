@@ -3,7 +3,7 @@
 All three are POST (each logs a message). WhatsApp and SMS answer with a redirect to
 the ``wa.me`` / ``sms:`` link that opens the chat with the text filled in; when the
 customer's number is not a valid mobile number they go back to the customer page
-with a message instead. Staff may remind as well as owners.
+with a message instead. Every role that may write may remind (``reminder.send``).
 
 "Remind by email" posts the one-time key of its form (``OneTimeKeyForm``): the same
 post sent twice (a double click) lands on the first result, with the same message,
@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from accounts.forms import OneTimeKeyForm
+from accounts.permissions import require_permission
 from accounts.tenancy import shop_required
 from customers.models import Customer
 from ledger.services import reminders
@@ -33,6 +34,7 @@ class ChatRedirect(HttpResponseRedirect):
 def customer_remind(request, customer_id):
     """"Remind by email": queue a reminder listing the customer's open dues, once per form."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    require_permission(request, "reminder.send")
     form = OneTimeKeyForm(request.POST)
     if not form.is_valid():
         messages.error(request, "This page was out of date. Reload it and press the button again.")
@@ -50,6 +52,7 @@ def customer_remind(request, customer_id):
 
 def _chat(request, customer_id, channel):
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    require_permission(request, "reminder.send")
     try:
         chat = reminders.reminder_chat_log(shop=request.shop, customer=customer, channel=channel,
                                            created_by=request.user, request=request)

@@ -23,7 +23,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_scopes import scope, scopes_disabled
 
-from accounts.tenancy import require_owner, shop_required
+from accounts.permissions import require_permission
+from accounts.tenancy import shop_required
 from core.errors import DomainError
 from core.pdf import render_pdf
 from core.views import form_error, money
@@ -139,12 +140,13 @@ def _share_anchor(customer) -> str:
 @require_POST
 @shop_required
 def statement_link_create(request, customer_id):
-    """Create the customer's share link (staff and owners), or with ``regenerate`` set,
-    replace it by a new one (owners only; the old link stops working at once)."""
+    """Create the customer's share link (``reminder.send``), or with ``regenerate`` set,
+    replace it by a new one (``link.revoke``: owners and managers; the old link stops
+    working at once)."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
+    require_permission(request, "link.revoke" if request.POST.get("regenerate") else "reminder.send")
     try:
         if request.POST.get("regenerate"):
-            require_owner(request)
             services.statement_link_regenerate(shop=request.shop, customer=customer, created_by=request.user)
             messages.success(request, "A new share link was made. The old link no longer works.")
         else:
@@ -159,9 +161,9 @@ def statement_link_create(request, customer_id):
 @require_POST
 @shop_required
 def statement_link_revoke(request, customer_id):
-    """Switch the customer's share link off (owners only)."""
+    """Switch the customer's share link off (``link.revoke``: owners and managers)."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
-    require_owner(request)
+    require_permission(request, "link.revoke")
     try:
         services.statement_link_revoke(shop=request.shop, customer=customer)
     except DomainError as exc:
@@ -179,6 +181,7 @@ def claim_list(request):
 
 def _decide(request, claim_id, decide, done_message):
     claim = get_object_or_404(PaymentClaim.objects.select_related("customer"), shop=request.shop, pk=claim_id)
+    require_permission(request, "entry.create")
     form = ClaimDecisionForm(request.POST, allowed_hosts={request.get_host()})
     target = (form.cleaned_data["next"] if form.is_valid() else "") or reverse("ledger:claim_list")
     try:

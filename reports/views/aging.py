@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import require_permission
 from core.errors import DomainError
 from reports.charts import aging_chart
 from reports.forms import BucketRemindForm
@@ -47,7 +48,9 @@ def aging(request):
 @require_POST
 @reports_required
 def aging_remind(request):
-    """``POST /reports/aging/remind/``: queue reminder emails to everyone in one bucket."""
+    """``POST /reports/aging/remind/``: queue reminder emails to everyone in one bucket
+    (``reminder.send`` as well as ``reports.view``: not for viewers)."""
+    require_permission(request, "reminder.send")
     form = BucketRemindForm(request.POST)
     back = reverse("reports:aging")
     if not form.is_valid():

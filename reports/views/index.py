@@ -3,6 +3,7 @@
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
+from accounts.permissions import can
 from reports.permissions import reports_required
 
 #: Every report the index may link, as (URL name, title, what it answers, icon). A report
@@ -18,14 +19,23 @@ REPORTS = [
     ("reports:cash_book", "Cash book", "The cash drawer per day: opening, in, out and closing.", "cash-stack"),
     ("reports:stock", "Stock", "Low stock, valuation and the movement register.", "box-seam"),
     ("reports:charts", "Charts", "Dues against payments for 12 months, and outstanding by age.", "graph-up"),
+    ("reports:activity", "Activity", "Who did what and when: entries, invoices, edits, settings, staff, logins.",
+     "clock-history"),
+    ("reports:exports", "Data exports", "Customers, ledger entries, invoices, products and stock movements as CSV or "
+     "Excel.", "download"),
 ]
 
+#: Reports that need more than seeing reports: URL name → the action (accounts.permissions).
+REPORT_ACTIONS = {"reports:activity": "activity.view", "reports:exports": "data.export"}
 
-def available_reports() -> list[dict]:
-    """The entries of :data:`REPORTS` whose URL resolves, as dicts with ``url``, ``title``,
-    ``description`` and ``icon``."""
+
+def available_reports(membership=None) -> list[dict]:
+    """The entries of :data:`REPORTS` whose URL resolves and that ``membership`` may see (see
+    :data:`REPORT_ACTIONS`), as dicts with ``url``, ``title``, ``description`` and ``icon``."""
     found = []
     for name, title, description, icon in REPORTS:
+        if name in REPORT_ACTIONS and not can(membership, REPORT_ACTIONS[name]):
+            continue
         try:
             url = reverse(name)
         except NoReverseMatch:
@@ -37,4 +47,4 @@ def available_reports() -> list[dict]:
 @reports_required
 def index(request):
     """``GET /reports/``: a card per available report."""
-    return render(request, "reports/index.html", {"reports": available_reports()})
+    return render(request, "reports/index.html", {"reports": available_reports(request.membership)})

@@ -412,7 +412,7 @@ def test_staff_may_look_but_not_change(client, staff, shop):
     response = client.get(URL)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Only the owner can change the counts" in html
+    assert "Only owners and managers can change the counts" in html
     assert 'name="count_' not in html and "Add a note or coin" not in html
     assert reverse("billing:drawer_close") not in html and reverse("billing:cash_book") not in html
     assert response.context["total"] == D("300.00")

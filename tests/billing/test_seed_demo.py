@@ -98,13 +98,13 @@ def test_seed_demo_creates_the_shop_and_its_logins(demo, shop):
     assert shop.upi_id == "sharmastore@okaxis"
     assert shop.gstin == "09ABCDE1234F1Z5"
     assert shop.phone and shop.address
-    owner = Membership.objects.get(shop=shop, user__username="demo")
-    staff = Membership.objects.get(shop=shop, user__username="demo-staff")
-    assert owner.role == Membership.Role.OWNER
-    assert staff.role == Membership.Role.CASHIER
-    assert owner.user.check_password("demo-pass-123")
-    assert staff.user.check_password("demo-pass-123")
-    assert "'demo' / 'demo-pass-123'" in demo.output
+    roles = {m.user.username: m.role for m in Membership.objects.filter(shop=shop).select_related("user")}
+    assert roles == {"demo": Membership.Role.OWNER, "demo-staff": Membership.Role.CASHIER,
+                     "demo-manager": Membership.Role.MANAGER, "demo-viewer": Membership.Role.VIEWER}
+    for membership in Membership.objects.filter(shop=shop).select_related("user"):
+        assert membership.user.check_password("demo-pass-123"), membership.user.username
+    assert "'demo' / 'demo-pass-123' (owner)" in demo.output
+    assert "'demo-staff' (cashier), 'demo-manager' (manager) or 'demo-viewer' (viewer)" in demo.output
     assert "total outstanding" in demo.output
     assert "products:           43 in 5 categories" in demo.output
     assert "invoices:           60 (+1 voided)" in demo.output
@@ -208,7 +208,8 @@ def test_seed_demo_reset_recreates_the_shop_the_same_way(shop, monkeypatch, cros
     monkeypatch.setattr(ledger_demo, "CUSTOMERS", ledger_demo.CUSTOMERS[:10])
     monkeypatch.setattr(billing_demo, "INVOICE_COUNT", 8)
     other = CustomerFactory(name="Not a demo customer")
-    old_users = set(User.objects.filter(username__in=["demo", "demo-staff"]).values_list("pk", flat=True))
+    old_users = set(User.objects.filter(username__in=ledger_demo.DEMO_USERNAMES).values_list("pk", flat=True))
+    assert len(old_users) == 4
     out = StringIO()
     call_command("seed_demo", "--reset", stdout=out)
     assert "Deleted the demo shop" in out.getvalue()
@@ -221,7 +222,8 @@ def test_seed_demo_reset_recreates_the_shop_the_same_way(shop, monkeypatch, cros
     new_shop = Shop.objects.get(name=ledger_demo.DEMO_SHOP_NAME)
     assert Customer.objects.filter(shop=new_shop).count() == 10
     assert Invoice.objects.filter(shop=new_shop, voided_at__isnull=True).count() == 8
-    assert not old_users & set(User.objects.filter(username__in=["demo", "demo-staff"]).values_list("pk", flat=True))
+    new_users = User.objects.filter(username__in=ledger_demo.DEMO_USERNAMES).values_list("pk", flat=True)
+    assert not old_users & set(new_users)
     assert Customer.objects.filter(pk=other.pk).exists()
     assert "Ledger OK" in check_ledger()
 

@@ -15,6 +15,7 @@ from axe_playwright_python.sync_playwright import Axe  # requirements-dev.txt: a
 from django.utils import timezone
 
 from accounts.models import Membership
+from accounts.services import invite_create
 from billing.services.catalogue import category_save, product_create
 from billing.services.drawer import drawer_setup
 from billing.services.invoices import invoice_issue
@@ -61,10 +62,13 @@ def pages(enter_scope):
                   product=product)])
     drawer_setup(shop=shop)
     link, _ = statement_link_get_or_create(shop=shop, customer=customer)
+    cashier = MembershipFactory(shop=shop, role=Membership.Role.CASHIER)
+    invite = invite_create(shop=shop, email="new@example.com", role=Membership.Role.VIEWER, created_by=owner.user)
     public = {
         "login": "/accounts/login/",
         "register": "/accounts/register/",
         "public statement": f"/s/{link.token}/",
+        "invite accept": f"/accounts/invite/{invite.token}/",
     }
     private = {
         "dashboard": "/",
@@ -82,6 +86,11 @@ def pages(enter_scope):
         "products": "/products/",
         "product": f"/products/{product.pk}/",
         "shop settings": "/accounts/shop/settings/",
+        "staff": "/accounts/shop/staff/",
+        "staff invite": "/accounts/shop/staff/invite/",
+        "staff new login": "/accounts/shop/staff/new-login/",
+        "staff member": f"/accounts/shop/staff/{cashier.pk}/",
+        "ownership transfer": "/accounts/shop/staff/transfer/",
         "drawer": "/drawer/",
         "cash book": "/drawer/book/",
         "day close": "/drawer/close/",

@@ -19,6 +19,7 @@ from django_scopes import scope, scopes_disabled
 
 from accounts import reminder_schedule
 from accounts.models import Membership, Shop
+from accounts.permissions import allowed
 from ledger.models import StatementLink
 from ledger.selectors import reminders as reminder_selectors
 from ledger.services import entries as ledger
@@ -638,9 +639,10 @@ def test_another_shops_customer_is_404(client, debtor, other_owner, name):
     assert not Message.objects.exists()
 
 
-def render_panel(customer, shop, is_owner=True):
+def render_panel(customer, shop, role=Membership.Role.OWNER):
+    member = SimpleNamespace(role=role, is_active=True)
     return render_to_string("ledger/_customer_reminders.html", {
-        "customer": customer, "shop": shop, "membership": SimpleNamespace(is_owner=is_owner),
+        "customer": customer, "shop": shop, "membership": member, "can": allowed(member),
         "reminder_options": reminder_selectors.reminder_options(shop=shop, customer=customer)})
 
 
@@ -665,10 +667,15 @@ def test_panel_disables_what_cannot_be_sent(shop, debtor):
 
     shop.reminders_enabled = False
     nobody = CustomerFactory(shop=shop, name="Nil", email="n@example.com")
-    html = render_panel(nobody, shop, is_owner=False)
+    html = render_panel(nobody, shop, role=Membership.Role.CASHIER)
     assert "Nil owes nothing" in html and html.count(" disabled") == 3
     assert "Automatic email reminders are off." in html
     assert reverse("accounts:shop_settings") not in html
+
+
+def test_panel_is_left_out_for_a_role_that_cannot_remind(shop, debtor):
+    assert "Remind by email" in render_panel(debtor, shop, role=Membership.Role.CASHIER)
+    assert render_panel(debtor, shop, role=Membership.Role.VIEWER).strip() == ""
 
 
 # -- Shop settings ------------------------------------------------------------------------------

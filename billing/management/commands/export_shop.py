@@ -1,62 +1,51 @@
-"""``manage.py export_shop --shop ID [--output FILE]``: one shop's whole book as JSON.
+"""``manage.py export_shop --shop ID --output FILE [--without-passwords]``: one shop's
+whole book as ONE backup archive (a zip; format in ``billing.backup``).
 
-Writes Django's serialization (``loaddata`` format) of the shop and everything that
-belongs to it — memberships, customers, dues, payments, allocations, messages,
-statement links, claims, categories, products, stock movements, invoices with their
-lines, the invoice sequences and the cash drawer with its cash book and day closes — to
-FILE (default: standard output). Other shops' rows are never included. Use it beside ``mysqldump`` for backups, or to
-hand a shopkeeper their data.
+The archive holds the shop, its memberships and their users (with their password hashes
+unless ``--without-passwords``), every row of the shop's customers, ledger, messages,
+catalogue, stock, invoices and cash book, their history, and a manifest with counts,
+balances, invoice numbers, stock and a SHA-256 per file. Other shops' rows are never
+included. ``manage.py import_shop FILE`` restores it. The file is written beside FILE and
+renamed into place when complete, so FILE is never a half-written archive.
 """
 
-import sys
+import os
+from pathlib import Path
 
-from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scopes_disabled
 
-from accounts.models import Membership, Shop
-from billing.models import (
-    CashClose,
-    CashDrawer,
-    CashMovement,
-    Category,
-    Denomination,
-    Invoice,
-    InvoiceLine,
-    InvoiceSequence,
-    Product,
-    StockMovement,
-)
-from customers.models import Customer
-from ledger.models import Allocation, Due, Payment, PaymentClaim, StatementLink
-from messaging.models import Message
-
-# In dependency order, so ``loaddata`` can read the file back.
-TENANT_MODELS = [Customer, Due, Payment, Allocation, Message, StatementLink, PaymentClaim, Category, Product,
-                 InvoiceSequence, Invoice, InvoiceLine, StockMovement, Denomination, CashDrawer, CashMovement,
-                 CashClose]
+from accounts.models import Shop
+from billing.backup import shop_archive_write
 
 
 class Command(BaseCommand):
-    help = "Export one shop's data (customers, ledger, billing) as JSON."
+    help = "Write one shop's backup archive (zip): every row of the shop, its users and history, and a manifest."
 
     def add_arguments(self, parser):
         parser.add_argument("--shop", type=int, required=True, help="the shop's id")
-        parser.add_argument("--output", help="file to write (default: standard output)")
+        parser.add_argument("--output", required=True, help="the archive to write (e.g. shop-12.zip)")
+        parser.add_argument("--without-passwords", action="store_true",
+                            help="leave the users' password hashes out (restored users then reset theirs)")
 
-    def handle(self, *args, shop, output, **options):
+    def handle(self, *args, shop, output, without_passwords=False, **options):
         with scopes_disabled():
             found = Shop.objects.filter(pk=shop).first()
-            if found is None:
-                raise CommandError(f"No shop with id {shop}.")
-            querysets = [Shop.objects.filter(pk=found.pk), Membership.objects.filter(shop=found)]
-            querysets += [model._base_manager.filter(shop=found).order_by("pk") for model in TENANT_MODELS]
-            objects = [obj for qs in querysets for obj in qs]
-            stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
-            try:
-                serializers.serialize("json", objects, stream=stream, indent=1, use_natural_foreign_keys=False)
-            finally:
-                if output:
-                    stream.close()
-        if output:
-            self.stderr.write(f"Exported {len(objects)} rows of shop {found.pk} ({found.name}) to {output}.")
+        if found is None:
+            raise CommandError(f"No shop with id {shop}.")
+        target = Path(output)
+        partial = target.with_name(target.name + ".part")
+        try:
+            with open(partial, "wb") as handle:
+                manifest = shop_archive_write(shop=found, handle=handle,
+                                              include_password_hashes=not without_passwords)
+            os.replace(partial, target)
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            raise CommandError(f"Could not write {output}: {error.strerror or error}.") from error
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        rows = sum(manifest["counts"].values())
+        self.stdout.write(f"Wrote {rows} rows of shop {found.pk} ({found.name}) in {len(manifest['files'])} files "
+                          f"to {output}.")

@@ -2,7 +2,8 @@
 a catalogue with stock and three months of invoices.
 
 Creates, in one transaction and always the same way (fixed random seeds), the shop
-"Sharma General Store" (login ``demo`` / ``demo-pass-123``, staff ``demo-staff``) with
+"Sharma General Store" (owner ``demo`` / ``demo-pass-123``; with the same password the
+cashier ``demo-staff``, the manager ``demo-manager`` and the viewer ``demo-viewer``) with
 60 customers and six months of dues and payments (``ledger.demo``), and within that
 story its GSTIN, 43 products in 5 categories with stock, the cash drawer's counts and
 60 invoices (+1 voided) over the last three months, issued in date order between the
@@ -13,7 +14,7 @@ The command lives in ``billing`` because it uses both apps (imports run billing 
 ledger, never back). Running it again changes nothing and says the demo shop exists.
 ``--reset`` deletes the demo shop (its invoices, products, stock history, drawer,
 customers, dues, payments, allocations and their history rows) and the ``demo`` /
-``demo-staff`` users, then creates everything anew.
+staff users, then creates everything anew.
 """
 
 from django.core.management.base import BaseCommand

@@ -1,9 +1,10 @@
-"""Writes of the accounts app: registration and shop settings."""
+"""Registration and shop settings."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from accounts.models import Membership, Shop
+from accounts.permissions import check_actor
 
 
 @transaction.atomic
@@ -26,8 +27,11 @@ def shop_register(*, username: str, email: str, password: str, shop_name: str, p
 
 
 @transaction.atomic
-def shop_update(*, shop: Shop, **fields) -> Shop:
-    """Change a shop's settings (see ``allowed``); raises ``ValidationError`` on bad values."""
+def shop_update(*, shop: Shop, membership=None, **fields) -> Shop:
+    """Change a shop's settings (see ``allowed``); raises ``ValidationError`` on bad values
+    and ``accounts.permissions.PermissionError`` unless ``membership`` (the acting user's,
+    ``None`` for commands) may change settings (``settings.change``)."""
+    check_actor(shop=shop, action="settings.change", membership=membership)
     allowed = {"name", "phone", "address", "currency", "locale", "upi_id", "gstin", "invoice_prefix",
                "financial_year_start_month", "send_payment_receipts", "reminders_enabled", "remind_days_before",
                "remind_on_due_date", "remind_every_days_after", "remind_max_after", "remind_monthly_after"}

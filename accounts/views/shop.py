@@ -1,3 +1,5 @@
+"""Registration, shop settings, switching shop and the throttled password reset."""
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -9,9 +11,11 @@ from django.views.decorators.http import require_POST
 
 from accounts import services, signals
 from accounts.forms import RegistrationForm, ShopSettingsForm
+from accounts.permissions import permission_required
 from accounts.reminder_schedule import reminder_schedule_summary
 from accounts.request_log import client_ip
-from accounts.tenancy import SESSION_SHOP_KEY, owner_required
+from accounts.selectors import staff_summary
+from accounts.tenancy import SESSION_SHOP_KEY
 
 
 @login_not_required
@@ -34,18 +38,21 @@ def register(request):
     return render(request, "accounts/register.html", {"form": form})
 
 
-@owner_required
+@permission_required("settings.change")
 def shop_settings(request):
     """The shop's settings, with the reminder schedule in words as saved (read before the
-    form is bound: validating a form writes the posted values onto the instance)."""
+    form is bound: validating a form writes the posted values onto the instance), and the
+    Staff section (how many members and open invites, a link to the staff page)."""
     schedule, reminders_on = reminder_schedule_summary(request.shop), request.shop.reminders_enabled
     form = ShopSettingsForm(request.POST or None, instance=request.shop)
     if request.method == "POST" and form.is_valid():
-        services.shop_update(shop=request.shop, **{f: form.cleaned_data[f] for f in form.fields})
+        services.shop_update(shop=request.shop, membership=request.membership,
+                             **{f: form.cleaned_data[f] for f in form.fields})
         messages.success(request, "Shop settings saved.")
         return redirect("accounts:shop_settings")
     return render(request, "accounts/shop_settings.html", {
-        "form": form, "schedule": schedule, "reminders_on": reminders_on})
+        "form": form, "schedule": schedule, "reminders_on": reminders_on,
+        "staff": staff_summary(shop=request.shop)})
 
 
 @require_POST
@@ -55,7 +62,7 @@ def switch_shop(request):
         shop_id = int(request.POST.get("shop", ""))
     except ValueError:
         shop_id = None
-    membership = request.user.memberships.select_related("shop").filter(shop_id=shop_id).first()
+    membership = request.user.memberships.select_related("shop").filter(shop_id=shop_id, is_active=True).first()
     if membership is None:
         messages.error(request, "You are not a member of that shop.")
     else:

@@ -1,0 +1,424 @@
+"""Reading and writing the spreadsheets of imports: CSV (UTF-8, with or without a byte
+order mark) and XLSX (openpyxl), as rows of text keyed by column.
+
+An import describes its columns with :class:`Column` (a key, the header the template
+writes, the other headers people use for it: "Mobile" for the phone). The first row of a
+file holds the headers, in any order and any case; punctuation and spacing do not matter
+("Opening Balance (₹)" is "opening balance"). Headers that name no column are ignored
+(and listed, so the page can say so). Each data row comes back as a dict of the column
+keys to the cell's text (``""`` for an empty cell) plus ``"_row"``, its row number in the
+file as a spreadsheet program shows it (the header is row 1). Rows with every cell empty
+are left out.
+
+Refusals are :class:`SheetError` (a ``DomainError`` on the ``file`` field) with a message
+for the user: an empty or too large file, something that is not CSV or XLSX (an old
+``.xls``, a PDF, a picture), CSV that is not UTF-8, a missing required column, more rows
+than allowed. No database, no Django models.
+
+Also here: the parsers imports share for amounts and dates written the ways people write
+them (:func:`parse_decimal`, :func:`parse_date`), and the template downloads
+(:func:`template_csv`, :func:`template_xlsx`).
+"""
+
+import csv
+import datetime
+import io
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from core.errors import DomainError
+
+CSV, XLSX = "csv", "xlsx"
+#: Largest file accepted (bytes): 10 MB, about 100,000 rows of customers.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+#: Most data rows a file may have.
+MAX_ROWS = 100_000
+#: Columns read from each row (anything to the right is ignored).
+MAX_COLUMNS = 40
+#: Largest uncompressed size of an XLSX's parts (a "zip bomb" is refused unread).
+MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
+#: Longest text kept from one cell (longer text is cut; the checks then say it is too long).
+MAX_CELL_CHARS = 2000
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+class SheetError(DomainError):
+    """The file cannot be read as an import sheet; ``str(error)`` says why, for the user.
+    ``field`` is ``"file"`` (the upload form's field)."""
+
+    def __init__(self, message: str, field: str | None = "file"):
+        super().__init__(message, field=field)
+
+
+def normalise_header(text) -> str:
+    """A header as compared: lower case, punctuation and spaces squeezed to single spaces.
+    ``" Opening Balance (₹)"`` → ``"opening balance"``, ``"E-mail"`` → ``"e mail"``."""
+    return " ".join(_NOT_WORD.sub(" ", str(text or "")).lower().split())
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an import: ``key`` (the row dict's key), ``label`` (the template's
+    header), ``aliases`` (other headers that mean it), whether the file must have it,
+    an ``example`` value for the template and a short ``help`` for the upload page."""
+
+    key: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    example: str = ""
+    help: str = ""
+
+    def names(self) -> set[str]:
+        """Every normalised header that means this column (label, key and aliases)."""
+        return {normalise_header(n) for n in (self.label, self.key.replace("_", " "), *self.aliases)}
+
+
+@dataclass
+class Sheet:
+    """What was read from a file.
+
+    ``file_type``: ``"csv"`` or ``"xlsx"``; ``headers``: column key → the header as written
+    in the file; ``ignored``: headers that match no column; ``rows``: the data rows (see the
+    module doc), empty when only the header was read; ``row_count``: the number of data rows
+    (with ``rows``), else what ``read_sheet`` says of ``header_only``.
+    """
+
+    file_type: str
+    headers: dict[str, str]
+    ignored: list[str] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)
+    row_count: int = 0
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def read_upload(upload, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of an uploaded file (Django ``UploadedFile``), refusing an empty file or
+    one over ``max_bytes`` (``SheetError``) before reading it into memory."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise SheetError(f"The file is too large ({_megabytes(size)}); the limit is {_megabytes(max_bytes)}. "
+                         "Split it into smaller files.")
+    content = upload.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise SheetError(f"The file is too large; the limit is {_megabytes(max_bytes)}. Split it into smaller files.")
+    if not content.strip():
+        raise SheetError("The file is empty.")
+    return content
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+
+
+def file_type_of(content: bytes, filename: str = "") -> str:
+    """``"xlsx"`` or ``"csv"`` from the file's first bytes (its name only breaks a tie).
+    Raises ``SheetError`` for anything else, with what to do about it."""
+    name = (filename or "").lower()
+    head = content[:8]
+    if head.startswith(b"PK\x03\x04"):
+        return XLSX  # checked for a workbook when opened
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise SheetError("This is an old Excel (.xls) file. Open it in Excel or LibreOffice and save it as "
+                         ".xlsx or CSV (UTF-8), then upload that.")
+    if name.endswith((".xls", ".ods", ".numbers", ".pdf", ".doc", ".docx")) or b"\x00" in content[:4096]:
+        raise SheetError("This is not a CSV or XLSX file. Save the sheet as .xlsx or CSV (UTF-8) and upload that.")
+    return CSV
+
+
+def read_sheet(content: bytes, *, filename: str = "", columns: Sequence[Column], max_rows: int = MAX_ROWS,
+               header_only: bool = False, count_up_to: int | None = None) -> Sheet:
+    """Read ``content`` (the bytes of a CSV or XLSX file) for ``columns``.
+
+    With ``header_only`` the rows are not kept: ``Sheet.rows`` is empty and ``row_count`` is
+    the number of data rows for CSV; for XLSX the size the sheet states (which may count
+    trailing blank rows), or, for a sheet that states none (openpyxl's write-only workbooks,
+    such as the report exports), the rows counted, at most ``count_up_to`` + 1 (reading an
+    XLSX is slow: ``count_up_to + 1`` then means "more than ``count_up_to``", and ``max_rows``
+    is left for the full read to check). Raises ``SheetError`` (see the module doc).
+    """
+    file_type = file_type_of(content, filename)
+    if file_type == XLSX:
+        records, estimate = _xlsx_records(content)
+    else:
+        records, estimate = _csv_records(content), None
+    try:
+        return _read(records, estimate, file_type=file_type, columns=columns, max_rows=max_rows,
+                     header_only=header_only, count_up_to=count_up_to if file_type == XLSX else None)
+    finally:
+        records.close()
+
+
+def _read(records, estimate: int | None, *, file_type: str, columns: Sequence[Column], max_rows: int,
+          header_only: bool, count_up_to: int | None) -> Sheet:
+    header = next(records, None)
+    if header is None:
+        raise SheetError("The file is empty.")
+    headers, positions, ignored = _match_headers(header, columns)
+    sheet = Sheet(file_type=file_type, headers=headers, ignored=ignored)
+    if header_only and estimate is not None:
+        if estimate > max_rows:
+            raise _too_many(max_rows)
+        sheet.row_count = estimate
+        return sheet
+    count = 0
+    for number, record in enumerate(records, start=2):
+        cells = [_cell_text(value) for value in record[:MAX_COLUMNS]]
+        if not any(cells):
+            continue
+        count += 1
+        if header_only and count_up_to is not None and count > count_up_to:
+            break
+        if count > max_rows:
+            raise _too_many(max_rows)
+        if not header_only:
+            row = {key: (cells[index] if index < len(cells) else "") for key, index in positions.items()}
+            row["_row"] = number
+            sheet.rows.append(row)
+    sheet.row_count = count
+    return sheet
+
+
+def _too_many(max_rows: int) -> SheetError:
+    return SheetError(f"The file has more than {max_rows:,} rows. Split it into smaller files.")
+
+
+def _match_headers(header: Sequence, columns: Sequence[Column]) -> tuple[dict[str, str], dict[str, int], list[str]]:
+    """Map the header row to ``columns``: ``(key → header text, key → position, ignored headers)``."""
+    by_name = {}
+    for column in columns:
+        for name in column.names():
+            by_name[name] = column
+    headers: dict[str, str] = {}
+    positions: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, value in enumerate(header[:MAX_COLUMNS]):
+        text = _cell_text(value)
+        if not text:
+            continue
+        column = by_name.get(normalise_header(text))
+        if column is None:
+            ignored.append(text)
+            continue
+        if column.key in headers:
+            raise SheetError(f"Two columns mean {column.label}: “{headers[column.key]}” and “{text}”. "
+                             "Remove or rename one of them.")
+        headers[column.key] = text
+        positions[column.key] = index
+    if not headers:
+        names = ", ".join(c.label for c in columns[:4])
+        raise SheetError(f"The first row must hold the column names, such as {names}. "
+                         "Download the template to see them.")
+    missing = [c.label for c in columns if c.required and c.key not in headers]
+    if missing:
+        listed = " and ".join(f"“{label}”" for label in missing)
+        raise SheetError(f"The file has no {listed} column. The first row must hold the column names; "
+                         "download the template to see them.")
+    return headers, positions, ignored
+
+
+def _csv_records(content: bytes) -> Iterator[list[str]]:
+    """The records of a UTF-8 CSV file (a byte order mark is dropped), with the delimiter
+    the header line uses most: ``,``, ``;`` or a tab."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SheetError("The file is not UTF-8 text. In Excel choose Save As → “CSV UTF-8”, or upload the "
+                         ".xlsx file itself.") from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def records():
+        try:
+            yield from reader
+        except csv.Error as exc:
+            raise SheetError(f"The CSV file is malformed near row {reader.line_num}: {exc}.") from None
+
+    return records()
+
+
+def _xlsx_records(content: bytes) -> tuple[Iterator[tuple], int | None]:
+    """The rows of the first worksheet of an XLSX file (cell values), and the number of data
+    rows the sheet states (``None`` when it does not say)."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = set(archive.namelist())
+            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
+                raise SheetError("The workbook is too large once unpacked. Split it into smaller files.")
+    except zipfile.BadZipFile:
+        raise SheetError("The file looks like an XLSX workbook but is damaged. Save it again and upload it.") from None
+    if "xl/workbook.xml" not in names:
+        raise SheetError("This is a zip file, not an Excel workbook. Upload a .xlsx or CSV file.")
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        stated = sheet.max_row
+    except SheetError:
+        raise
+    except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a damaged file)
+        raise SheetError("The workbook could not be read. Save it again as .xlsx and upload it.") from None
+
+    def records():
+        try:
+            yield from sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        except Exception:  # noqa: BLE001 (a damaged sheet part)
+            raise SheetError("The workbook could not be read. Save it again as .xlsx and upload it.") from None
+        finally:
+            workbook.close()
+
+    return records(), (stated - 1 if stated else None)
+
+
+def _cell_text(value) -> str:
+    """A cell as text: strings stripped, whole numbers without ``.0`` (a phone number typed
+    as a number), dates as ``YYYY-MM-DD``, nothing as ``""``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value).strip()[:MAX_CELL_CHARS]
+
+
+# --- Checking rows ---------------------------------------------------------------------------
+
+#: Rows checked between two progress reports (and per database look-up of a check).
+CHECK_CHUNK = 500
+
+
+@dataclass
+class CheckResult:
+    """The outcome of checking an import's rows: ``good`` (the clean rows, each an object of
+    the import's own row class, in file order) and ``errors`` (``(row number, [message, …])``
+    for every row with something wrong, in file order)."""
+
+    good: list = field(default_factory=list)
+    errors: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+def chunks(rows: Sequence, size: int = CHECK_CHUNK) -> Iterator[Sequence]:
+    """``rows`` in consecutive slices of ``size``."""
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def clean_text(value: str) -> str:
+    """Text with runs of spaces (and line breaks) squeezed to one space, stripped."""
+    return " ".join((value or "").split())
+
+
+# --- Values ----------------------------------------------------------------------------------
+
+_CURRENCY_PREFIX = re.compile(r"^(₹|rs\.?|inr|ksh\.?|kes|₦|ngn|\$|usd|npr|pkr|bdt|lkr|৳|रु\.?)\s*", re.IGNORECASE)
+
+
+def parse_decimal(text: str, *, places: int, what: str = "an amount", example: str = "250 or 99.50") -> Decimal:
+    """``text`` as a ``Decimal`` with at most ``places`` decimals, as people write amounts:
+    ``"1,23,456.50"``, ``"₹ 500"``, ``"Rs. 500/-"``, ``"-20"``. Raises ``ValueError`` with a
+    message for the user (``what`` names the value: "Enter a quantity such as …")."""
+    cleaned = (text or "").strip()
+    if cleaned.endswith("/-"):
+        cleaned = cleaned[:-2]
+    cleaned = _CURRENCY_PREFIX.sub("", cleaned.strip())
+    cleaned = re.sub(r"[,\s\u00a0\u202f']", "", cleaned)
+    try:
+        value = Decimal(cleaned)
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"“{text}” is not a number. Enter {what} such as {example}.") from None
+    if not value.is_finite():
+        raise ValueError(f"“{text}” is not a number. Enter {what} such as {example}.")
+    if abs(value) >= 10 ** 20:
+        raise ValueError(f"“{text}” is too large.")
+    if value != value.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(f"“{text}” has more than {places} digits after the decimal point.")
+    return value
+
+
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})$")
+_NAMED_FORMATS = ("%d %b %Y", "%d %B %Y", "%d %b %y", "%d %B %y", "%b %d %Y", "%B %d %Y")
+
+
+def parse_date(text: str, *, day_first: bool = True) -> datetime.date:
+    """``text`` as a date: ``2026-03-31``, ``31/03/2026`` (``03/31/2026`` when not
+    ``day_first``), ``31-03-26``, ``31.03.2026``, ``31 Mar 2026``, ``31-Mar-2026``,
+    ``March 31, 2026``. Raises ``ValueError`` with a message for the user."""
+    cleaned = " ".join((text or "").replace(",", " ").split())
+    example = "31/03/2026" if day_first else "03/31/2026"
+    error = ValueError(f"“{text}” is not a date. Enter it as {example} or 2026-03-31.")
+    try:
+        if match := _ISO.match(cleaned):
+            year, month, day = (int(g) for g in match.groups())
+            return datetime.date(year, month, day)
+        if match := _NUMERIC.match(cleaned):
+            first, second, year = match.groups()
+            day, month = (int(first), int(second)) if day_first else (int(second), int(first))
+            year = int(year) + (2000 if len(year) == 2 else 0)
+            return datetime.date(year, month, day)
+        for pattern in _NAMED_FORMATS:
+            try:
+                return datetime.datetime.strptime(cleaned.replace("-", " "), pattern).date()
+            except ValueError:
+                continue
+    except ValueError:
+        raise error from None
+    raise error
+
+
+# --- Templates -------------------------------------------------------------------------------
+
+
+def template_csv(columns: Sequence[Column]) -> bytes:
+    """A CSV template: the header row (each column's ``label``) and one example row, UTF-8
+    with a byte order mark so that Excel reads ₹ and accents."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([c.label for c in columns])
+    writer.writerow([c.example for c in columns])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def template_xlsx(columns: Sequence[Column], *, title: str = "Import") -> bytes:
+    """An XLSX template (openpyxl): a bold header row, one example row, every cell text
+    (so a phone number keeps its digits and a date stays as written), columns wide enough."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append([c.label for c in columns])
+    sheet.append([c.example for c in columns])
+    for index, column in enumerate(columns, start=1):
+        header, example = sheet.cell(row=1, column=index), sheet.cell(row=2, column=index)
+        header.font = Font(bold=True)
+        example.number_format = "@"
+        dimension = sheet.column_dimensions[header.column_letter]
+        dimension.width = max(12, len(column.label) + 2, len(column.example) + 2)
+        dimension.number_format = "@"  # rows typed in later are text too
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
