@@ -69,5 +69,5 @@ bench: install
 
 # Security scanners (CI runs them): bandit on our code, pip-audit on the pinned requirements.
 audit: install
-	$(BIN)/bandit -q -r core accounts customers messaging ledger billing reports config --severity-level medium
+	$(BIN)/bandit -q -r core accounts customers messaging ledger billing reports api config --severity-level medium
 	$(BIN)/pip-audit --progress-spinner off -r requirements.txt

@@ -152,3 +152,11 @@ def test_statement_and_open_dues(api, shop):
 
     dues = api.get(reverse("api:v1:customer-open-dues", kwargs={"pk": customer.pk})).json()
     assert [(d["description"], d["outstanding"], d["status"]) for d in dues] == [("Oil", "20.50", "partial")]
+
+
+def test_a_change_through_the_api_records_the_token_user_in_history(api, shop, owner):
+    """The activity history's "who": DRF authenticates the token inside the view, after
+    simple_history's middleware, and must still name the token's user."""
+    body = api.post(LIST, {"name": "Asha Verma", "phone": "9651034997"}).json()
+    customer = Customer.objects.get(shop=shop, pk=body["id"])
+    assert customer.history.latest().history_user == owner.user
