@@ -104,6 +104,14 @@ def idempotent_request_begin(*, shop: Shop, client: str, key: str, fingerprint: 
     any transaction of the caller."""
     IdempotentRequest.objects.filter(shop=shop, created_at__lt=timezone.now() - KEEP_FOR).delete()
     for _attempt in range(2):
+        # Look first: a repeat is the common case, so the unique key (the INSERT below
+        # failing) is only the guard against two first requests at the same moment.
+        existing = IdempotentRequest.objects.filter(shop=shop, client=client, key=key).first()
+        if existing is not None:
+            if existing.is_complete or timezone.now() - existing.created_at < STALE_AFTER:
+                return existing, False
+            IdempotentRequest.objects.filter(shop=shop, pk=existing.pk, status_code__isnull=True,
+                                             created_at=existing.created_at).delete()
         try:
             with transaction.atomic():
                 record = IdempotentRequest.objects.create(

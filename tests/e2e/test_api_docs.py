@@ -7,7 +7,6 @@ import pytest
 from accounts.models import Membership
 from tests.accounts.factories import MembershipFactory
 from tests.customers.factories import CustomerFactory
-from tests.e2e.conftest import browser, page, shot  # noqa: F401 (the browser fixtures)
 from tests.e2e.helpers import log_in
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -15,7 +14,7 @@ expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_docs_load_under_the_csp_and_try_it_out_works(live_server, page, shot, enter_scope):  # noqa: F811
+def test_the_docs_load_under_the_csp_and_try_it_out_works(live_server, page, shot, enter_scope):
     owner = MembershipFactory(role=Membership.Role.OWNER, user__username="docs-owner")
     enter_scope(owner.shop)
     CustomerFactory(shop=owner.shop, name="Asha Verma")
