@@ -4,8 +4,15 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
-from accounts.models import Invite, Membership, Shop
+from accounts.models import GstRegistration, Invite, Membership, Shop
 from accounts.services.staff import STAFF_ROLES
+from core.gst import gstin_state, state_label
+
+#: The prefixes of bills of supply (``BOS/26-27/0001``) and credit notes (``CN/26-27/0001``),
+#: kept apart from invoice prefixes (as billing.services.numbering; accounts cannot import billing).
+BILL_OF_SUPPLY_PREFIX = "BOS"
+CREDIT_NOTE_PREFIX = "CN"
+RESERVED_PREFIXES = {BILL_OF_SUPPLY_PREFIX: "bills of supply", CREDIT_NOTE_PREFIX: "credit notes"}
 
 
 class RegistrationForm(UserCreationForm):
@@ -33,10 +40,10 @@ class ShopSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Shop
-        fields = ("name", "phone", "address", "currency", "locale", "upi_id", "gstin", "invoice_prefix",
-                  "financial_year_start_month", "send_payment_receipts", "reminders_enabled",
-                  "remind_days_before", "remind_on_due_date", "remind_every_days_after", "remind_max_after",
-                  "remind_monthly_after")
+        fields = ("name", "phone", "address", "currency", "locale", "upi_id", "gst_registration", "gstin", "state",
+                  "prices_include_tax", "invoice_prefix", "financial_year_start_month", "send_payment_receipts",
+                  "reminders_enabled", "remind_days_before", "remind_on_due_date", "remind_every_days_after",
+                  "remind_max_after", "remind_monthly_after")
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
         labels = {
             "reminders_enabled": "Email due reminders automatically",
@@ -54,16 +61,44 @@ class ShopSettingsForm(forms.ModelForm):
         }
 
     def clean_gstin(self):
-        return self.cleaned_data["gstin"].strip().upper()
+        return "".join(self.cleaned_data["gstin"].split()).upper()
+
+    def clean_invoice_prefix(self):
+        prefix = self.cleaned_data["invoice_prefix"]
+        if prefix.upper() in RESERVED_PREFIXES:
+            raise forms.ValidationError(f"{prefix.upper()} numbers {RESERVED_PREFIXES[prefix.upper()]}; "
+                                        "choose another prefix.")
+        return prefix
 
     def clean(self):
         data = super().clean()
+        self._clean_gst(data)
         if data.get("reminders_enabled") and data.get("remind_days_before") == 0 \
                 and data.get("remind_on_due_date") is False and data.get("remind_max_after") == 0 \
                 and not data.get("remind_monthly_after"):
             self.add_error("reminders_enabled", "Choose at least one reminder day (before, on or after the due "
                                                 "date), or turn automatic reminders off.")
         return data
+
+
+    def _clean_gst(self, data):
+        """GSTIN, state and registration agree: regular and composition need a GSTIN, an
+        unregistered shop has none, and with a GSTIN the state is the GSTIN's."""
+        gstin, registration, state = data.get("gstin"), data.get("gst_registration"), data.get("state")
+        if "gstin" in self.errors:
+            return
+        if registration in (GstRegistration.REGULAR, GstRegistration.COMPOSITION) and not gstin:
+            self.add_error("gstin", "Enter the shop's GSTIN: a registered shop prints it on every invoice.")
+        if registration == GstRegistration.UNREGISTERED and gstin:
+            self.add_error("gst_registration", "A shop with a GSTIN is registered: choose regular or composition, "
+                                               "or clear the GSTIN.")
+        if gstin:
+            own = gstin_state(gstin)
+            if state and state != own:
+                self.add_error("state", f"The GSTIN is registered in {state_label(own)}; choose that state or "
+                                        "leave it empty.")
+            else:
+                data["state"] = own
 
 
 class OneTimeKeyForm(forms.Form):

@@ -11,9 +11,20 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
+from core.gst import STATE_CHOICES, gstin_state, validate_gstin
+
 
 class User(AbstractUser):
     """The login. A user reaches shops only through :class:`Membership` rows."""
+
+
+class GstRegistration(models.TextChoices):
+    """How a shop is registered under GST, which decides the document it issues
+    (``Shop.gst_mode``): regular → tax invoice; composition or unregistered → bill of supply."""
+
+    REGULAR = "regular", "Regular (tax invoices)"
+    COMPOSITION = "composition", "Composition (bills of supply)"
+    UNREGISTERED = "unregistered", "Unregistered (bills of supply)"
 
 
 class Shop(models.Model):
@@ -48,11 +59,21 @@ class Shop(models.Model):
     locale = models.CharField(max_length=10, choices=Locale.choices, default=Locale.EN_IN)
     upi_id = models.CharField("UPI ID", max_length=100, blank=True, help_text="e.g. shopname@okaxis")
     gstin = models.CharField(
-        "GSTIN", max_length=15, blank=True,
-        validators=[RegexValidator(r"^[0-9]{2}[A-Z0-9]{10}[0-9A-Z]Z[0-9A-Z]$",
-                                   "Enter a 15-character GSTIN such as 09ABCDE1234F1Z5.")],
-        help_text="Optional. With a GSTIN, invoices show tax as CGST + SGST (or IGST for inter-state).",
+        "GSTIN", max_length=15, blank=True, validators=[validate_gstin],
+        help_text="Your GST registration number (15 characters), if registered.",
     )
+    # The shop's GST state when it has no GSTIN (a GSTIN's first two digits say it otherwise):
+    # see ``gst_state``. It decides whether a sale is intra-state (CGST + SGST) or inter-state (IGST).
+    state = models.CharField("state", max_length=2, blank=True, choices=STATE_CHOICES,
+                             help_text="Where the shop is. With a GSTIN it is the GSTIN's state.")
+    gst_registration = models.CharField(
+        "GST registration", max_length=12, blank=True, choices=GstRegistration.choices,
+        help_text="Regular: tax invoices with CGST/SGST or IGST. Composition or unregistered: bills of supply "
+                  "without tax. Leave empty outside India (tax shown as one line).",
+    )
+    prices_include_tax = models.BooleanField(
+        "new products' prices include tax (MRP)", default=True,
+        help_text="The default for the product form's “price includes tax”; each product keeps its own.")
     invoice_prefix = models.CharField(
         max_length=5, default="INV",
         validators=[RegexValidator(r"^[A-Za-z0-9]{1,5}$", "Use 1 to 5 letters or digits.")],
@@ -89,6 +110,23 @@ class Shop(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def gst_state(self) -> str:
+        """The shop's GST state code (``"27"``): its GSTIN's, else the one chosen; ``""`` if neither."""
+        return gstin_state(self.gstin) or self.state
+
+    @property
+    def gst_mode(self) -> str:
+        """The GST registration in force: a ``GstRegistration`` value, or ``""`` (not under
+        GST: tax shown as one plain line). A GSTIN without a registration chosen (shops from
+        before the setting) counts as regular; composition needs a GSTIN too."""
+        if self.gst_registration == GstRegistration.UNREGISTERED:
+            return GstRegistration.UNREGISTERED
+        if self.gstin:
+            return (GstRegistration.COMPOSITION if self.gst_registration == GstRegistration.COMPOSITION
+                    else GstRegistration.REGULAR)
+        return ""
 
 
 class Membership(models.Model):

@@ -57,6 +57,7 @@ PERMISSIONS: dict[str, frozenset] = {
     "entry.void": MANAGERS,                # void dues, payments, refunds
     "invoice.void": MANAGERS,
     "refund.create": MANAGERS,
+    "credit_note.create": MANAGERS,        # sale returns: credit notes against invoices
     "stock.adjust": MANAGERS,              # adjust stock down/up with a reason; edit products
     "product.edit": MANAGERS,
     "drawer.count": MANAGERS,              # drawer counts, pay-outs, deposits, day close

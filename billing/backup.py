@@ -68,15 +68,20 @@ from simple_history.utils import get_history_model_for_model
 
 from accounts.models import Membership, Shop
 from billing.models import (
+    BillOfSupplySequence,
     CashClose,
     CashDrawer,
     CashMovement,
     Category,
+    CreditNote,
+    CreditNoteLine,
+    CreditNoteSequence,
     Denomination,
     Invoice,
     InvoiceLine,
     InvoiceSequence,
     Product,
+    Series,
     StockMovement,
 )
 from billing.services import BillingError
@@ -95,7 +100,9 @@ MANIFEST = "manifest.json"
 #: references come before it, which is the order a restore writes them in.
 TENANT_MODELS = (
     Customer, Due, Payment, Refund, Allocation, StatementLink, PaymentClaim,
-    Category, Product, InvoiceSequence, Invoice, InvoiceLine, StockMovement,
+    Category, Product, InvoiceSequence, BillOfSupplySequence, Invoice, InvoiceLine,
+    CreditNoteSequence, CreditNote, CreditNoteLine,  # returns: after the invoices, payments and lines they name
+    StockMovement,
     Denomination, CashDrawer, CashMovement, CashClose,
     Message,  # after invoices: an invoice email's attachment arguments name its invoice
 )
@@ -184,7 +191,8 @@ def shop_figures(*, shop: Shop) -> dict:
                      .values_list("financial_year", "last_number"))
     numbers = {}
     for year in sequences:
-        numbers[year] = (Invoice.objects.filter(shop=shop, financial_year=year).order_by("-sequence_number")
+        numbers[year] = (Invoice.objects.filter(shop=shop, financial_year=year, series=Series.INVOICE)
+                         .order_by("-sequence_number")
                          .values_list("number", flat=True).first())
     stock = {row["sku"]: f"{row['stock_quantity']:.3f}"
              for row in keyset_chunks(Product.objects.filter(shop=shop).values("pk", "sku", "stock_quantity"),

@@ -4,7 +4,11 @@
 six-month story (``ledger.demo.Seeder``) and adds, always the same way (its own fixed
 random seed):
 
-* the shop's GSTIN ``09ABCDE1234F1Z5`` (Uttar Pradesh), so invoices show CGST + SGST;
+* the shop's GSTIN ``09ABCDE1234F1ZY`` (Uttar Pradesh, a regular registration), so
+  invoices are tax invoices with CGST + SGST; one customer, a local caterer, is a
+  registered business with a GSTIN of the same state (B2B invoices);
+* branded packs priced at their MRP (the price includes tax: the invoice works the
+  taxable value back from it), loose goods at a price before tax;
 * 5 categories and 43 kirana products (SKU, unit, price before tax, GST rate and HSN
   code as they stand since the GST rate rationalisation of 22 September 2025 — the
   12 % and 28 % slabs are gone for groceries, so 0 %, 5 % or 18 %), with opening
@@ -39,7 +43,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django_scopes import scope
 
-from accounts.models import Shop
+from accounts.models import GstRegistration, Shop
 from accounts.services import shop_update
 from billing.change import make_change
 from billing.models import (
@@ -61,12 +65,15 @@ from billing.services.cash import cash_movement_create
 from billing.services.catalogue import category_save, product_create, stock_receive
 from billing.services.invoices import invoice_issue, invoice_void
 from billing.totals import LineInput, compute_totals
-from core.money import CENT, ZERO, format_money
+from core.money import CENT, ZERO, format_money, round_to_whole
+from customers.services import customer_update
 from ledger import demo as ledger_demo
 from ledger.models import Payment
 
 SEED = 20250922
-GSTIN = "09ABCDE1234F1Z5"
+GSTIN = "09ABCDE1234F1ZY"
+#: The B2B customer's GSTIN (Uttar Pradesh, as the shop: CGST + SGST).
+CUSTOMER_GSTIN = "09AAGCB7383J1Z6"
 BILLING_DAYS = 90  # invoices over the last three months, ending today
 INVOICE_COUNT = 60  # issued and kept; one more is issued and voided
 WALK_IN_SHARE = 0.4
@@ -103,6 +110,16 @@ class Item:
     track_stock: bool = True
     allow_negative_stock: bool = False
     is_active: bool = True
+
+
+def _is_mrp(item) -> bool:
+    """Branded packs (not loose goods) with GST are sold at their MRP, tax included."""
+    return item.gst > 0 and "(loose)" not in item.name
+
+
+def _mrp(item) -> Decimal:
+    """The pack's MRP, in whole rupees, from its price before tax: ₹276.19 at 5 % → ₹290.00."""
+    return round_to_whole(Decimal(item.price) * (100 + item.gst) / 100)
 
 
 def _i(category, sku, name, unit, price, gst, hsn, opening, low, lot, weight, quantities=FEW, **flags):
@@ -223,14 +240,17 @@ class BillingDemo(ledger_demo.Extension):
 
     def setup(self, seeder):
         shop = seeder.shop
-        shop_update(shop=shop, gstin=GSTIN)
+        shop_update(shop=shop, gstin=GSTIN, state=GSTIN[:2], gst_registration=GstRegistration.REGULAR)
+        business = next((p.customer for p in seeder.plans if p.profile == "monthly"), seeder.plans[0].customer)
+        customer_update(customer=business, gstin=CUSTOMER_GSTIN)
         plan = self._plan(seeder)
         categories = [category_save(shop=shop, name=name) for name in CATEGORIES]
         for item in ITEMS:
             opening = Decimal(plan["opening"][item.sku]) if item.track_stock else None
             self.products[item.sku] = product_create(
                 shop=shop, sku=item.sku, name=item.name, category=categories[item.category], unit=item.unit,
-                sale_price=Decimal(item.price), tax_rate=Decimal(item.gst), hsn_code=item.hsn,
+                sale_price=_mrp(item) if _is_mrp(item) else Decimal(item.price), price_includes_tax=_is_mrp(item),
+                tax_rate=Decimal(item.gst), hsn_code=item.hsn,
                 low_stock_level=Decimal(item.low), track_stock=item.track_stock,
                 allow_negative_stock=item.allow_negative_stock, is_active=item.is_active,
                 opening_stock=opening or None, created_by=seeder.owner)
@@ -331,6 +351,7 @@ class BillingDemo(ledger_demo.Extension):
             seeder.record(date, movement)
         lines = [LineInput(quantity=qty, unit_price=self.products[item.sku].sale_price,
                            tax_rate=self.products[item.sku].tax_rate, description=item.name,
+                           price_includes_tax=self.products[item.sku].price_includes_tax,
                            product=self.products[item.sku]) for item, qty in sale.lines]
         discount_type, discount_value = sale.discount or (Invoice.DiscountType.AMOUNT, ZERO)
         total = compute_totals(lines, discount_type=discount_type, discount_value=discount_value,
@@ -547,7 +568,7 @@ def summary_lines(shop: Shop) -> list[str]:
             f"paid at the counter {money(sums['paid'])}",
             f"  stock movements:    {StockMovement.objects.filter(shop=shop).count()}",
             f"  cash drawer:        {cash_book}",
-            f"  GSTIN:              {shop.gstin} (invoices show CGST + SGST)",
+            f"  GSTIN:              {shop.gstin} (tax invoices with CGST + SGST; MRP prices)",
         ]
 
 

@@ -240,9 +240,11 @@ PRODUCT_DISPLAY_HEADINGS = ("Name", "SKU", "Category", "Price", "Tax", "HSN", "U
 
 
 def _new_product(shop: Shop, row: ProductRow) -> Product:
-    """The unsaved ``Product`` of a checked row, its stock the opening stock."""
+    """The unsaved ``Product`` of a checked row, its stock the opening stock; its price
+    includes tax (an MRP) when the shop's new products' prices do (Shop settings)."""
     return Product(shop=shop, sku=row.sku, name=row.name, category=row.category, unit=row.unit,
-                   sale_price=row.sale_price, cost_price=row.cost_price, tax_rate=row.tax_rate,
+                   sale_price=row.sale_price, price_includes_tax=shop.prices_include_tax,
+                   cost_price=row.cost_price, tax_rate=row.tax_rate,
                    hsn_code=row.hsn_code, low_stock_level=row.low_stock_level, stock_quantity=row.opening_stock)
 
 

@@ -48,7 +48,9 @@ class Category(models.Model):
 
 
 class Product(models.Model):
-    """Something the shop sells. ``sale_price`` excludes tax; ``tax_rate`` is added on top."""
+    """Something the shop sells. ``sale_price`` excludes tax (``tax_rate`` is added on top),
+    or includes it when ``price_includes_tax`` (an MRP: the invoice works the taxable value
+    back from it, ``billing.totals``)."""
 
     class Unit(models.TextChoices):
         PCS = "pcs", "pcs"
@@ -65,13 +67,20 @@ class Product(models.Model):
     name = models.CharField(max_length=120)
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
     unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.PCS)
-    sale_price = MoneyField(validators=[MinValueValidator(0)], help_text="Before tax.")
+    sale_price = MoneyField(validators=[MinValueValidator(0)],
+                            help_text="Before tax, or including tax when the price includes tax (MRP).")
+    price_includes_tax = models.BooleanField("price includes tax (MRP)", default=False)
     # What the shop paid per unit (Decimal, shop currency, before tax); None when not
     # known. Used by the stock valuation report (reports.selectors.stock).
     cost_price = MoneyField(null=True, blank=True, validators=[MinValueValidator(0)],
                             help_text="What you pay per unit, before tax (optional).")
     tax_rate = TaxRateField()
     hsn_code = models.CharField("HSN/SAC code", max_length=8, blank=True)
+    # What a scanner reads off the pack (issue #15): unique per shop; None when the product
+    # has none (NULLs never collide, on every database). EAN-13/EAN-8 check digits are
+    # verified by ``billing.barcodes.clean_barcode``.
+    barcode = models.CharField(max_length=32, null=True, blank=True,
+                               help_text="Scan it or type it (EAN-13, EAN-8 or the shop's own code).")
     stock_quantity = QuantityField(default=0, editable=False)
     low_stock_level = QuantityField(default=0, validators=[MinValueValidator(0)])
     track_stock = models.BooleanField(default=True)
@@ -92,6 +101,8 @@ class Product(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["shop", "sku"], name="product_unique_shop_sku",
                                     violation_error_message="Another product already has this SKU."),
+            models.UniqueConstraint(fields=["shop", "barcode"], name="product_unique_shop_barcode",
+                                    violation_error_message="Another product already has this barcode."),
             models.CheckConstraint(condition=Q(sale_price__gte=0), name="product_price_not_negative"),
             models.CheckConstraint(condition=Q(cost_price__isnull=True) | Q(cost_price__gte=0),
                                    name="product_cost_price_not_negative"),
@@ -118,6 +129,7 @@ class StockMovement(models.Model):
         SALE = "sale", "Sale"
         SALE_VOID = "sale_void", "Sale voided"
         ADJUSTMENT = "adjustment", "Adjustment"
+        RETURN = "return", "Returned (credit note)"
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
@@ -141,9 +153,12 @@ class StockMovement(models.Model):
         return f"{self.get_kind_display()} {self.quantity} of {self.product_id}"
 
 
-class InvoiceSequence(models.Model):
-    """The last number used per shop and financial year (``"26-27"``). Read under
-    ``select_for_update()`` while issuing, so numbers are consecutive with no gaps."""
+class NumberSequence(models.Model):
+    """A document series' counter: the last number used per shop and financial year
+    (``"26-27"``). Read under ``select_for_update()`` while a document is numbered, so
+    numbers are consecutive with no gaps (GST rule 46(b)). ``label`` prefixes ``__str__``."""
+
+    label = ""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     financial_year = models.CharField(max_length=5)
@@ -152,10 +167,37 @@ class InvoiceSequence(models.Model):
     objects = ScopedManager(shop="shop")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["shop", "financial_year"], name="sequence_unique_shop_year")]
+        abstract = True
 
     def __str__(self):
-        return f"{self.financial_year}: {self.last_number}"
+        return f"{self.label}{self.financial_year}: {self.last_number}"
+
+
+class InvoiceSequence(NumberSequence):
+    """The invoices' series (``INV/26-27/0001`` with the shop's prefix)."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "financial_year"], name="sequence_unique_shop_year")]
+
+
+class BillOfSupplySequence(NumberSequence):
+    """The bills of supply's own series (``BOS/26-27/0001``; rule 49, for composition and
+    unregistered shops)."""
+
+    label = "BOS "
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "financial_year"],
+                                               name="bos_sequence_unique_shop_year")]
+
+
+class Series(models.TextChoices):
+    """An invoice's series, each numbered on its own: invoices (tax or plain)
+    ``INV/26-27/0001`` with the shop's prefix (``InvoiceSequence``), bills of supply
+    ``BOS/26-27/0001`` (``BillOfSupplySequence``)."""
+
+    INVOICE = "invoice", "Invoice"
+    BILL_OF_SUPPLY = "bos", "Bill of supply"
 
 
 class Invoice(models.Model):
@@ -168,6 +210,15 @@ class Invoice(models.Model):
     later payment, void and credit: ``amount_paid``, ``balance_due`` and
     ``payment_status`` below. Load lists with ``select_related("due")``; filters by
     status are ``billing.selectors.invoices.status_filter``.
+
+    GST (rule 46 / rule 49 of the CGST Rules 2017; issue #15), snapshotted at issue so the
+    document never changes: ``series`` (a bill of supply for a composition or unregistered
+    shop: no tax), the supplier's GSTIN, state and registration, the ``place_of_supply``
+    (a ``core.gst`` state code; it sets ``is_inter_state``: IGST when it is not the shop's
+    state), the recipient's name, GSTIN (B2B when set), state and address, the delivery
+    address (blank: the recipient's) and whether tax is payable on reverse charge.
+    ``round_off_amount`` is every rounding between the taxes and the total: the rounding of
+    tax-inclusive (MRP) prices and the round-off to the whole unit.
     """
 
     class DiscountType(models.TextChoices):
@@ -182,12 +233,23 @@ class Invoice(models.Model):
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     number = models.CharField(max_length=16)
+    series = models.CharField(max_length=8, choices=Series.choices, default=Series.INVOICE)
     financial_year = models.CharField(max_length=5)
     sequence_number = models.PositiveIntegerField()
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
     issued_on = models.DateField()
     is_inter_state = models.BooleanField("inter-state supply", default=False)
     gst_split = models.BooleanField(default=False, help_text="Tax shown as CGST+SGST or IGST (shop had a GSTIN).")
+    supplier_gstin = models.CharField(max_length=15, blank=True)
+    supplier_state = models.CharField(max_length=2, blank=True)
+    supplier_registration = models.CharField(max_length=12, blank=True)
+    place_of_supply = models.CharField(max_length=2, blank=True)
+    recipient_name = models.CharField(max_length=120, blank=True)
+    recipient_gstin = models.CharField(max_length=15, blank=True)
+    recipient_state = models.CharField(max_length=2, blank=True)
+    recipient_address = models.TextField(blank=True)
+    delivery_address = models.TextField(blank=True)
+    reverse_charge = models.BooleanField("tax payable on reverse charge", default=False)
     discount_type = models.CharField(max_length=8, choices=DiscountType.choices, default=DiscountType.AMOUNT)
     discount_value = MoneyField(default=0)
     round_off = models.BooleanField(default=False)
@@ -225,8 +287,8 @@ class Invoice(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["shop", "number"], name="invoice_unique_shop_number"),
-            models.UniqueConstraint(fields=["shop", "financial_year", "sequence_number"],
-                                    name="invoice_unique_shop_year_sequence"),
+            models.UniqueConstraint(fields=["shop", "series", "financial_year", "sequence_number"],
+                                    name="invoice_unique_shop_series_year_seq"),
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
             models.CheckConstraint(condition=Q(paid_at_counter__gte=0), name="invoice_paid_not_negative"),
             models.CheckConstraint(condition=Q(paid_at_counter__lte=models.F("total")),
@@ -244,6 +306,15 @@ class Invoice(models.Model):
     @property
     def is_voided(self) -> bool:
         return self.voided_at is not None
+
+    @property
+    def is_bill_of_supply(self) -> bool:
+        return self.series == Series.BILL_OF_SUPPLY
+
+    @property
+    def is_b2b(self) -> bool:
+        """Issued to a GST-registered recipient (its GSTIN is on the invoice)."""
+        return bool(self.recipient_gstin)
 
     @property
     def balance_due(self) -> Decimal:
@@ -286,7 +357,9 @@ class Invoice(models.Model):
 
 
 class InvoiceLine(models.Model):
-    """A line item, snapshotting description, HSN, unit price and tax rate at issue."""
+    """A line item, snapshotting description, HSN, unit price and tax rate at issue.
+    ``unit_price`` includes tax when ``price_includes_tax`` (an MRP); ``line_net`` is
+    quantity × unit price as entered and ``taxable_value`` is always before tax."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
@@ -297,6 +370,7 @@ class InvoiceLine(models.Model):
     unit = models.CharField(max_length=10, blank=True)
     quantity = QuantityField()
     unit_price = MoneyField()
+    price_includes_tax = models.BooleanField(default=False)
     tax_rate = TaxRateField()
     line_net = MoneyField()
     discount = MoneyField(default=0)
@@ -588,3 +662,131 @@ class ImportJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (self.Status.CHECKING, self.Status.QUEUED, self.Status.IMPORTING, self.Status.WRITING)
+
+
+# --- Credit notes (sale returns, CGST Act s.34; issue #15) --------------------------------
+
+
+class CreditNoteSequence(NumberSequence):
+    """The credit notes' own series (``CN/26-27/0001``)."""
+
+    label = "CN "
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "financial_year"],
+                                               name="cn_sequence_unique_shop_year")]
+
+
+class CreditNote(models.Model):
+    """A sale return against an invoice: some or all of its lines and quantities come back.
+
+    Figures are stored as computed when raised (``billing.services.credit_notes``), all
+    Decimal in the shop's currency: the lines' ``subtotal``, ``discount_total`` (their share
+    of the invoice's discount), ``taxable_total``, ``tax_total`` (per rate, with the
+    invoice's GST split), ``round_off_amount`` and ``total``. The total is settled as
+    ``applied_to_invoice`` (a ledger payment, ``payment``, allocated to what was still owed
+    on the invoice) + ``credit_amount`` (a ledger payment, ``credit_payment``, that becomes
+    customer credit) + ``refund_amount`` (paid back in cash through the cash book, or by UPI).
+    Rows are never edited once raised.
+    """
+
+    class RefundMethod(models.TextChoices):
+        CREDIT = "credit", "Customer credit"
+        CASH = "cash", "Cash"
+        UPI = "upi", "UPI"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    number = models.CharField(max_length=16)
+    financial_year = models.CharField(max_length=5)
+    sequence_number = models.PositiveIntegerField()
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="credit_notes")
+    issued_on = models.DateField()
+    reason = models.CharField(max_length=200)
+    is_inter_state = models.BooleanField("inter-state supply", default=False)
+    gst_split = models.BooleanField(default=False)
+    subtotal = MoneyField()
+    discount_total = MoneyField(default=0)
+    taxable_total = MoneyField()
+    tax_total = MoneyField()
+    round_off_amount = MoneyField(default=0)
+    total = MoneyField()
+    refund_method = models.CharField(max_length=8, choices=RefundMethod.choices, default=RefundMethod.CREDIT)
+    applied_to_invoice = MoneyField(default=0)
+    credit_amount = MoneyField(default=0)
+    refund_amount = MoneyField(default=0)
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    credit_payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = ScopedManager(shop="shop")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-issued_on", "-sequence_number"]
+        indexes = [
+            models.Index(fields=["shop", "issued_on"], name="credit_note_shop_issued"),
+            models.Index(fields=["shop", "invoice"], name="credit_note_shop_invoice"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "number"], name="credit_note_unique_shop_number"),
+            models.UniqueConstraint(fields=["shop", "financial_year", "sequence_number"],
+                                    name="credit_note_unique_shop_year_sequence"),
+            models.UniqueConstraint(fields=["shop", "idempotency_key"], name="credit_note_unique_shop_key"),
+            models.CheckConstraint(condition=Q(total__gt=0), name="credit_note_total_positive"),
+            models.CheckConstraint(
+                condition=Q(applied_to_invoice__gte=0, credit_amount__gte=0, refund_amount__gte=0),
+                name="credit_note_parts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(total=F("applied_to_invoice") + F("credit_amount") + F("refund_amount")),
+                name="credit_note_parts_add_up"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("billing:credit_note_detail", kwargs={"credit_note_id": self.pk})
+
+    @property
+    def source(self) -> str:
+        """How its ledger entries name it: ``"Credit note CN/26-27/0001"``."""
+        return f"Credit note {self.number}"
+
+
+class CreditNoteLine(models.Model):
+    """One returned line: ``quantity`` of ``invoice_line``, with the invoice line's
+    description, HSN, unit, unit price and tax rate, and its ``taxable_value`` (the
+    returned share of the line's taxable value, after its discount share)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="returns")
+    position = models.PositiveSmallIntegerField()
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=200)
+    hsn_code = models.CharField(max_length=8, blank=True)
+    unit = models.CharField(max_length=10, blank=True)
+    quantity = QuantityField()
+    unit_price = MoneyField()
+    tax_rate = TaxRateField()
+    line_net = MoneyField()
+    discount = MoneyField(default=0)
+    taxable_value = MoneyField()
+
+    objects = ScopedManager(shop="shop")
+
+    class Meta:
+        ordering = ["position"]
+        indexes = [models.Index(fields=["shop", "credit_note"], name="cn_line_shop_note")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="cn_line_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.description} returned"

@@ -1,8 +1,14 @@
 """Invoice arithmetic: line nets, discount spread, tax per rate, round-off.
 
 All money is ``Decimal`` in the shop's currency, rounded ROUND_HALF_UP to the money
-scale (``core.money.quantize_money``). Prices exclude tax; tax is added on the
-taxable value (line net − its share of the invoice discount).
+scale (``core.money.quantize_money``). A price excludes tax (tax is added on the
+taxable value: line net − its share of the invoice discount) or includes it (an MRP,
+``LineInput.price_includes_tax``): then the line's amount after its discount share is
+what the customer pays, and its taxable value is worked back from it, rounded half up
+per line: ``amount × 100 / (100 + rate)``. Tax is then computed per rate as for any
+line, and what is left between the taxable values plus tax and the amounts the
+customer sees (a paisa or two) is a rounding line, so a ₹105 MRP item at 5% is 100.00
+taxable + 5.00 tax = 105.00, and 3 × ₹99 at 18% is 251.69 + 45.30 + 0.01 = 297.00.
 
 GST: an invoice's tax is computed per rate on the sum of the taxable values at that
 rate. For a shop with a GSTIN it is shown as CGST + SGST, each at half the rate and
@@ -23,7 +29,8 @@ HUNDRED = Decimal(100)
 @dataclass
 class LineInput:
     """One line as entered: ``quantity`` (Decimal, up to 3 places), ``unit_price``
-    (Decimal money, before tax), ``tax_rate`` (Decimal percent)."""
+    (Decimal money, before tax unless ``price_includes_tax``),
+    ``tax_rate`` (Decimal percent)."""
 
     quantity: Decimal
     unit_price: Decimal
@@ -32,6 +39,7 @@ class LineInput:
     product: object = None
     hsn_code: str = ""
     unit: str = ""
+    price_includes_tax: bool = False
 
 
 @dataclass
@@ -72,6 +80,9 @@ class InvoiceTotals:
     discount_total: Decimal = ZERO
     taxable_total: Decimal = ZERO
     tax_total: Decimal = ZERO
+    #: Tax-inclusive prices' rounding (what the customer sees − taxable − tax); part of round_off_amount.
+    inclusive_rounding: Decimal = ZERO
+    #: Every rounding between taxable + tax and the total: inclusive_rounding + the round-off to a whole unit.
     round_off_amount: Decimal = ZERO
     total: Decimal = ZERO
 
@@ -124,38 +135,68 @@ def spread_discount(nets: list[Decimal], discount: Decimal) -> list[Decimal]:
     return shares
 
 
+def tax_row(taxable: Decimal, rate: Decimal, *, gst_split: bool = False, inter_state: bool = False) -> TaxRow:
+    """The tax on ``taxable`` (Decimal money) at ``rate`` percent: CGST + SGST at half the
+    rate each, rounded separately (``gst_split``), IGST (``gst_split`` and ``inter_state``),
+    or one plain tax."""
+    row = TaxRow(rate=rate, taxable_value=taxable)
+    if gst_split and not inter_state:
+        row.cgst = row.sgst = quantize_money(taxable * rate / 2 / HUNDRED)
+        row.tax = row.cgst + row.sgst
+    elif gst_split:
+        row.igst = row.tax = quantize_money(taxable * rate / HUNDRED)
+    else:
+        row.tax = quantize_money(taxable * rate / HUNDRED)
+    return row
+
+
+def taxable_from_inclusive(amount: Decimal, rate: Decimal) -> Decimal:
+    """The taxable value inside a tax-inclusive ``amount`` at ``rate`` percent, rounded
+    half up: ``105.00`` at 5 → ``100.00``; ``297.00`` at 18 → ``251.69``."""
+    return quantize_money(amount * HUNDRED / (HUNDRED + rate))
+
+
 def compute_totals(lines: list[LineInput], *, discount_type: str = "amount", discount_value: Decimal = ZERO,
                    round_off: bool = False, gst_split: bool = False, inter_state: bool = False) -> InvoiceTotals:
     """Totals of an invoice. ``gst_split`` shows tax as CGST+SGST (or IGST when
-    ``inter_state``). ``round_off`` rounds the total to the nearest whole unit
-    (half up) and records the difference. Raises ``TotalsError`` for a bad discount."""
+    ``inter_state``). The discount is spread over the line amounts as entered (with or
+    without tax). Lines with ``price_includes_tax`` have their taxable value worked back
+    per line; per rate, whatever the taxable values plus tax miss of what the customer
+    sees (the inclusive amounts, plus the exclusive lines with their own tax) is
+    ``inclusive_rounding``. ``round_off`` rounds the total to the nearest whole unit
+    (half up). ``round_off_amount`` = total − taxable − tax: both roundings. Raises
+    ``TotalsError`` for a bad discount."""
     result = InvoiceTotals()
     nets = [quantize_money(line.quantity * line.unit_price) for line in lines]
     result.subtotal = sum(nets, ZERO)
     result.discount_total = invoice_discount(result.subtotal, discount_type, discount_value)
     shares = spread_discount(nets, result.discount_total)
     by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    inclusive: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)  # per rate: what the customer pays
+    exclusive: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)  # per rate: taxable of exclusive lines
     for line, net, share in zip(lines, nets, shares, strict=True):
-        taxable = net - share
-        result.lines.append(LineTotals(line=line, line_net=net, discount=share, taxable_value=taxable))
-        by_rate[_plain_rate(line.tax_rate)] += taxable
-    for rate in sorted(by_rate):
-        taxable = by_rate[rate]
-        row = TaxRow(rate=rate, taxable_value=taxable)
-        if gst_split and not inter_state:
-            row.cgst = row.sgst = quantize_money(taxable * rate / 2 / HUNDRED)
-            row.tax = row.cgst + row.sgst
-        elif gst_split:
-            row.igst = row.tax = quantize_money(taxable * rate / HUNDRED)
+        rate = _plain_rate(line.tax_rate)
+        amount = net - share
+        if line.price_includes_tax:
+            taxable = taxable_from_inclusive(amount, rate)
+            inclusive[rate] += amount
         else:
-            row.tax = quantize_money(taxable * rate / HUNDRED)
+            taxable = amount
+            exclusive[rate] += amount
+        result.lines.append(LineTotals(line=line, line_net=net, discount=share, taxable_value=taxable))
+        by_rate[rate] += taxable
+    for rate in sorted(by_rate):
+        row = tax_row(by_rate[rate], rate, gst_split=gst_split, inter_state=inter_state)
         result.tax_rows.append(row)
+        if rate in inclusive:
+            seen = inclusive[rate] + exclusive[rate]
+            if exclusive[rate]:
+                seen += tax_row(exclusive[rate], rate, gst_split=gst_split, inter_state=inter_state).tax
+            result.inclusive_rounding += seen - row.taxable_value - row.tax
     result.taxable_total = sum((row.taxable_value for row in result.tax_rows), ZERO)
     result.tax_total = sum((row.tax for row in result.tax_rows), ZERO)
-    before = result.taxable_total + result.tax_total
-    if round_off:
-        result.total = round_to_whole(before)
-        result.round_off_amount = result.total - before
-    else:
-        result.total = before
+    taxed = result.taxable_total + result.tax_total
+    before = taxed + result.inclusive_rounding
+    result.total = round_to_whole(before) if round_off else before
+    result.round_off_amount = result.total - taxed
     return result

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from billing.views import backup, cash, catalogue, documents, drawer, history, imports, invoice_email, invoices
+from billing.views import (
+    backup,
+    cash,
+    catalogue,
+    credit_notes,
+    documents,
+    drawer,
+    history,
+    imports,
+    invoice_email,
+    invoices,
+    scan,
+)
 
 app_name = "billing"
 
@@ -19,6 +31,7 @@ urlpatterns = [
     path("invoices/new/", invoices.invoice_create, name="invoice_create"),
     path("invoices/new/products/", invoices.product_search, name="invoice_product_search"),
     path("invoices/new/customers/", invoices.customer_search, name="invoice_customer_search"),
+    path("invoices/new/scan/", scan.product_scan, name="invoice_product_scan"),
     path("invoices/new/line/", invoices.invoice_line, name="invoice_line"),
     path("invoices/new/totals/", invoices.invoice_totals, name="invoice_totals"),
     path("invoices/<int:invoice_id>/", invoices.invoice_detail, name="invoice_detail"),
@@ -28,6 +41,14 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/pdf/", documents.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:invoice_id>/email/", invoice_email.invoice_email, name="invoice_email"),
     path("invoices/<int:invoice_id>/history/", history.invoice_history, name="invoice_history"),
+    # Credit notes (sale returns)
+    path("invoices/<int:invoice_id>/credit-notes/new/", credit_notes.credit_note_create, name="credit_note_create"),
+    path("credit-notes/", credit_notes.credit_note_list_view, name="credit_note_list"),
+    path("credit-notes/<int:credit_note_id>/", credit_notes.credit_note_detail, name="credit_note_detail"),
+    path("credit-notes/<int:credit_note_id>/print/", credit_notes.credit_note_print, name="credit_note_print"),
+    path("credit-notes/<int:credit_note_id>/receipt/", credit_notes.credit_note_receipt,
+         name="credit_note_receipt"),
+    path("credit-notes/<int:credit_note_id>/pdf/", credit_notes.credit_note_pdf, name="credit_note_pdf"),
     path("customers/<int:customer_id>/purchases/", invoices.customer_purchases, name="customer_purchases"),
     path("panels/sales/", invoices.sales_panel, name="sales_panel"),
     # Cash drawer

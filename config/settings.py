@@ -340,7 +340,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "validatorUrl": None},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_problems_and_keys"],
     "ENUM_NAME_OVERRIDES": {"PaymentMethodEnum": "ledger.models.Payment.Method",
-                            "DueStatusEnum": "ledger.models.Due.Status"},
+                            "DueStatusEnum": "ledger.models.Due.Status",
+                            "GstStateEnum": "core.gst.STATE_CHOICES"},
 }
 
 # Logging ----------------------------------------------------------------------

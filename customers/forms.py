@@ -1,5 +1,6 @@
 from django import forms
 
+from core.gst import STATE_CHOICES, gstin_state, state_label
 from customers.models import Customer
 
 
@@ -9,18 +10,40 @@ class CustomerForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = ("name", "phone", "email", "address", "notes", "credit_limit")
+        fields = ("name", "phone", "email", "address", "gstin", "state", "notes", "credit_limit")
         widgets = {
             "address": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "placeholder": "e.g. 98765 43210"}),
+            "gstin": forms.TextInput(attrs={"autocomplete": "off", "placeholder": "e.g. 27AAPFU0939F1ZV",
+                                            "style": "text-transform: uppercase"}),
         }
+        labels = {"state": "State"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", "Not recorded (the shop's state)"), *STATE_CHOICES]
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
             raise forms.ValidationError("Enter the customer's name.")
         return name
+
+    def clean_gstin(self):
+        return "".join(self.cleaned_data["gstin"].split()).upper()
+
+    def clean(self):
+        data = super().clean()
+        gstin, state = data.get("gstin"), data.get("state")
+        if gstin and "gstin" not in self.errors:
+            own = gstin_state(gstin)
+            if state and state != own:
+                self.add_error("state", f"The GSTIN is registered in {state_label(own)}; choose that state or "
+                                        "leave it empty.")
+            else:
+                data["state"] = own
+        return data
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()

@@ -8,6 +8,7 @@ from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Shop
+from core.gst import STATE_CHOICES, validate_gstin
 from core.money import MoneyField
 
 
@@ -32,6 +33,12 @@ class Customer(models.Model):
     phone_e164 = models.CharField("phone (E.164)", max_length=16, blank=True, default="", editable=False)
     email = models.EmailField(blank=True)
     address = models.TextField(blank=True)
+    # GST (issue #15): a registered business's GSTIN makes its invoices B2B; the state is the
+    # GSTIN's (kept in step by the services) or chosen, and is the invoice's place of supply.
+    gstin = models.CharField("GSTIN", max_length=15, blank=True, validators=[validate_gstin],
+                             help_text="For a GST-registered business: its invoices then carry the GSTIN.")
+    state = models.CharField("state", max_length=2, blank=True, choices=STATE_CHOICES,
+                             help_text="Sets the place of supply of its invoices (IGST when it is another state).")
     notes = models.TextField(blank=True)
     credit_limit = MoneyField(null=True, blank=True, validators=[MinValueValidator(0)],
                               help_text="Optional. Leave empty for no limit.")

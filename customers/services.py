@@ -4,11 +4,12 @@ from django.db import transaction
 
 from accounts.models import Shop
 from core.errors import DomainError
+from core.gst import gstin_state, state_label
 from customers import selectors
 from customers.models import Customer
 from customers.phones import international, shop_e164
 
-EDITABLE_FIELDS = ("name", "phone", "email", "address", "notes", "credit_limit")
+EDITABLE_FIELDS = ("name", "phone", "email", "address", "gstin", "state", "notes", "credit_limit")
 
 
 class CustomerError(DomainError):
@@ -35,6 +36,19 @@ class DuplicatePhoneError(CustomerError):
         super().__init__(f"{names} already {verb} this phone number ({self.phone_display}).", field="phone")
 
 
+def _gst_fields(gstin: str, state: str) -> tuple[str, str]:
+    """``(gstin, state)`` tidied: the GSTIN in upper case without spaces, the state its
+    GSTIN's when not given. Raises ``CustomerError`` (``field="state"``) when a state other
+    than the GSTIN's is given; the GSTIN itself is checked by the model's validator."""
+    gstin = "".join((gstin or "").split()).upper()
+    state = state or ""
+    own = gstin_state(gstin)
+    if own and state and state != own:
+        raise CustomerError(f"The GSTIN is registered in {state_label(own)}; choose that state or leave it empty.",
+                            field="state")
+    return gstin, state or own
+
+
 def _check_duplicate_phone(*, shop: Shop, phone_e164: str, exclude_pk: int | None, confirm_phone: str) -> None:
     """Raise ``DuplicatePhoneError`` if another active customer of ``shop`` has
     ``phone_e164``, unless the user confirmed that very number."""
@@ -47,15 +61,19 @@ def _check_duplicate_phone(*, shop: Shop, phone_e164: str, exclude_pk: int | Non
 
 @transaction.atomic
 def customer_create(*, shop: Shop, name: str, phone: str = "", email: str = "", address: str = "",
-                    notes: str = "", credit_limit=None, confirm_phone: str = "") -> Customer:
+                    gstin: str = "", state: str = "", notes: str = "", credit_limit=None,
+                    confirm_phone: str = "") -> Customer:
     """Add a customer to ``shop`` with a zero balance.
 
     ``phone`` is stored as given, and in E.164 (``phone_e164``) with the shop's country.
     Raises ``DuplicatePhoneError`` when another active customer of the shop has the same
     number, unless ``confirm_phone`` is that number in E.164 (the user saw the warning and
-    saves anyway); ``ValidationError`` for invalid fields.
+    saves anyway); ``CustomerError`` for a state other than the GSTIN's (``gstin``: a
+    GSTIN, stored in upper case; ``state``: a ``core.gst`` state code, the GSTIN's when
+    left empty); ``ValidationError`` for invalid fields (an invalid GSTIN included).
     """
-    customer = Customer(shop=shop, name=name, phone=phone, email=email, address=address,
+    gstin, state = _gst_fields(gstin, state)
+    customer = Customer(shop=shop, name=name, phone=phone, email=email, address=address, gstin=gstin, state=state,
                         notes=notes, credit_limit=credit_limit, phone_e164=shop_e164(phone, shop=shop) or "")
     customer.full_clean()
     _check_duplicate_phone(shop=shop, phone_e164=customer.phone_e164, exclude_pk=None, confirm_phone=confirm_phone)
@@ -76,6 +94,10 @@ def customer_update(*, customer: Customer, confirm_phone: str = "", **fields) ->
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
+    if "gstin" in fields or "state" in fields:
+        fields["gstin"], fields["state"] = _gst_fields(fields.get("gstin", customer.gstin),
+                                                       fields.get("state", customer.state if "gstin" not in fields
+                                                                  else ""))
     update_fields = [*fields, "updated_at"]
     if "phone" in fields:
         phone_e164 = shop_e164(fields["phone"], shop=customer.shop) or ""

@@ -14,8 +14,18 @@ from accounts.models import Invite, Membership
 from accounts.services import invite_create
 from api.models import ApiToken
 from api.services import api_token_create
-from billing.models import CashClose, CashMovement, Category, ImportJob, Invoice, Product, StockMovement
+from billing.models import (
+    CashClose,
+    CashMovement,
+    Category,
+    CreditNote,
+    ImportJob,
+    Invoice,
+    Product,
+    StockMovement,
+)
 from billing.services.catalogue import category_save, product_create
+from billing.services.credit_notes import credit_note_create
 from billing.services.drawer import drawer_close, drawer_setup
 from billing.services.invoices import invoice_issue
 from billing.totals import LineInput
@@ -67,6 +77,8 @@ def victim(owner):
     invoice = invoice_issue(shop=shop, customer=customer, issued_on=TODAY, amount_paid=Decimal("10"), lines=[
         LineInput(quantity=Decimal("1"), unit_price=Decimal("50"), tax_rate=Decimal("5"), description="Rice",
                   product=product)])
+    credit_note = credit_note_create(shop=shop, invoice=invoice, reason="Returned",
+                                     quantities={invoice.lines.get().pk: Decimal("0.5")}, issued_on=TODAY)
     saver = CustomerFactory(shop=shop, name="Victim With Credit")
     ledger.payment_create(shop=shop, customer=saver, amount=Decimal("300"), received_on=TODAY)
     refund = ledger.refund_create(shop=shop, customer=saver, amount=Decimal("100"), refunded_on=TODAY,
@@ -81,7 +93,8 @@ def victim(owner):
     member = MembershipFactory(shop=shop, role=Membership.Role.CASHIER)  # shop A's staff and invites
     invite = invite_create(shop=shop, email="new@example.com", role=Membership.Role.CASHIER, created_by=owner.user)
     return {"customer": customer, "due": due, "payment": payment, "product": product, "category": category,
-            "invoice": invoice, "claim": claim, "saver": saver, "refund": refund, "link": link,
+            "invoice": invoice, "credit_note": credit_note, "claim": claim, "saver": saver, "refund": refund,
+            "link": link,
             "cash_close": cash_close, "import_job": import_job,
             "cash_movement": cash_close.movement, "member": member, "invite": invite}
 
@@ -125,6 +138,12 @@ MATRIX = {
     "billing:invoice_receipt": (lambda v: {"invoice_id": v["invoice"].pk}, {}),
     "billing:invoice_pdf": (lambda v: {"invoice_id": v["invoice"].pk}, {}),
     "billing:customer_purchases": (lambda v: {"customer_id": v["customer"].pk}, {}),
+    "billing:credit_note_create": (lambda v: {"invoice_id": v["invoice"].pk},
+                                   {"reason": "malice", "issued_on": "2026-11-01", "refund_method": "credit"}),
+    "billing:credit_note_detail": (lambda v: {"credit_note_id": v["credit_note"].pk}, {}),
+    "billing:credit_note_print": (lambda v: {"credit_note_id": v["credit_note"].pk}, {}),
+    "billing:credit_note_receipt": (lambda v: {"credit_note_id": v["credit_note"].pk}, {}),
+    "billing:credit_note_pdf": (lambda v: {"credit_note_id": v["credit_note"].pk}, {}),
     "ledger:statement_link_create": (lambda v: {"customer_id": v["customer"].pk}, {"regenerate": "1"}),
     "ledger:statement_link_revoke": (lambda v: {"customer_id": v["customer"].pk}, {}),
     "ledger:claim_confirm": (lambda v: {"claim_id": v["claim"].pk}, {}),
@@ -159,6 +178,7 @@ def _snapshot(shop):
         list(Product.objects.filter(shop=shop).order_by("pk").values_list("pk", "sku", "name", "stock_quantity")),
         list(Category.objects.filter(shop=shop).order_by("pk").values_list("pk", "name")),
         list(Invoice.objects.filter(shop=shop).order_by("pk").values_list("pk", "voided_at")),
+        list(CreditNote.objects.filter(shop=shop).order_by("pk").values_list("pk", "total")),
         list(StockMovement.objects.filter(shop=shop).order_by("pk").values_list("pk", "quantity")),
         list(StatementLink.objects.filter(shop=shop).order_by("pk").values_list("pk", "token", "revoked_at")),
         list(PaymentClaim.objects.filter(shop=shop).order_by("pk").values_list("pk", "status", "payment")),

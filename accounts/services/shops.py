@@ -33,7 +33,8 @@ def shop_update(*, shop: Shop, membership=None, **fields) -> Shop:
     ``None`` for commands) may change settings (``settings.change``)."""
     check_actor(shop=shop, action="settings.change", membership=membership)
     allowed = {"name", "phone", "address", "currency", "locale", "upi_id", "gstin", "invoice_prefix",
-               "financial_year_start_month", "send_payment_receipts", "reminders_enabled", "remind_days_before",
+               "state", "gst_registration", "prices_include_tax", "financial_year_start_month",
+               "send_payment_receipts", "reminders_enabled", "remind_days_before",
                "remind_on_due_date", "remind_every_days_after", "remind_max_after", "remind_monthly_after"}
     unknown = set(fields) - allowed
     if unknown:

@@ -11,6 +11,7 @@ from api.serializers.common import quantity as quantity_field
 from api.serializers.common import tax_rate as tax_rate_field
 from billing.models import Category, Invoice, InvoiceLine, Product, StockMovement
 from billing.totals import LineInput
+from core.gst import STATE_CHOICES
 from customers.models import Customer
 from ledger.models import Payment
 
@@ -43,11 +44,13 @@ class ProductSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = ["id", "sku", "name", "category", "unit", "sale_price", "cost_price", "tax_rate", "hsn_code",
-                  "stock_quantity", "low_stock_level", "is_low_stock", "track_stock", "allow_negative_stock",
+        fields = ["id", "sku", "name", "category", "unit", "sale_price", "price_includes_tax", "cost_price",
+                  "tax_rate", "hsn_code", "barcode", "stock_quantity", "low_stock_level", "is_low_stock", "track_stock",
+                  "allow_negative_stock",
                   "is_active", "opening_stock", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs = {"hsn_code": {"required": False}, "unit": {"required": False}}
+        extra_kwargs = {"hsn_code": {"required": False}, "unit": {"required": False},
+                        "barcode": {"required": False}, "price_includes_tax": {"required": False}}
         # The SKU is unique per shop: the service checks it (ignoring case), not a validator here.
         validators = []
 
@@ -124,7 +127,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "customer", "issued_on", "status", "subtotal", "discount_type", "discount_value",
                   "discount_total", "taxable_total", "tax_total", "round_off_amount", "total", "paid_at_counter",
                   "amount_paid", "balance_due", "payment_method", "cash_tendered", "change_given", "is_inter_state",
-                  "notes", "due", "lines", "pdf", "created_at", "voided_at", "void_reason"]
+                  "place_of_supply", "notes", "due", "lines", "pdf", "created_at", "voided_at", "void_reason"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=Invoice.PaymentStatus.choices))
@@ -154,7 +157,10 @@ class InvoiceLineInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     quantity = quantity_field(min_value=POSITIVE_QUANTITY)
     unit_price = money(min_value=Decimal(0), required=False, allow_null=True, default=None,
-                       help_text="Before tax; default the product's sale price.")
+                       help_text="Default the product's sale price.")
+    price_includes_tax = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text="Whether unit_price includes tax (an MRP); default the product's kind (false for a free line).")
     tax_rate = tax_rate_field(required=False, allow_null=True, default=None, help_text="Default the product's rate.")
 
     def validate(self, data):
@@ -175,7 +181,9 @@ class InvoiceLineInputSerializer(serializers.Serializer):
             unit_price=data["unit_price"] if data.get("unit_price") is not None else product.sale_price,
             tax_rate=data["tax_rate"] if data.get("tax_rate") is not None else product.tax_rate,
             description=data.get("description") or product.name, product=product,
-            hsn_code=product.hsn_code if product else "", unit=product.unit if product else "")
+            hsn_code=product.hsn_code if product else "", unit=product.unit if product else "",
+            price_includes_tax=(data["price_includes_tax"] if data.get("price_includes_tax") is not None
+                                else bool(product and product.price_includes_tax)))
 
 
 class InvoiceIssueSerializer(serializers.Serializer):
@@ -190,7 +198,10 @@ class InvoiceIssueSerializer(serializers.Serializer):
     discount_type = serializers.ChoiceField(choices=Invoice.DiscountType.choices, default=Invoice.DiscountType.AMOUNT)
     discount_value = money(min_value=Decimal(0), default=Decimal(0))
     round_off = serializers.BooleanField(default=False)
-    inter_state = serializers.BooleanField(default=False)
+    place_of_supply = serializers.ChoiceField(
+        choices=STATE_CHOICES, required=False, allow_blank=True, default="",
+        help_text="GST state code; default the customer's state, else the shop's. It sets CGST+SGST or IGST.")
+    inter_state = serializers.BooleanField(default=False, help_text="Only for a shop without a state.")
     amount_paid = money(min_value=Decimal(0), default=Decimal(0), help_text="Paid at the counter.")
     payment_method = serializers.ChoiceField(choices=Payment.Method.choices, default=Payment.Method.CASH)
     cash_tendered = money(min_value=Decimal(0), required=False, allow_null=True, default=None)

@@ -20,16 +20,20 @@ class CustomerSerializer(serializers.ModelSerializer):
                          help_text="Optional; null for no limit.")
     balance = money(read_only=True)
     is_overdue = serializers.SerializerMethodField()
+    gstin = serializers.CharField(required=False, allow_blank=True, max_length=20,
+                                  help_text="15 characters; checked (state code, PAN pattern, check digit) "
+                                            "by the service, which also sets the state from it.")
     confirm_phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=16)
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "phone", "email", "address", "notes", "credit_limit", "balance", "is_overdue",
-                  "oldest_open_due_date", "last_activity_at", "is_archived", "created_at", "updated_at",
+        fields = ["id", "name", "phone", "email", "address", "gstin", "state", "notes", "credit_limit", "balance",
+                  "is_overdue", "oldest_open_due_date", "last_activity_at", "is_archived", "created_at", "updated_at",
                   "confirm_phone"]
         read_only_fields = ["oldest_open_due_date", "last_activity_at", "is_archived", "created_at", "updated_at"]
         extra_kwargs = {"phone": {"required": False}, "email": {"required": False},
-                        "address": {"required": False}, "notes": {"required": False}}
+                        "address": {"required": False}, "notes": {"required": False},
+                        "gstin": {"required": False}, "state": {"required": False}}
 
     @extend_schema_field(serializers.BooleanField())
     def get_is_overdue(self, customer) -> bool:

@@ -194,7 +194,8 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
         invoice = invoice_services.invoice_issue(
             shop=request.shop, lines=lines, customer=data["customer"], issued_on=data.get("issued_on"),
             discount_type=data["discount_type"], discount_value=data["discount_value"],
-            round_off=data["round_off"], inter_state=data["inter_state"], amount_paid=data["amount_paid"],
+            round_off=data["round_off"], inter_state=data["inter_state"],
+            place_of_supply=data["place_of_supply"], amount_paid=data["amount_paid"],
             payment_method=data["payment_method"], cash_tendered=data["cash_tendered"], due_date=data["due_date"],
             notes=data["notes"], created_by=request.user, idempotency_key=one_time_key(request))
         return Response(self.get_serializer(self._read(invoice)).data, status=status.HTTP_201_CREATED)

@@ -16,9 +16,11 @@ from django import forms
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import Shop
+from billing.barcodes import clean_barcode
 from billing.models import TAX_RATE_PRESETS, Category, Product
-from billing.selectors.catalogue import category_choices, sku_in_use
-from billing.services.catalogue import PRODUCT_FIELDS, sku_taken_message
+from billing.selectors.catalogue import barcode_in_use, category_choices, sku_in_use
+from billing.services import BillingError
+from billing.services.catalogue import PRODUCT_FIELDS, barcode_taken_message, sku_taken_message
 from core.money import QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS, QUANTITY_STEP, MoneyFormField
 
 HSN_RE = re.compile(r"^\d{4,8}$")
@@ -185,7 +187,7 @@ class ProductForm(forms.ModelForm):
     (``opening_stock``: Decimal or ``None``) or ``product_update``.
     """
 
-    sale_price = PriceField(label="Sale price", help_text="Before tax. 0 for a free item.")
+    sale_price = PriceField(label="Sale price", help_text="0 for a free item.")
     cost_price = PriceField(label="Cost price", required=False,
                             help_text="What you pay per unit, before tax (optional; for the stock valuation).")
     tax_rate = TaxRateField(label="Tax rate (GST)", help_text="Pick a rate, or type another from 0 to 100 under Other.")
@@ -201,19 +203,28 @@ class ProductForm(forms.ModelForm):
         model = Product
         fields = PRODUCT_FIELDS
         labels = {"sku": "SKU", "hsn_code": "HSN/SAC code", "is_active": "Active (shown in lists and at the counter)",
-                  "track_stock": "Track stock", "allow_negative_stock": "Allow selling below zero stock"}
+                  "track_stock": "Track stock", "allow_negative_stock": "Allow selling below zero stock",
+                  "price_includes_tax": "Price includes tax (MRP)"}
         help_texts = {"sku": "Your code for the product; unique in your shop.",
-                      "hsn_code": "4 to 8 digits (optional)."}
+                      "hsn_code": "4 to 8 digits (optional).",
+                      "price_includes_tax": "On: the sale price is what the customer pays, tax included (as printed "
+                                            "on the pack); the invoice works the taxable value back from it. Off: "
+                                            "tax is added on top."}
         widgets = {
             "sku": forms.TextInput(attrs={"autocomplete": "off", "placeholder": "e.g. RICE-5KG"}),
             "name": forms.TextInput(attrs={"placeholder": "e.g. Basmati rice 5 kg"}),
             "hsn_code": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "barcode": forms.TextInput(attrs={"autocomplete": "off",
+                                              "placeholder": "Scan or type, e.g. 8901234567893"}),
         }
 
     def __init__(self, *args, shop: Shop, **kwargs):
         super().__init__(*args, **kwargs)
         self.shop = shop
         self.is_create = self.instance.pk is None
+        if self.is_create and "price_includes_tax" not in self.initial:
+            # A new product's price kind follows the shop's setting (MRP by default in India).
+            self.initial["price_includes_tax"] = shop.prices_include_tax
         if not self.is_create:
             del self.fields["opening_stock"]
             # "3" rather than "3.000" in the box.
@@ -230,8 +241,10 @@ class ProductForm(forms.ModelForm):
             Row(Column("sku", css_class="col-md-4"), Column("name", css_class="col-md-8")),
             Row(Column("category", css_class="col-md-5"), Column("unit", css_class="col-md-3"),
                 Column("hsn_code", css_class="col-md-4")),
+            Row(Column("barcode", css_class="col-md-6")),
             Row(Column(PrependedText("sale_price", _currency_symbol(shop)), css_class="col-md-4"),
-                Column(PrependedText("cost_price", _currency_symbol(shop)), css_class="col-md-4")),
+                Column(Switch("price_includes_tax"), css_class="col-md-8 pt-md-4 mt-md-2")),
+            Row(Column(PrependedText("cost_price", _currency_symbol(shop)), css_class="col-md-4")),
             Row(Column("tax_rate", css_class="col-md-12")),
             Row(*stock_row),
             Switch("track_stock"),
@@ -261,6 +274,16 @@ class ProductForm(forms.ModelForm):
         if code and not HSN_RE.match(code):
             raise forms.ValidationError("An HSN/SAC code is 4 to 8 digits.")
         return code
+
+    def clean_barcode(self):
+        """EAN-13/EAN-8 check digit (``billing.barcodes``) and unique in the shop; ``None`` when empty."""
+        try:
+            barcode = clean_barcode(self.cleaned_data.get("barcode"))
+        except BillingError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if barcode and barcode_in_use(shop=self.shop, barcode=barcode, exclude=self.instance):
+            raise forms.ValidationError(barcode_taken_message(barcode))
+        return barcode
 
     def clean_opening_stock(self):
         return self.cleaned_data["opening_stock"] or None

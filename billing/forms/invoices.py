@@ -1,7 +1,8 @@
 """Forms of the new-invoice page: a header form and one form per line item.
 
 Line rows post repeated fields (``line-product``, ``line-description``,
-``line-quantity``, ``line-unit_price``, ``line-tax_rate``) so rows can be added and
+``line-quantity``, ``line-unit_price``, ``line-price_includes_tax`` ("1": the price
+includes tax, "0": before tax), ``line-tax_rate``) so rows can be added and
 removed in the page without renumbering; :func:`line_forms_from_post` pairs them up.
 """
 
@@ -12,16 +13,21 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from accounts.forms import OneTimeKeyForm
+from accounts.models import GstRegistration
 from billing.forms.drawer import count_field
 from billing.models import Denomination, Invoice, Product
 from billing.totals import LineInput
+from core.gst import STATE_CHOICES, state_label
 from core.money import format_money
 from customers.models import Customer
 from ledger.models import Payment
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_ERRORS = {"invalid": "Enter a date as YYYY-MM-DD."}
-LINE_FIELDS = ("product", "description", "quantity", "unit_price", "tax_rate")
+LINE_FIELDS = ("product", "description", "quantity", "unit_price", "price_includes_tax", "tax_rate")
+#: Line fields that always carry a value (a select): they do not make a row "filled in".
+LINE_FLAGS = ("price_includes_tax",)
+PRICE_KIND_CHOICES = [("0", "+ tax"), ("1", "incl. tax")]
 MONEY_ERRORS = {
     "invalid": "Enter an amount in numbers, such as 250 or 99.50.",
     "max_digits": "That amount is too large.",
@@ -46,7 +52,12 @@ class InvoiceForm(OneTimeKeyForm):
                                       label="Discount as")
     discount_value = money_field(label="Discount")
     round_off = forms.BooleanField(required=False, label="Round off to the nearest rupee")
-    is_inter_state = forms.BooleanField(required=False, label="Inter-state supply (IGST)")
+    place_of_supply = forms.ChoiceField(
+        required=False, label="Place of supply",
+        help_text="Sets CGST + SGST (your state) or IGST (another state). Walk-in: your state.")
+    delivery_address = forms.CharField(
+        required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}), label="Delivery address",
+        help_text="Optional: where the goods go, if not the customer's address.")
     amount_paid = money_field(label="Paid now")
     payment_method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.CASH, label="Method")
     cash_tendered = money_field(label="Cash tendered", help_text="Optional: shows the change to give.")
@@ -58,8 +69,12 @@ class InvoiceForm(OneTimeKeyForm):
         kwargs.setdefault("initial", {}).setdefault("issued_on", timezone.localdate())
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = Customer.objects.filter(shop=shop, is_archived=False)
-        if not shop.gstin:
-            del self.fields["is_inter_state"]
+        if shop.gst_mode == GstRegistration.REGULAR:
+            state = state_label(shop.gst_state)
+            self.fields["place_of_supply"].choices = [
+                ("", f"Customer's state, else {state}" if state else "Customer's state"), *STATE_CHOICES]
+        else:
+            del self.fields["place_of_supply"], self.fields["delivery_address"]
         # Cash: the notes tendered, optional, one count field per note or coin of the drawer.
         self.currency, self.locale = shop.currency, shop.locale
         self.denominations = list(Denomination.objects.filter(shop=shop).order_by("-value"))
@@ -115,6 +130,9 @@ class LineForm(forms.Form):
                                                   "max_decimal_places": "Use at most 3 digits after the point."})
     unit_price = forms.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))],
                                     error_messages={**MONEY_ERRORS, "required": "Enter a price."})
+    price_includes_tax = forms.TypedChoiceField(choices=PRICE_KIND_CHOICES, coerce=lambda value: value == "1",
+                                                required=False, empty_value=False,
+                                                error_messages={"invalid_choice": "Choose + tax or incl. tax."})
     tax_rate = forms.DecimalField(max_digits=5, decimal_places=2,
                                   validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
                                   error_messages={"invalid": "Enter a tax rate such as 5 or 18.",
@@ -131,7 +149,8 @@ class LineForm(forms.Form):
         data = self.cleaned_data
         product = data.get("product")
         return LineInput(quantity=data["quantity"], unit_price=data["unit_price"], tax_rate=data["tax_rate"],
-                         description=data["description"], product=product,
+                         price_includes_tax=data["price_includes_tax"], description=data["description"],
+                         product=product,
                          hsn_code=product.hsn_code if product else "", unit=product.unit if product else "")
 
 
@@ -142,16 +161,17 @@ def line_forms_from_post(post, *, shop) -> list[LineForm]:
     forms_ = []
     for i in range(rows):
         data = {name: (column[i] if i < len(column) else "") for name, column in zip(LINE_FIELDS, columns, strict=True)}
-        if not any(str(v).strip() for v in data.values()):
+        if not any(str(v).strip() for name, v in data.items() if name not in LINE_FLAGS):
             continue
         forms_.append(LineForm(data, shop=shop))
     return forms_
 
 
 def line_form_for_product(product: Product | None, *, shop) -> LineForm:
-    """An unbound row prefilled from ``product`` (price and tax rate stay editable)."""
-    initial = {"quantity": Decimal("1")}
+    """An unbound row prefilled from ``product`` (price, its kind and tax rate stay
+    editable); a row for an item not in the catalogue takes the shop's default price kind."""
+    initial = {"quantity": Decimal("1"), "price_includes_tax": "1" if shop.prices_include_tax else "0"}
     if product is not None:
         initial.update(product=product.pk, description=product.name, unit_price=product.sale_price,
-                       tax_rate=product.tax_rate)
+                       price_includes_tax="1" if product.price_includes_tax else "0", tax_rate=product.tax_rate)
     return LineForm(initial=initial, shop=shop)

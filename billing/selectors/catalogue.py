@@ -54,6 +54,24 @@ def sku_in_use(*, shop: Shop, sku: str, exclude: Product | None = None) -> bool:
     return bool(sku) and others.exists()
 
 
+def barcode_in_use(*, shop: Shop, barcode: str, exclude: Product | None = None) -> bool:
+    """Whether another product of ``shop`` (not ``exclude``) has ``barcode``."""
+    barcode = (barcode or "").strip()
+    others = Product.objects.filter(shop=shop, barcode=barcode)
+    if exclude is not None and exclude.pk:
+        others = others.exclude(pk=exclude.pk)
+    return bool(barcode) and others.exists()
+
+
+def product_by_barcode(*, shop: Shop, barcode: str) -> Product | None:
+    """The active product of ``shop`` whose barcode is exactly ``barcode`` (spaces around
+    ignored), or ``None``: what a scan at the counter finds. One query."""
+    barcode = (barcode or "").strip()
+    if not barcode:
+        return None
+    return Product.objects.filter(shop=shop, is_active=True, barcode=barcode).first()
+
+
 def product_movements(*, product: Product) -> QuerySet:
     """The product's ``StockMovement`` rows, newest first, with invoice and user joined."""
     return (

@@ -14,9 +14,17 @@ from decimal import Decimal
 from billing.models import Invoice, InvoiceLine
 from billing.totals import LineInput, compute_totals
 from billing.words import amount_in_words
+from core.gst import state_label
 from core.money import ZERO
 
 logger = logging.getLogger(__name__)
+
+#: Rule 46(e): an unregistered recipient's invoice of this value or more carries the
+#: delivery address and the state's name and code. Compared with the invoice's total
+#: (at least its taxable value), so the address is printed whenever either reaches it.
+DELIVERY_DETAILS_FROM = Decimal("50000")
+#: The words rule 49 / section 31(3)(c) ask of a composition taxable person's bill of supply.
+COMPOSITION_NOTE = "Composition taxable person, not eligible to collect tax on supplies"
 
 
 def plain_number(value: Decimal) -> str:
@@ -71,7 +79,14 @@ def invoice_document(*, invoice: Invoice) -> dict:
     constant in the number of lines. Keys (money is ``Decimal`` in the shop's currency):
 
     - ``invoice``, ``shop``, ``customer`` (``None`` for a walk-in sale)
-    - ``title``: ``"Tax Invoice"`` (GST invoice) or ``"Invoice"``; ``is_tax_invoice``
+    - ``title``: ``"Tax Invoice"`` (GST invoice), ``"Bill of Supply"`` or ``"Invoice"``;
+      ``is_tax_invoice``, ``is_bill_of_supply``, ``composition_note`` (the rule 49 words
+      for a composition shop, else ``""``)
+    - GST fields (rule 46): ``supplier_gstin``, ``place_of_supply`` (``"Maharashtra (27)"``,
+      ``""`` when none), ``reverse_charge`` (``"No"``/``"Yes"``), ``recipient`` (dict:
+      name, gstin, address, state: a label) or ``None`` for a walk-in sale,
+      ``delivery_address`` (printed when not blank: a B2B invoice delivered elsewhere, or
+      an unregistered recipient's invoice of ₹50,000 or more: then with ``delivery_state``)
     - ``lines``: ``InvoiceLine`` list with ``quantity_label`` and ``rate_label`` added
     - ``has_hsn``, ``has_discount``
     - ``tax_mode``: ``"cgst_sgst"``, ``"igst"`` or ``"tax"``; ``tax_rows``
@@ -101,7 +116,9 @@ def invoice_document(*, invoice: Invoice) -> dict:
         logger.error("Invoice %s (pk %s): tax by rate %s differs from the stored tax total %s",
                      invoice.number, invoice.pk, tax_row_totals["tax"], invoice.tax_total)
 
-    if not invoice.gst_split:
+    if invoice.is_bill_of_supply:
+        tax_mode = "none"
+    elif not invoice.gst_split:
         tax_mode = "tax"
     elif invoice.is_inter_state:
         tax_mode = "igst"
@@ -112,12 +129,34 @@ def invoice_document(*, invoice: Invoice) -> dict:
     if invoice.discount_total and invoice.discount_type == Invoice.DiscountType.PERCENT:
         discount_label = f"{plain_number(invoice.discount_value)}%"
 
+    recipient = None
+    if invoice.customer_id is not None:
+        recipient = {"name": invoice.recipient_name or invoice.customer.name, "gstin": invoice.recipient_gstin,
+                     "address": invoice.recipient_address if invoice.recipient_name else invoice.customer.address,
+                     "state": state_label(invoice.recipient_state)}
+    large_unregistered = (recipient is not None and not invoice.recipient_gstin
+                          and invoice.total >= DELIVERY_DETAILS_FROM)
+    delivery_address = invoice.delivery_address
+    if large_unregistered and not delivery_address:
+        delivery_address = recipient["address"]
+    if delivery_address and recipient and not large_unregistered and delivery_address == recipient["address"]:
+        delivery_address = ""
+    title = "Bill of Supply" if invoice.is_bill_of_supply else "Tax Invoice" if invoice.gst_split else "Invoice"
+
     return {
         "invoice": invoice,
         "shop": shop,
         "customer": invoice.customer,
-        "title": "Tax Invoice" if invoice.gst_split else "Invoice",
+        "title": title,
         "is_tax_invoice": invoice.gst_split,
+        "is_bill_of_supply": invoice.is_bill_of_supply,
+        "composition_note": COMPOSITION_NOTE if invoice.supplier_registration == "composition" else "",
+        "supplier_gstin": invoice.supplier_gstin or (shop.gstin if invoice.gst_split else ""),
+        "place_of_supply": state_label(invoice.place_of_supply),
+        "reverse_charge": "Yes" if invoice.reverse_charge else "No",
+        "recipient": recipient,
+        "delivery_address": delivery_address,
+        "delivery_state": (recipient["state"] or state_label(invoice.place_of_supply)) if large_unregistered else "",
         "lines": lines,
         "has_hsn": any(line.hsn_code for line in lines),
         "has_discount": invoice.discount_total > 0,

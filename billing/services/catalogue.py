@@ -9,8 +9,9 @@ from django.db import connection, transaction
 
 from accounts.models import Shop
 from accounts.permissions import check_actor
+from billing.barcodes import clean_barcode
 from billing.models import Category, Product, StockMovement
-from billing.selectors.catalogue import sku_in_use
+from billing.selectors.catalogue import barcode_in_use, sku_in_use
 from billing.services import BillingError
 from core.money import QUANTITY_LIMIT, QUANTITY_STEP
 
@@ -110,12 +111,28 @@ def _check_sku_free(shop: Shop, sku: str, product: Product | None = None) -> Non
         raise BillingError(sku_taken_message(sku), field="sku")
 
 
+def _check_barcode_free(shop: Shop, barcode, product: Product | None = None) -> str | None:
+    """``barcode`` cleaned (``billing.barcodes.clean_barcode``: EAN check digit, ``None``
+    when empty); raises ``BillingError(field="barcode")`` when bad or another product of
+    ``shop`` has it."""
+    barcode = clean_barcode(barcode)
+    if barcode and barcode_in_use(shop=shop, barcode=barcode, exclude=product):
+        raise BillingError(barcode_taken_message(barcode), field="barcode")
+    return barcode
+
+
+def barcode_taken_message(barcode: str) -> str:
+    """The message for a barcode another product of the shop has."""
+    return f"Another product already has the barcode {barcode}."
+
+
 def sku_taken_message(sku: str) -> str:
     """The message for a SKU another product of the shop has (the form shows it too)."""
     return f"Another product already has the SKU {(sku or '').strip()}."
 
 
-PRODUCT_FIELDS = ("sku", "name", "category", "unit", "sale_price", "cost_price", "tax_rate", "hsn_code",
+PRODUCT_FIELDS = ("sku", "name", "category", "unit", "sale_price", "price_includes_tax", "cost_price", "tax_rate",
+                  "hsn_code", "barcode",
                   "low_stock_level", "track_stock", "allow_negative_stock", "is_active")
 
 
@@ -129,6 +146,8 @@ def product_create(*, shop: Shop, opening_stock=None, created_by=None, **fields)
     if fields.get("category") is not None and fields["category"].shop_id != shop.pk:
         raise BillingError("Choose one of your categories.", field="category")
     _check_sku_free(shop, fields.get("sku", ""))
+    if "barcode" in fields:
+        fields["barcode"] = _check_barcode_free(shop, fields["barcode"])
     product = Product(shop=shop, **fields)
     _full_clean(product)
     product.save()
@@ -152,6 +171,8 @@ def product_update(*, shop: Shop, product: Product, membership=None, **fields) -
         raise BillingError("Choose one of your categories.", field="category")
     if "sku" in fields:
         _check_sku_free(shop, fields["sku"], product)
+    if "barcode" in fields:
+        fields["barcode"] = _check_barcode_free(shop, fields["barcode"], product)
     for name, value in fields.items():
         setattr(product, name, value)
     _full_clean(product)

@@ -6,23 +6,30 @@ items, post a ``ledger.Due`` for the total and a ``ledger.Payment`` for what was
 at the counter (so the unpaid remainder shows on the customer's statement), and record
 the cash received and the change given in the cash book. Any refusal rolls all of it
 back, number included.
+
+GST (issue #15): a regular shop issues tax invoices; a composition or unregistered shop
+(``Shop.gst_mode``) issues bills of supply (rule 49) in their own series, without tax.
+The place of supply is the one chosen, else the customer's state, else the shop's; it
+makes the supply inter-state (IGST) when it is not the shop's state.
 """
 
 import datetime
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Shop
+from accounts.models import GstRegistration, Shop
 from accounts.permissions import check_actor
-from billing.models import Invoice, InvoiceLine, StockMovement
+from billing.models import Invoice, InvoiceLine, Series, StockMovement
 from billing.services import BillingError
 from billing.services.cash import cash_sale_record, cash_sale_void, notes_value
 from billing.services.catalogue import products_lock, stock_move
 from billing.services.numbering import invoice_number_next, invoice_sequence_lock
-from billing.totals import LineInput, TotalsError, compute_totals
+from billing.totals import InvoiceTotals, LineInput, TotalsError, compute_totals
+from core.gst import STATES, gstin_state
 from core.money import ZERO, format_money, quantize_money
 from customers.models import Customer
 from ledger.models import Payment
@@ -58,19 +65,104 @@ def _check_lines(shop: Shop, lines: list[LineInput]) -> None:
                                    "places.")
 
 
+def place_of_supply_for(*, shop: Shop, customer: Customer | None, chosen: str = "") -> str:
+    """The place of supply of a sale (a ``core.gst`` state code, or ``""`` when nothing
+    says it): ``chosen``, else the customer's state (or its GSTIN's), else the shop's
+    (a walk-in sale). Raises ``BillingError`` (``field="place_of_supply"``) for an unknown code."""
+    if chosen:
+        if chosen not in STATES:
+            raise BillingError("Choose a state from the list.", field="place_of_supply")
+        return chosen
+    if customer is not None:
+        own = customer.state or gstin_state(customer.gstin)
+        if own:
+            return own
+    return shop.gst_state
+
+
+def supply_is_inter_state(*, shop: Shop, place_of_supply: str, default: bool = False) -> bool:
+    """Whether a supply to ``place_of_supply`` is inter-state (IGST): it is not the shop's
+    state. ``default`` (a caller's own flag) when either state is unknown (shops outside
+    India, or that chose no state)."""
+    if shop.gst_state and place_of_supply:
+        return place_of_supply != shop.gst_state
+    return default
+
+
+def _line_for_bill_of_supply(line: LineInput) -> LineInput:
+    """A bill of supply charges no tax: the line's price is what the customer pays."""
+    return LineInput(quantity=line.quantity, unit_price=line.unit_price, tax_rate=ZERO,
+                     description=line.description, product=line.product, hsn_code=line.hsn_code, unit=line.unit)
+
+
+@dataclass
+class SaleTerms:
+    """How a sale is taxed and numbered, from the shop's GST registration and the place of
+    supply: ``series`` (``billing.models.Series``), ``gst_split`` (CGST/SGST or IGST shown),
+    ``place_of_supply`` (state code or ""), ``inter_state``, ``registration`` (``Shop.gst_mode``)."""
+
+    series: str
+    gst_split: bool
+    place_of_supply: str
+    inter_state: bool
+    registration: str
+
+    @property
+    def is_bill_of_supply(self) -> bool:
+        return self.series == Series.BILL_OF_SUPPLY
+
+
+def sale_terms(*, shop: Shop, customer: Customer | None, place_of_supply: str = "",
+               inter_state: bool = False) -> SaleTerms:
+    """The :class:`SaleTerms` of a sale by ``shop`` to ``customer`` (``None``: walk-in).
+
+    ``inter_state`` is a caller's own flag (the API's; the counter sends a place of supply):
+    it decides where the shop has no state, and, with no place of supply chosen, a True
+    flag is kept when the place would be the shop's own state (inter-state to a state not
+    recorded: no place of supply is printed). Raises ``BillingError``
+    (``field="place_of_supply"``) for an unknown state code."""
+    mode = shop.gst_mode
+    place = place_of_supply_for(shop=shop, customer=customer, chosen=place_of_supply)
+    if inter_state and not place_of_supply and place and place == shop.gst_state:
+        place = ""
+    bill_of_supply = mode in (GstRegistration.COMPOSITION, GstRegistration.UNREGISTERED)
+    return SaleTerms(series=Series.BILL_OF_SUPPLY if bill_of_supply else Series.INVOICE,
+                     gst_split=mode == GstRegistration.REGULAR, place_of_supply=place,
+                     inter_state=supply_is_inter_state(shop=shop, place_of_supply=place, default=inter_state),
+                     registration=mode)
+
+
+def sale_totals(*, terms: SaleTerms, lines: list[LineInput], discount_type: str = Invoice.DiscountType.AMOUNT,
+                discount_value: Decimal = ZERO, round_off: bool = False) -> tuple[list[LineInput], InvoiceTotals]:
+    """``(lines as charged, totals)`` of a sale on ``terms`` (nothing is written): a bill of
+    supply charges no tax (each line's price as it stands). Raises ``TotalsError``."""
+    if terms.is_bill_of_supply:
+        lines = [_line_for_bill_of_supply(line) for line in lines]
+    totals = compute_totals(lines, discount_type=discount_type, discount_value=discount_value, round_off=round_off,
+                            gst_split=terms.gst_split, inter_state=terms.inter_state)
+    return lines, totals
+
+
 @transaction.atomic
 def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | None = None,
                   issued_on: datetime.date | None = None, discount_type: str = Invoice.DiscountType.AMOUNT,
                   discount_value: Decimal = ZERO, round_off: bool = False, inter_state: bool = False,
-                  amount_paid: Decimal = ZERO, payment_method: str = Payment.Method.CASH,
+                  place_of_supply: str = "", delivery_address: str = "", amount_paid: Decimal = ZERO,
+                  payment_method: str = Payment.Method.CASH,
                   cash_tendered: Decimal | None = None, notes_tendered: dict[Decimal, int] | None = None,
                   due_date: datetime.date | None = None,
                   notes: str = "", created_by=None, idempotency_key: uuid.UUID | None = None) -> Invoice:
     """Issue an invoice and post it to stock, the ledger and the drawer.
 
     ``lines`` are :class:`billing.totals.LineInput` (product optional: a line without
-    one moves no stock). ``amount_paid`` (Decimal, 0…total) is what was paid at the
-    counter; a walk-in sale (no ``customer``) must be paid in full. With cash and
+    one moves no stock; a price may include tax). A regular GST shop issues a tax invoice,
+    a composition or unregistered shop a bill of supply (``BOS/…`` series, no tax: each
+    line's price is what is charged). ``place_of_supply`` (a ``core.gst`` state code, ""
+    for the default: the customer's state, else the shop's) decides CGST+SGST or IGST;
+    ``inter_state`` only counts where the shop has no state (outside India).
+    ``delivery_address`` is printed on the invoice (blank: the customer's address).
+    ``amount_paid`` (Decimal, 0…total) is what was paid at the counter; a walk-in sale (no
+    ``customer``) must be paid in full. With cash and
     ``cash_tendered`` above the amount paid, the change is taken from the drawer.
     ``notes_tendered`` (``{value (Decimal): count (int)}``, optional, cash only) are the
     notes the customer handed over: they go into the drawer's counts, may come back as
@@ -95,10 +187,11 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
     _check_lines(shop, lines)
     if customer is not None and (customer.shop_id != shop.pk or customer.is_archived):
         raise BillingError("Choose an active customer of this shop.", field="customer")
-    gst_split = bool(shop.gstin)
+    terms = sale_terms(shop=shop, customer=customer, place_of_supply=place_of_supply, inter_state=inter_state)
+    series, gst_split, place, inter_state = terms.series, terms.gst_split, terms.place_of_supply, terms.inter_state
     try:
-        totals = compute_totals(lines, discount_type=discount_type, discount_value=discount_value,
-                                round_off=round_off, gst_split=gst_split, inter_state=inter_state)
+        lines, totals = sale_totals(terms=terms, lines=lines, discount_type=discount_type,
+                                    discount_value=discount_value, round_off=round_off)
     except TotalsError as exc:
         raise BillingError(str(exc), field="discount_value") from None
     amount_paid = quantize_money(amount_paid or ZERO)
@@ -126,7 +219,7 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
             raise BillingError("The cash tendered is less than the amount paid.", field="cash_tendered")
         change = cash_tendered - amount_paid
 
-    number, year, sequence = invoice_number_next(shop=shop, day=issued_on)
+    number, year, sequence = invoice_number_next(shop=shop, day=issued_on, series=series)
     # Lock the products, then the customer, before inserting any row that refers to
     # them: on MariaDB an insert takes a shared lock on the row its foreign key names,
     # and two sales upgrading those to exclusive locks would deadlock. Products before
@@ -139,8 +232,13 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
     if customer is not None:
         Customer.objects.select_for_update().get(shop=shop, pk=customer.pk)
     invoice = Invoice.objects.create(
-        shop=shop, number=number, financial_year=year, sequence_number=sequence, customer=customer,
-        issued_on=issued_on, is_inter_state=inter_state, gst_split=gst_split, discount_type=discount_type,
+        shop=shop, number=number, series=series, financial_year=year, sequence_number=sequence, customer=customer,
+        issued_on=issued_on, is_inter_state=inter_state, gst_split=gst_split, supplier_gstin=shop.gstin,
+        supplier_state=shop.gst_state, supplier_registration=terms.registration, place_of_supply=place,
+        recipient_name=customer.name if customer else "", recipient_gstin=customer.gstin if customer else "",
+        recipient_state=(customer.state or gstin_state(customer.gstin)) if customer else "",
+        recipient_address=customer.address if customer else "", delivery_address=(delivery_address or "").strip(),
+        reverse_charge=False, discount_type=discount_type,
         discount_value=discount_value or ZERO, round_off=round_off, subtotal=totals.subtotal,
         discount_total=totals.discount_total, taxable_total=totals.taxable_total, tax_total=totals.tax_total,
         round_off_amount=totals.round_off_amount, total=totals.total, paid_at_counter=amount_paid,
@@ -152,7 +250,8 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
                     description=lt.line.description.strip()[:200],
                     hsn_code=lt.line.hsn_code or (lt.line.product.hsn_code if lt.line.product else ""),
                     unit=lt.line.unit or (lt.line.product.unit if lt.line.product else ""),
-                    quantity=lt.line.quantity, unit_price=lt.line.unit_price, tax_rate=lt.line.tax_rate,
+                    quantity=lt.line.quantity, unit_price=lt.line.unit_price,
+                    price_includes_tax=lt.line.price_includes_tax, tax_rate=lt.line.tax_rate,
                     line_net=lt.line_net, discount=lt.discount, taxable_value=lt.taxable_value)
         for i, lt in enumerate(totals.lines, start=1)
     ])
@@ -199,6 +298,10 @@ def invoice_void(*, shop: Shop, invoice: Invoice, reason: str, voided_by=None, m
     invoice = Invoice.objects.select_for_update().get(shop=shop, pk=invoice.pk)
     if invoice.is_voided:
         raise BillingError("This invoice is already void.")
+    notes = list(invoice.credit_notes.values_list("number", flat=True))
+    if notes:
+        raise BillingError(f"Invoice {invoice.number} has credit notes ({', '.join(notes)}): goods were returned "
+                           "against it, so it cannot be voided. Raise a credit note for what is left instead.")
     # Give back exactly what the sale took (its SALE movements), even if a product's
     # "track stock" flag has changed since.
     returned: dict[int, Decimal] = {}

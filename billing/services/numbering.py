@@ -7,7 +7,7 @@ import datetime
 from django.db import connection
 
 from accounts.models import Shop
-from billing.models import InvoiceSequence
+from billing.models import BillOfSupplySequence, CreditNoteSequence, InvoiceSequence, Series
 from billing.services import BillingError
 
 MAX_LENGTH = 16
@@ -31,7 +31,7 @@ def format_number(prefix: str, year: str, sequence: int) -> str:
     return number
 
 
-def _ensure_sequence(shop: Shop, year: str) -> None:
+def _ensure_sequence(shop: Shop, year: str, model=InvoiceSequence) -> None:
     """Create the year's sequence row if missing, as one upsert that locks the row.
 
     Not ``get_or_create()``: on MariaDB, concurrent first invoices of a year would each
@@ -41,29 +41,58 @@ def _ensure_sequence(shop: Shop, year: str) -> None:
     """
     target = ({"unique_fields": ["shop", "financial_year"]}
               if connection.features.supports_update_conflicts_with_target else {})
-    InvoiceSequence.objects.bulk_create([InvoiceSequence(shop=shop, financial_year=year)], update_conflicts=True,
-                                        update_fields=["financial_year"], **target)
+    model.objects.bulk_create([model(shop=shop, financial_year=year)], update_conflicts=True,
+                              update_fields=["financial_year"], **target)
 
 
-def invoice_sequence_lock(*, shop: Shop, day: datetime.date) -> InvoiceSequence:
+def invoice_sequence_lock(*, shop: Shop, day: datetime.date, model=InvoiceSequence) -> InvoiceSequence:
     """Lock (``select_for_update``) and return the sequence row of ``day``'s financial year,
     creating it if missing. Inside a transaction it makes every invoice of the shop and year
-    wait for the one holding it, e.g. while a repeated one-time key is looked up."""
+    wait for the one holding it, e.g. while a repeated one-time key is looked up. ``model``:
+    ``InvoiceSequence`` (default) or another series of the same shape (``CreditNoteSequence``)."""
     year = financial_year(day, shop.financial_year_start_month)
-    _ensure_sequence(shop, year)
-    return InvoiceSequence.objects.select_for_update().get(shop=shop, financial_year=year)
+    _ensure_sequence(shop, year, model)
+    return model.objects.select_for_update().get(shop=shop, financial_year=year)
 
 
-def invoice_number_next(*, shop: Shop, day: datetime.date) -> tuple[str, str, int]:
-    """Take the next number for ``day``'s financial year: ``(number, year, sequence)``.
+#: The prefix of bills of supply (``BOS/26-27/0001``; the shop settings refuse it as an invoice prefix).
+BILL_OF_SUPPLY_PREFIX = "BOS"
+
+
+def series_sequence(series: str):
+    """The sequence model of an invoice ``series`` (``billing.models.Series``)."""
+    return BillOfSupplySequence if series == Series.BILL_OF_SUPPLY else InvoiceSequence
+
+
+def invoice_number_next(*, shop: Shop, day: datetime.date, series: str = Series.INVOICE) -> tuple[str, str, int]:
+    """Take the next number of ``series`` for ``day``'s financial year: ``(number, year,
+    sequence)``; invoices use the shop's prefix, bills of supply ``BOS``.
 
     Must run inside the issuing transaction: the sequence row is locked with
     ``select_for_update()`` until it commits, so concurrent invoices queue and a
     rolled-back invoice gives its number back (no gaps).
     """
-    sequence = invoice_sequence_lock(shop=shop, day=day)
+    sequence = invoice_sequence_lock(shop=shop, day=day, model=series_sequence(series))
     year = sequence.financial_year
     sequence.last_number += 1
-    number = format_number(shop.invoice_prefix, year, sequence.last_number)
+    prefix = BILL_OF_SUPPLY_PREFIX if series == Series.BILL_OF_SUPPLY else shop.invoice_prefix
+    number = format_number(prefix, year, sequence.last_number)
+    sequence.save(update_fields=["last_number"])
+    return number, year, sequence.last_number
+
+
+#: The prefix of the credit note series (``CN/26-27/0001``).
+CREDIT_NOTE_PREFIX = "CN"
+
+
+def credit_note_number_next(*, shop: Shop, day: datetime.date) -> tuple[str, str, int]:
+    """Take the next credit note number for ``day``'s financial year: ``(number, year,
+    sequence)``, e.g. ``("CN/26-27/0001", "26-27", 1)``. The same rule as
+    :func:`invoice_number_next` on the credit notes' own series (``CreditNoteSequence``):
+    run it inside the raising transaction."""
+    sequence = invoice_sequence_lock(shop=shop, day=day, model=CreditNoteSequence)
+    year = sequence.financial_year
+    sequence.last_number += 1
+    number = format_number(CREDIT_NOTE_PREFIX, year, sequence.last_number)
     sequence.save(update_fields=["last_number"])
     return number, year, sequence.last_number

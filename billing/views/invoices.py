@@ -23,7 +23,8 @@ from billing.selectors.documents import invoice_document
 from billing.selectors.drawer import change_preview
 from billing.services import BillingError
 from billing.services import invoices as services
-from billing.totals import TotalsError, compute_totals
+from billing.totals import TotalsError
+from core.gst import state_label
 from core.money import ZERO
 from core.views import form_error
 from core.views import money as _money
@@ -92,7 +93,8 @@ def invoice_create(request):
                 shop=request.shop, lines=[f.as_line_input() for f in line_forms], customer=data["customer"],
                 issued_on=data["issued_on"], discount_type=data["discount_type"],
                 discount_value=data["discount_value"], round_off=data["round_off"],
-                inter_state=data.get("is_inter_state", False), amount_paid=data["amount_paid"],
+                place_of_supply=data.get("place_of_supply", ""), delivery_address=data.get("delivery_address", ""),
+                amount_paid=data["amount_paid"],
                 payment_method=data["payment_method"], cash_tendered=data["cash_tendered"],
                 notes_tendered=form.notes_tendered(), due_date=data["due_date"], notes=data["notes"],
                 created_by=request.user,
@@ -132,7 +134,7 @@ def _search_query(request) -> str:
 
 @permission_required("sale.create")
 def product_search(request):
-    """htmx: active products matching ``q`` (name or SKU), as the options of the counter's
+    """htmx: active products matching ``q`` (name or SKU, or exactly the barcode), as the options of the counter's
     product pick list (``products``: up to 8 products; ``picks``: a :class:`ProductPick`
     for each, saying which are out of stock and which cannot be sold;
     ``out_of_stock_count``)."""
@@ -140,7 +142,8 @@ def product_search(request):
     products = []
     if query:
         products = list(Product.objects.filter(shop=request.shop, is_active=True)
-                        .filter(Q(name__icontains=query) | Q(sku__icontains=query)).order_by("name")[:8])
+                        .filter(Q(name__icontains=query) | Q(sku__icontains=query) | Q(barcode=query))
+                        .order_by("name")[:8])
     picks = []
     for product in products:
         out_of_stock = product.track_stock and product.stock_quantity <= 0
@@ -187,14 +190,16 @@ def invoice_totals(request):
     else:
         data = form.cleaned_data
         try:
-            totals = compute_totals([f.as_line_input() for f in line_forms], discount_type=data["discount_type"],
-                                    discount_value=data["discount_value"], round_off=data["round_off"],
-                                    gst_split=bool(request.shop.gstin),
-                                    inter_state=data.get("is_inter_state", False))
-        except TotalsError as exc:
+            terms = services.sale_terms(shop=request.shop, customer=data["customer"],
+                                        place_of_supply=data.get("place_of_supply", ""))
+            _, totals = services.sale_totals(terms=terms, lines=[f.as_line_input() for f in line_forms],
+                                             discount_type=data["discount_type"],
+                                             discount_value=data["discount_value"], round_off=data["round_off"])
+        except (TotalsError, BillingError) as exc:
             context["problem"] = str(exc)
         else:
-            context["totals"] = totals
+            context["totals"], context["terms"] = totals, terms
+            context["place_of_supply"] = state_label(terms.place_of_supply)
             paid = data["amount_paid"]
             context["balance"] = totals.total - paid
             context["overpaid"] = paid > totals.total

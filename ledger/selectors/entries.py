@@ -17,6 +17,9 @@ from customers.models import Customer
 from ledger.models import Due, Payment, Refund
 from ledger.services.allocation import OPEN_DUES_ORDER, allocation_key
 
+#: How a credit note (billing's sale return) names the payments it posts (``source``).
+CREDIT_NOTE_SOURCE = "Credit note "
+
 
 def _set_status(due: Due, today: datetime.date) -> Due:
     """Attach ``allocated``, ``status``, ``status_label`` and ``is_overdue`` to a due (from
@@ -129,9 +132,13 @@ def customer_statement(*, customer: Customer) -> Statement:
             if not voided:
                 balance -= entry.amount
                 statement.total_payments += entry.amount
-            description = f"Payment ({entry.get_method_display()})"
-            if entry.reference:
-                description += f" ref {entry.reference}"
+            if entry.source.startswith(CREDIT_NOTE_SOURCE):
+                # A sale return (billing's credit note): "Credit note CN/26-27/0001".
+                description = entry.source
+            else:
+                description = f"Payment ({entry.get_method_display()})"
+                if entry.reference:
+                    description += f" ref {entry.reference}"
             if entry.note:
                 description += f" · {entry.note}"
             debit, credit = None, entry.amount

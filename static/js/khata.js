@@ -124,20 +124,115 @@
       }
       move(input, event.key === "ArrowDown" ? 1 : -1);
     } else if (event.key === "Enter") {
-      // Pick the highlighted result, or do nothing: never submit the form.
+      // Pick the highlighted result, or do nothing: never submit the form. In the
+      // counter's product box a code (one word: what a barcode scanner types before its
+      // Enter) is looked up as a barcode first, unless an option was chosen with the arrows.
       event.preventDefault();
       var option = highlighted(input);
-      if (open && option && (isFresh(input) || input.dataset.chosen)) { pick(option); }
+      var canPick = open && option && (isFresh(input) || input.dataset.chosen);
+      var code = input.value.trim();
+      if (input.dataset.scanUrl && code && !/\s/.test(code) && !input.dataset.chosen &&
+          (!canPick || /^[0-9]+$/.test(code))) {
+        queueScan(input, code, canPick ? option : null);
+      } else if (canPick) {
+        pick(option);
+      }
     } else if (event.key === "Escape" && (open || document.getElementById(input.dataset.results).innerHTML.trim())) {
       event.preventDefault();
       closeList(input);
     }
   });
 
+  // ---- Barcode scans at the counter -------------------------------------------------------
+  // A scan adds its product's line, or 1 to the quantity of the line already there; the
+  // focus stays in the box for the next scan. Scans run one after another (a scanner is
+  // faster than the server), so two quick scans of one product make one line of 2.
+  var scanChain = Promise.resolve();
+
+  function scanMessage(input, text) {
+    var box = document.getElementById("product-scan-message");
+    if (!box) { return; }
+    box.textContent = text || "";
+    box.hidden = !text;
+    input.classList.toggle("is-invalid", !!text);
+    if (text) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", "product-scan-message product-search-hint");
+      announce(input.dataset.status, text);
+    } else {
+      input.removeAttribute("aria-invalid");
+      input.setAttribute("aria-describedby", "product-search-hint");
+    }
+  }
+
+  function lineOfProduct(productId) {
+    var rows = document.querySelectorAll("#invoice-lines tr.invoice-line");
+    for (var i = 0; i < rows.length; i++) {
+      var field = rows[i].querySelector("input[name=line-product]");
+      if (field && field.value === String(productId)) { return rows[i]; }
+    }
+    return null;
+  }
+
+  function refuseScan(input, code, text) {
+    if (!input.value) { input.value = code; }
+    scanMessage(input, text);
+    input.focus();
+    input.select();
+  }
+
+  function scanOne(input, code, fallback) {
+    var url = input.dataset.scanUrl + "?code=" + encodeURIComponent(code);
+    return window.fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(function (data) {
+        if (!data.found) {
+          // Not a barcode: a fresh search result picks as before.
+          if (fallback && fallback.isConnected) { pick(fallback); return null; }
+          refuseScan(input, code, data.message);
+          return null;
+        }
+        if (!data.sellable) {
+          refuseScan(input, code, data.name + " is out of stock and cannot be sold.");
+          return null;
+        }
+        scanMessage(input, "");
+        if (normalise(input.value) === code) { input.value = ""; }
+        closeList(input);
+        var row = lineOfProduct(data.product);
+        if (row) {
+          var quantity = row.querySelector("input[name=line-quantity]");
+          var now = parseFloat(quantity.value) || 0;
+          quantity.value = String(Math.round((now + 1) * 1000) / 1000);
+          quantity.dispatchEvent(new Event("input", { bubbles: true }));
+          announce(input.dataset.status, data.name + ": " + quantity.value + ".");
+          linesChanged();
+          input.focus();
+          return null;
+        }
+        announce(input.dataset.status, data.name + " added.");
+        input.dataset.scanned = "1";
+        input.focus();
+        return window.htmx ? window.htmx.ajax("GET", data.line_url, { target: "#invoice-lines", swap: "beforeend" })
+          : null;
+      })
+      .catch(function () {
+        refuseScan(input, code, "The barcode could not be looked up. Scan it again.");
+      });
+  }
+
+  function queueScan(input, code, fallback) {
+    scanChain = scanChain.then(function () { return scanOne(input, code, fallback); });
+  }
+
   // Typing makes the list stale until the new results arrive.
   document.addEventListener("input", function (event) {
     var input = event.target;
     if (input.getAttribute && input.getAttribute("role") === "combobox") {
+      if (input.dataset.scanUrl && input.getAttribute("aria-invalid") === "true") { scanMessage(input, ""); }
       delete input.dataset.chosen;
       if (!isFresh(input)) { highlight(input, null); }
     }
@@ -257,6 +352,10 @@
     // and read out how many there are.
     var input = target.id && document.querySelector("[role=combobox][data-results='" + target.id + "']");
     if (input) {
+      if (input.dataset.scanUrl && !input.value.trim()) {
+        closeList(input);  // results for a code scanned meanwhile: the box is empty again
+        return;
+      }
       var options = optionsOf(input);
       input.setAttribute("aria-expanded", options.length ? "true" : "false");
       delete input.dataset.chosen;
@@ -271,7 +370,10 @@
       var row = target.querySelector("tr.invoice-line:last-child");
       var typing = document.activeElement && document.activeElement.getAttribute("role") === "combobox" &&
         document.activeElement.value !== "";
-      if (row && !typing) {
+      var search = document.getElementById("product-search");
+      var scanned = search && search.dataset.scanned;
+      if (scanned) { delete search.dataset.scanned; }
+      if (row && !typing && !scanned) {
         var fromProduct = row.querySelector("input[name=line-product]").value;
         var field = row.querySelector(fromProduct ? "input[name=line-quantity]" : "input[name=line-description]");
         field.focus();

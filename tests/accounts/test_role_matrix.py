@@ -18,7 +18,16 @@ from django.utils import timezone
 from accounts.models import Invite, Membership, Shop
 from accounts.permissions import PERMISSIONS
 from accounts.services import invite_create
-from billing.models import CashClose, CashMovement, Category, Denomination, Invoice, Product, StockMovement
+from billing.models import (
+    CashClose,
+    CashMovement,
+    Category,
+    CreditNote,
+    Denomination,
+    Invoice,
+    Product,
+    StockMovement,
+)
 from billing.services.catalogue import category_save, product_create
 from billing.services.drawer import drawer_close, drawer_setup
 from billing.services.invoices import invoice_issue
@@ -181,6 +190,9 @@ CASES = [
     Case("billing:invoice_create", "OMC", "sale.create", None, invoice_post),
     Case("billing:invoice_totals", "OMC", "sale.create", None, invoice_post),
     Case("billing:invoice_void", "OM", "invoice.void", lambda w: [w.invoice.pk], lambda w: {"reason": "Wrong items"}),
+    Case("billing:credit_note_create", "OM", "credit_note.create", lambda w: [w.invoice.pk],
+         lambda w: {f"quantity_{w.invoice.lines.get().pk}": "0.5", "reason": "Torn bag", "issued_on": today(),
+                    "refund_method": "credit"}),
     # Catalogue and stock
     Case("billing:product_create", "OM", "product.edit", None, lambda w: {**product_post(w), "sku": "DAL"}),
     Case("billing:product_edit", "OM", "product.edit", lambda w: [w.product.pk], product_post),
@@ -227,7 +239,7 @@ CASES = [
 READ_POSTS = {"billing:invoice_totals"}
 
 TENANT_MODELS = (Customer, Due, Payment, Allocation, Refund, StatementLink, PaymentClaim, Message, Category, Product,
-                 StockMovement, Invoice, Denomination, CashMovement, CashClose, Invite)
+                 StockMovement, Invoice, Denomination, CashMovement, CashClose, Invite, CreditNote)
 
 
 def snapshot(shop) -> dict:

@@ -134,17 +134,20 @@ def test_staff_cannot_open_shop_settings(client, staff):
 def test_owner_changes_shop_settings(owner_client, shop):
     response = owner_client.post(reverse("accounts:shop_settings"), {
         "name": "New Name", "phone": "1234567", "address": "", "currency": "KES", "locale": "en_KE",
-        "upi_id": "newname@okaxis", "gstin": "09abcde1234f1z5", "invoice_prefix": "KS",
+        "upi_id": "newname@okaxis", "gstin": "27aapfu0939f1zv", "invoice_prefix": "KS",
         "financial_year_start_month": "1", "send_payment_receipts": "on", "reminders_enabled": "on",
         "remind_days_before": "2", "remind_on_due_date": "on", "remind_every_days_after": "7", "remind_max_after": "3"})
     assert response.status_code == 302
     shop.refresh_from_db()
     assert (shop.name, shop.currency, shop.locale, shop.upi_id) == ("New Name", "KES", "en_KE", "newname@okaxis")
-    assert (shop.gstin, shop.invoice_prefix, shop.financial_year_start_month) == ("09ABCDE1234F1Z5", "KS", 1)
+    assert (shop.gstin, shop.invoice_prefix, shop.financial_year_start_month) == ("27AAPFU0939F1ZV", "KS", 1)
+    assert shop.state == "27"  # the GSTIN's state
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("gstin", "12345", "Enter a 15-character GSTIN such as 09ABCDE1234F1Z5."),
+    ("gstin", "12345", "A GSTIN has 15 letters and digits (e.g. 27AAPFU0939F1ZV); this has 5 characters."),
+    ("gstin", "27AAPFU0939F1ZA", "This GSTIN's last character (its check digit) does not match the rest: a "
+                                 "character may be mistyped. Copy it from the registration certificate."),
     ("invoice_prefix", "A-B", "Use 1 to 5 letters or digits."),
     ("financial_year_start_month", "13", "Ensure this value is less than or equal to 12."),
 ])

@@ -163,3 +163,21 @@ def test_invoice_list_filters(api, shop, rice):
     assert numbers({"customer": asha.pk}) == [paid["number"]]
     assert numbers({"issued_before": "2026-11-02", "issued_after": "2026-11-02"}) == [unpaid["number"]]
     assert Product.objects.get(pk=rice.pk).stock_quantity == 8
+
+
+def test_an_mrp_product_sells_at_its_mrp_and_the_place_of_supply_sets_igst(api, shop):
+    shop.gstin, shop.gst_registration = "09AAGCB7383J1Z6", "regular"
+    shop.save()
+    tea = product_create(shop=shop, sku="TEA", name="Tea", unit="pcs", sale_price=Decimal("105"),
+                         price_includes_tax=True, tax_rate=Decimal("5"), opening_stock=Decimal("5"))
+    same_state = api.post(INVOICES, {"amount_paid": "105", "lines": [{"product": tea.pk, "quantity": "1"}]}).json()
+    assert (same_state["total"], same_state["taxable_total"], same_state["tax_total"]) == ("105.00", "100.00", "5.00")
+    assert (same_state["place_of_supply"], same_state["is_inter_state"]) == ("09", False)
+    other = api.post(INVOICES, {"amount_paid": "105", "place_of_supply": "27",
+                                "lines": [{"product": tea.pk, "quantity": "1"}]})
+    assert other.status_code == 201, other.content
+    assert (other.json()["place_of_supply"], other.json()["is_inter_state"], other.json()["total"]) == (
+        "27", True, "105.00")
+    bad = api.post(INVOICES, {"amount_paid": "105", "place_of_supply": "99",
+                              "lines": [{"product": tea.pk, "quantity": "1"}]})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "place_of_supply"

@@ -160,3 +160,11 @@ def test_a_change_through_the_api_records_the_token_user_in_history(api, shop, o
     body = api.post(LIST, {"name": "Asha Verma", "phone": "9651034997"}).json()
     customer = Customer.objects.get(shop=shop, pk=body["id"])
     assert customer.history.latest().history_user == owner.user
+
+
+def test_a_customer_carries_a_gstin_and_its_state(api, shop):
+    created = api.post(LIST, {"name": "Bharat Caterers", "gstin": "29aagcb7383j1z4"})
+    assert created.status_code == 201, created.content
+    assert (created.json()["gstin"], created.json()["state"]) == ("29AAGCB7383J1Z4", "29")
+    refused = api.post(LIST, {"name": "Typo Traders", "gstin": "29AAGCB7383J1Z5"})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "gstin"

@@ -362,6 +362,15 @@ def test_products_with_opening_stock_through_movements(owner, shop, xlsx):
     assert not StockMovement.objects.filter(product=soap).exists()
 
 
+@pytest.mark.parametrize("mrp", [True, False])
+def test_imported_prices_follow_the_shops_price_kind(owner, shop, mrp):
+    shop.prices_include_tax = mrp
+    shop.save(update_fields=["prices_include_tax"])
+    job = upload(owner, PRODUCTS, [PRODUCT_HEADER, ["Tea", "TEA", "", "105", "5", "", "", "", ""]])
+    services.import_job_confirm(job=job, membership=owner)
+    assert Product.objects.get(shop=shop, sku="TEA").price_includes_tax is mrp
+
+
 def test_a_product_failure_half_way_writes_nothing(owner, shop, monkeypatch):
     job = upload(owner, PRODUCTS, [PRODUCT_HEADER] + [[f"P{i}", f"P-{i}", "", "10", "", "", "", "3", ""]
                                                       for i in range(4)])

@@ -96,7 +96,7 @@ def test_seed_demo_creates_the_shop_and_its_logins(demo, shop):
     assert shop.currency == "INR"
     assert shop.locale == "en_IN"
     assert shop.upi_id == "sharmastore@okaxis"
-    assert shop.gstin == "09ABCDE1234F1Z5"
+    assert shop.gstin == "09ABCDE1234F1ZY" and shop.gst_mode == "regular" and shop.gst_state == "09"
     assert shop.phone and shop.address
     roles = {m.user.username: m.role for m in Membership.objects.filter(shop=shop).select_related("user")}
     assert roles == {"demo": Membership.Role.OWNER, "demo-staff": Membership.Role.CASHIER,
@@ -376,15 +376,17 @@ def test_seed_demo_invoice_lines_and_totals(shop):
         assert 1 <= len(lines) <= 6
         assert len({line.product_id for line in lines}) == len(lines)
         recomputed = compute_totals(
-            [LineInput(quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate) for line in lines],
+            [LineInput(quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate,
+                       price_includes_tax=line.price_includes_tax) for line in lines],
             discount_type=invoice.discount_type, discount_value=invoice.discount_value, round_off=invoice.round_off,
             gst_split=True)
         assert (invoice.subtotal, invoice.discount_total, invoice.tax_total, invoice.round_off_amount,
                 invoice.total) == (recomputed.subtotal, recomputed.discount_total, recomputed.tax_total,
                                    recomputed.round_off_amount, recomputed.total)
         for line in lines:
-            assert (line.unit_price, line.tax_rate, line.hsn_code, line.unit) == (
-                line.product.sale_price, line.product.tax_rate, line.product.hsn_code, line.product.unit)
+            assert (line.unit_price, line.price_includes_tax, line.tax_rate, line.hsn_code, line.unit) == (
+                line.product.sale_price, line.product.price_includes_tax, line.product.tax_rate,
+                line.product.hsn_code, line.product.unit)
     lines = InvoiceLine.objects.filter(shop=shop)
     assert lines.filter(quantity__in=[Decimal("0.250"), Decimal("0.500"), Decimal("1.500")]).exists()  # loose kg
     assert any(i.discount_type == Invoice.DiscountType.AMOUNT and i.discount_total > 0 for i in invoices)
@@ -392,6 +394,9 @@ def test_seed_demo_invoice_lines_and_totals(shop):
     assert any(i.round_off_amount != 0 for i in invoices)
     assert any(not i.round_off and i.total != i.total.to_integral_value() for i in invoices)
     assert {line.tax_rate for line in lines} >= {Decimal(0), Decimal(5), Decimal(18)}
+    # Branded packs at their MRP (tax included), loose goods before tax; one B2B customer.
+    assert lines.filter(price_includes_tax=True).exists() and lines.filter(price_includes_tax=False).exists()
+    assert any(i.recipient_gstin == "09AAGCB7383J1Z6" and i.place_of_supply == "09" for i in invoices)
 
 
 def test_seed_demo_voids_one_invoice_and_restores_its_stock(shop):

@@ -39,9 +39,26 @@ def test_b2c_small_by_rate_and_totals(shop, sales_book):  # noqa: F811
         (True, "12", 1, D("30.00"), D("0.00"), D("0.00"), D("3.60"), D("3.60")),
         (True, "18", 1, D("85.00"), D("0.00"), D("0.00"), D("15.30"), D("15.30")),
     ]
-    assert all(r["state"] == "not recorded" for r in summary["b2cs"])
+    # by place of supply: the customers have no state, so an invoice's is the shop's (from
+    # its GSTIN: Uttar Pradesh); the inter-state one was issued with the bare flag, no place
+    assert [(r["state"], r["inter_state"]) for r in summary["b2cs"]] == [
+        ("Uttar Pradesh (09)", False), ("Uttar Pradesh (09)", False), ("not recorded", True), ("not recorded", True)]
     assert heads(summary["table_3_1_a"]) == (D("935.00"), D("31.55"), D("31.55"), D("18.90"), D("82.00"))
     assert summary["invoices"] == 3
+
+
+def test_b2c_rows_split_by_place_of_supply(shop, sales_book):  # noqa: F811
+    maharashtra = CustomerFactory(shop=shop, name="Mumbai buyer", state="27")
+    issue(shop, datetime.date(2026, 5, 6), [line(sales_book["soap"], 1)], maharashtra)
+    issue(shop, datetime.date(2026, 5, 7), [line(sales_book["soap"], 2)], place_of_supply="29")
+    rows = [(r["state"], r["inter_state"], r["rate_label"], r["invoices"], r["igst"])
+            for r in gst_summary(shop=shop, year=2026, month=5)["b2cs"] if r["rate_label"] == "18"]
+    assert rows == [
+        ("Uttar Pradesh (09)", False, "18", 1, D("0.00")),   # Asha's, 3 May
+        ("Karnataka (29)", True, "18", 1, D("30.60")),       # walk-in, supplied to Karnataka
+        ("Maharashtra (27)", True, "18", 1, D("15.30")),     # the customer's state
+        ("not recorded", True, "18", 1, D("15.30")),         # 4 May, the bare inter-state flag
+    ]
 
 
 def test_tax_equals_the_invoices_tax(shop, sales_book):  # noqa: F811
@@ -110,8 +127,8 @@ MAY = {"month": "2026-05"}
 
 def test_page(owner_client, shop, sales_book):  # noqa: F811
     body = owner_client.get(reverse(URL), MAY).content.decode()
-    for text in ("customers have no GSTIN yet", "state: not recorded", "INV/26-27/0005", "1006", "KGS", "₹82.00",
-                 "3.1(a)"):
+    for text in ("No invoices to customers with a GSTIN in this month", "state: not recorded", "INV/26-27/0005",
+                 "1006", "KGS", "₹82.00", "3.1(a)"):
         assert text in body, text
     assert 'Total tax: <span data-testid="gst-total-tax">₹82.00</span>' in body
 

@@ -1,0 +1,53 @@
+"""Credit note reads: the list, and what a credit note document (A4, receipt, PDF) shows."""
+
+from django.db.models import QuerySet
+
+from accounts.models import Shop
+from billing.models import CreditNote, CreditNoteLine
+from billing.selectors.documents import invoice_tax_rows, plain_number
+from billing.words import amount_in_words
+from core.money import ZERO
+
+
+def credit_note_list(*, shop: Shop, invoice=None) -> QuerySet:
+    """Credit notes of ``shop`` (of ``invoice`` when given), newest first, with their
+    invoice and customer loaded."""
+    qs = CreditNote.objects.filter(shop=shop).select_related("invoice", "customer")
+    if invoice is not None:
+        qs = qs.filter(invoice=invoice)
+    return qs.order_by("-issued_on", "-financial_year", "-sequence_number")
+
+
+def credit_note_document(*, note: CreditNote) -> dict:
+    """Everything a credit note document needs (template context), in the shape of
+    ``billing.selectors.documents.invoice_document`` where they share a meaning: ``note``,
+    ``invoice``, ``shop``, ``customer``, ``title`` ("Credit Note"), ``is_tax_invoice``,
+    ``lines`` (``CreditNoteLine`` with ``quantity_label``/``rate_label``), ``has_hsn``,
+    ``has_discount``, ``tax_mode``, ``tax_rows`` and ``tax_row_totals`` (per rate with
+    the invoice's split), the stored totals (Decimal), ``amount_in_words``, ``filename``
+    (``"CN-26-27-0001.pdf"``). One query for the lines (load ``note`` with
+    ``select_related("shop", "invoice", "customer")``)."""
+    shop = note.shop
+    lines = list(CreditNoteLine.objects.filter(shop_id=note.shop_id, credit_note_id=note.pk).order_by("position"))
+    for line in lines:
+        line.quantity_label = plain_number(line.quantity)
+        line.rate_label = plain_number(line.tax_rate)
+    tax_rows = invoice_tax_rows(invoice=note, lines=lines)
+    tax_row_totals = {key: sum((getattr(row, key) for row in tax_rows), ZERO)
+                      for key in ("taxable_value", "cgst", "sgst", "igst", "tax")}
+    if not note.gst_split:
+        tax_mode = "tax"
+    elif note.is_inter_state:
+        tax_mode = "igst"
+    else:
+        tax_mode = "cgst_sgst"
+    return {
+        "note": note, "invoice": note.invoice, "shop": shop, "customer": note.customer,
+        "title": "Credit Note", "is_tax_invoice": note.gst_split, "lines": lines,
+        "has_hsn": any(line.hsn_code for line in lines), "has_discount": note.discount_total > 0,
+        "tax_mode": tax_mode, "tax_rows": tax_rows, "tax_row_totals": tax_row_totals,
+        "subtotal": note.subtotal, "discount_total": note.discount_total, "taxable_total": note.taxable_total,
+        "tax_total": note.tax_total, "round_off_amount": note.round_off_amount, "total": note.total,
+        "amount_in_words": amount_in_words(note.total, shop.currency, shop.locale),
+        "filename": f"{note.number.replace('/', '-')}.pdf",
+    }

@@ -1,0 +1,267 @@
+"""Credit notes: sale returns against an invoice (CGST Act s.34; issue #15).
+
+Raising a credit note is one transaction, under the lock of its invoice: check the
+quantities against what is left to return, take the next number of the credit notes'
+own series (``CN/26-27/0001``, ``billing.services.numbering``), store the note and its
+lines, put the returned stock back through ``RETURN`` movements, and settle its total
+through the ledger or the cash book (the rule is in :func:`credit_note_create`). Any
+refusal rolls all of it back, number included.
+"""
+
+import datetime
+import uuid
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import Shop
+from accounts.permissions import check_actor
+from billing.models import CashMovement, CreditNote, CreditNoteLine, Invoice, InvoiceLine, StockMovement
+from billing.services import BillingError
+from billing.services.catalogue import products_lock, stock_move
+from billing.services.drawer import record_amount
+from billing.services.numbering import credit_note_number_next
+from billing.totals import LineInput, compute_totals
+from core.money import ZERO, format_money, quantize_money, round_to_whole
+from ledger.models import Payment
+from ledger.selectors.entries import due_outstanding
+from ledger.services import LedgerError
+from ledger.services import entries as ledger
+
+QUANTITY_FIELD = "quantity_{}"
+
+
+def returned_quantities(*, invoice: Invoice) -> dict[int, Decimal]:
+    """``{invoice line id: quantity already returned (Decimal)}`` over the invoice's credit notes."""
+    rows = (CreditNoteLine.objects.filter(shop_id=invoice.shop_id, credit_note__invoice=invoice)
+            .values("invoice_line_id").annotate(quantity=Sum("quantity")).order_by())
+    return {row["invoice_line_id"]: Decimal(row["quantity"]) for row in rows}
+
+
+def _returned_values(invoice: Invoice) -> dict[int, tuple[Decimal, Decimal]]:
+    """``{invoice line id: (line net, taxable value) already returned}``."""
+    rows = (CreditNoteLine.objects.filter(shop_id=invoice.shop_id, credit_note__invoice=invoice)
+            .values("invoice_line_id").annotate(net=Sum("line_net"), taxable=Sum("taxable_value")).order_by())
+    return {row["invoice_line_id"]: (quantize_money(row["net"]), quantize_money(row["taxable"])) for row in rows}
+
+
+def _places(value: Decimal) -> int:
+    return max(0, -Decimal(value).normalize().as_tuple().exponent)
+
+
+def _clean_quantities(lines: list[InvoiceLine], quantities: dict, returned: dict[int, Decimal]) -> dict[int, Decimal]:
+    """The positive quantities to return per invoice line id; raises ``BillingError`` with
+    the line's field (``quantity_<line id>``) for a bad or too large quantity."""
+    by_id = {line.pk: line for line in lines}
+    wanted: dict[int, Decimal] = {}
+    for line_id, quantity in (quantities or {}).items():
+        line = by_id.get(int(line_id))
+        if line is None:
+            raise BillingError("Choose lines of this invoice.")
+        field = QUANTITY_FIELD.format(line.pk)
+        if quantity in (None, ""):
+            continue
+        try:
+            quantity = Decimal(quantity)
+        except (ArithmeticError, TypeError, ValueError):
+            raise BillingError("Enter a quantity such as 1 or 0.500.", field=field) from None
+        if not quantity.is_finite() or quantity < 0:
+            raise BillingError("A returned quantity cannot be negative.", field=field)
+        if _places(quantity) > 3:
+            raise BillingError("Use at most 3 digits after the point.", field=field)
+        if quantity == 0:
+            continue
+        left = line.quantity - returned.get(line.pk, ZERO)
+        if quantity > left:
+            already = returned.get(line.pk, ZERO)
+            said = f" ({already.normalize():f} already returned)" if already else ""
+            raise BillingError(f"At most {left.normalize():f} of {line.description} can be returned: "
+                               f"{line.quantity.normalize():f} sold{said}.", field=field)
+        wanted[line.pk] = quantity
+    if not wanted:
+        raise BillingError("Enter the quantity returned of at least one line.")
+    return wanted
+
+
+@transaction.atomic
+def credit_note_create(*, shop: Shop, invoice: Invoice, quantities: dict[int, Decimal], reason: str,
+                       refund_method: str = CreditNote.RefundMethod.CREDIT,
+                       issued_on: datetime.date | None = None, created_by=None, membership=None,
+                       idempotency_key: uuid.UUID | None = None) -> CreditNote:
+    """Raise a credit note for the returned ``quantities`` of ``invoice``'s lines.
+
+    ``quantities``: ``{invoice line id: quantity (Decimal > 0, ≤ sold less already
+    returned)}``; lines left out or at 0 are not returned. ``reason`` is required.
+    ``refund_method``: a ``CreditNote.RefundMethod`` value.
+
+    Figures (Decimal, shop currency): each returned line takes the invoice line's price
+    and tax rate; its taxable value is the returned share of the line's taxable value (so
+    its share of the invoice discount comes off too; the last return of a line takes
+    exactly what is left of it). Tax is computed per rate with the invoice's split (CGST +
+    SGST, IGST or plain tax), as at issue. An invoice with round-off rounds the note to
+    the whole unit; the note that returns everything left of the invoice takes what is
+    left of its total, so all its notes add up to the invoice total exactly.
+
+    Settlement (the ledger rule): the total first reduces what is still owed on the
+    invoice — a ledger payment (method "other", ``source`` "Credit note CN/…",
+    reference the note's number) allocated to the invoice's due, ``applied_to_invoice``.
+    The rest was paid already and is given back by ``refund_method``: "credit" posts it
+    as a second payment of the same source that the ledger allocates like any payment
+    (other open dues, oldest first; what is left is customer credit), ``credit_amount``;
+    "cash" pays it out of the drawer (a cash book ``REFUND`` movement linked to the
+    invoice); "upi" pays it back by UPI (recorded on the note), ``refund_amount``. A
+    walk-in sale has no account: its refund is cash or UPI. ``check_ledger`` stays clean:
+    the invoice's due keeps its amount and only takes payments.
+
+    Stock: returned lines of products whose sale moved stock come back with ``RETURN``
+    movements. A repeated ``idempotency_key`` returns the first note and writes nothing
+    (looked up under the invoice's lock).
+
+    Raises ``BillingError`` (``field`` "reason", "refund_method", "issued_on" or
+    ``quantity_<line id>``) for a void invoice, a bad or too large quantity, no reason, a
+    date before the invoice's, or credit for a walk-in sale; and
+    ``accounts.permissions.PermissionError`` unless the acting ``membership`` (else
+    ``created_by``'s) may raise credit notes (``credit_note.create``). Nothing is written then.
+    """
+    check_actor(shop=shop, action="credit_note.create", membership=membership, user=created_by)
+    try:
+        invoice = Invoice.objects.select_for_update().get(shop=shop, pk=invoice.pk)
+    except Invoice.DoesNotExist:
+        raise BillingError("Choose an invoice of this shop.") from None
+    if idempotency_key is not None:
+        existing = CreditNote.objects.filter(shop=shop, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    if invoice.is_voided:
+        raise BillingError(f"Invoice {invoice.number} is void: nothing can be returned against it.")
+    issued_on = issued_on or timezone.localdate()
+    try:
+        ledger.check_entry_date(issued_on, field="issued_on")
+    except LedgerError as exc:
+        raise BillingError(str(exc), field=exc.field) from None
+    if issued_on < invoice.issued_on:
+        raise BillingError("A credit note cannot be dated before its invoice.", field="issued_on")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise BillingError("Give a reason for the return.", field="reason")
+    if refund_method not in CreditNote.RefundMethod.values:
+        raise BillingError("Choose how the money goes back.", field="refund_method")
+    if invoice.customer_id is None and refund_method == CreditNote.RefundMethod.CREDIT:
+        raise BillingError("A walk-in sale has no account to credit: refund in cash or by UPI.",
+                           field="refund_method")
+
+    lines = list(InvoiceLine.objects.filter(shop=shop, invoice=invoice).order_by("position"))
+    returned = returned_quantities(invoice=invoice)
+    wanted = _clean_quantities(lines, quantities, returned)
+    returned_values = _returned_values(invoice)
+
+    # The returned lines' figures.
+    new_lines = []
+    by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        quantity = wanted.get(line.pk)
+        if quantity is None:
+            continue
+        net_before, taxable_before = returned_values.get(line.pk, (ZERO, ZERO))
+        if quantity == line.quantity - returned.get(line.pk, ZERO):
+            line_net, taxable = line.line_net - net_before, line.taxable_value - taxable_before
+        else:
+            line_net = quantize_money(line.line_net * quantity / line.quantity)
+            taxable = quantize_money(line.taxable_value * quantity / line.quantity)
+        by_rate[Decimal(line.tax_rate).normalize()] += taxable
+        new_lines.append(CreditNoteLine(
+            shop=shop, invoice_line=line, position=len(new_lines) + 1, product_id=line.product_id,
+            description=line.description, hsn_code=line.hsn_code, unit=line.unit, quantity=quantity,
+            unit_price=line.unit_price, tax_rate=line.tax_rate, line_net=line_net, discount=line_net - taxable,
+            taxable_value=taxable))
+    totals = compute_totals([LineInput(quantity=Decimal(1), unit_price=taxable, tax_rate=rate)
+                             for rate, taxable in by_rate.items()],
+                            gst_split=invoice.gst_split, inter_state=invoice.is_inter_state)
+    before_round = totals.taxable_total + totals.tax_total
+    credited_before = quantize_money(CreditNote.objects.filter(shop=shop, invoice=invoice).aggregate(
+        total=Sum("total"))["total"] or ZERO)
+    left_of_total = invoice.total - credited_before
+    everything_left = all(wanted.get(line.pk, ZERO) == line.quantity - returned.get(line.pk, ZERO)
+                          for line in lines)
+    if everything_left:
+        total = left_of_total
+    elif invoice.round_off:
+        total = min(round_to_whole(before_round), left_of_total)
+    else:
+        total = min(before_round, left_of_total)
+    if total <= 0:
+        raise BillingError("Nothing is left to credit on this invoice.")
+
+    number, year, sequence = credit_note_number_next(shop=shop, day=issued_on)
+    # Lock order as invoice_void: the invoice (held), products, then the customer (ledger).
+    back: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    moved = set(StockMovement.objects.filter(shop=shop, invoice=invoice, kind=StockMovement.Kind.SALE)
+                .values_list("product_id", flat=True))
+    for new_line in new_lines:
+        if new_line.product_id in moved:
+            back[new_line.product_id] += new_line.quantity
+    products = products_lock(shop=shop, product_ids=back)
+
+    # Settle the total: what is still owed on the invoice first, then the refund (read
+    # under the customer's row lock, which the ledger takes again below).
+    owed = ZERO
+    if invoice.customer_id is not None:
+        ledger.customer_lock(shop=shop, customer=invoice.customer)
+        if invoice.due_id is not None:
+            owed = due_outstanding(invoice.due)
+    applied = min(total, owed)
+    rest = total - applied
+    crediting = rest > 0 and refund_method == CreditNote.RefundMethod.CREDIT
+
+    note = CreditNote(
+        shop=shop, number=number, financial_year=year, sequence_number=sequence, invoice=invoice,
+        customer_id=invoice.customer_id, issued_on=issued_on, reason=reason[:200],
+        is_inter_state=invoice.is_inter_state, gst_split=invoice.gst_split,
+        subtotal=sum((li.line_net for li in new_lines), ZERO),
+        discount_total=sum((li.discount for li in new_lines), ZERO),
+        taxable_total=totals.taxable_total, tax_total=totals.tax_total, round_off_amount=total - before_round,
+        total=total, refund_method=refund_method, applied_to_invoice=applied,
+        credit_amount=rest if crediting else ZERO, refund_amount=ZERO if crediting else rest,
+        created_by=created_by, idempotency_key=idempotency_key)
+    note.save()
+    for new_line in new_lines:
+        new_line.credit_note = note
+    CreditNoteLine.objects.bulk_create(new_lines)
+    for product_id in sorted(back):
+        stock_move(product=products[product_id], quantity=back[product_id], kind=StockMovement.Kind.RETURN,
+                   reason=f"Credit note {number} (invoice {invoice.number})", invoice=invoice,
+                   created_by=created_by)
+
+    common = {"shop": shop, "customer": invoice.customer, "received_on": issued_on, "method": Payment.Method.OTHER,
+              "reference": number, "created_by": created_by, "source": note.source}
+    if applied > 0:
+        note.payment = ledger.payment_create(amount=applied, due=invoice.due,
+                                             note=f"Return against invoice {invoice.number}", **common)
+    if crediting:
+        note.credit_payment = ledger.payment_create(amount=rest, note=f"Credit for return ({invoice.number})",
+                                                    **common)
+    elif rest > 0 and refund_method == CreditNote.RefundMethod.CASH:
+        record_amount(shop, kind=CashMovement.Kind.REFUND, amount=-rest, invoice=invoice, reference=number,
+                      note=f"Credit note {number}: {reason}", created_by=created_by)
+    if note.payment or note.credit_payment:
+        note.save(update_fields=["payment", "credit_payment"])
+    return note
+
+
+def credit_note_summary(note: CreditNote) -> str:
+    """One sentence on how the note was settled, for the flash message and the page."""
+    shop = note.shop
+    parts = []
+    if note.applied_to_invoice:
+        parts.append(f"{format_money(note.applied_to_invoice, shop.currency, shop.locale)} off what was owed on "
+                     f"{note.invoice.number}")
+    if note.credit_amount:
+        parts.append(f"{format_money(note.credit_amount, shop.currency, shop.locale)} credited to the customer's "
+                     "account")
+    if note.refund_amount:
+        how = "from the cash drawer" if note.refund_method == CreditNote.RefundMethod.CASH else "by UPI"
+        parts.append(f"{format_money(note.refund_amount, shop.currency, shop.locale)} to pay back {how}")
+    return "; ".join(parts) + "."
