@@ -61,11 +61,20 @@ def customer_list(*, shop: Shop, query: str = "", sort: str = DEFAULT_SORT, arch
     back to name). With ``archived`` the archived customers are listed instead of the
     active ones. One query per page however many customers there are.
     """
-    qs = Customer.objects.filter(shop=shop, is_archived=archived)
     query = " ".join(query.split())
-    if query:
-        condition = phone_condition(query, shop=shop)
-        qs = qs.filter(condition if condition is not None else Q(name__icontains=query))
+    condition = phone_condition(query, shop=shop) if query else None
+    if condition is not None:
+        # A phone search reads the (shop, phone_e164) index; an equality on is_archived
+        # would make SQLite walk the (shop, is_archived, name) index instead.
+        qs = Customer.objects.filter(condition, shop=shop, is_archived=archived)
+    else:
+        # ``is_archived__in`` renders ``is_archived IN (0)``, an equality SQLite uses in the
+        # (shop, is_archived, <sort>) indexes: the page is read in index order. Written
+        # ``is_archived=False`` it renders ``NOT is_archived``, which no index serves, and
+        # every customer is sorted for each page (issue #17).
+        qs = Customer.objects.filter(shop=shop, is_archived__in=[archived])
+        if query:
+            qs = qs.filter(name__icontains=query)
     return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
 
 

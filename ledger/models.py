@@ -87,6 +87,10 @@ class Due(VoidableEntry):
             models.Index(fields=["shop", "outstanding", "due_date", "incurred_on", "customer"],
                          name="due_shop_open_aging"),
             models.Index(fields=["shop", "created_at"], name="due_shop_created"),
+            # One customer's open dues (allocating a payment or an invoice, the customer
+            # page): two equalities and the range, so SQLite takes it over the index above
+            # even without ANALYZE statistics (issue #17).
+            models.Index(fields=["shop", "customer", "outstanding"], name="due_shop_customer_open"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="due_amount_positive"),
