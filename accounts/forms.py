@@ -6,7 +6,7 @@ from django.contrib.auth.forms import UserCreationForm
 
 from accounts.models import GstRegistration, Invite, Membership, Shop
 from accounts.services.staff import STAFF_ROLES
-from core.gst import gstin_state, state_label
+from core.gst import state_with_gstin
 
 #: The prefixes of bills of supply (``BOS/26-27/0001``) and credit notes (``CN/26-27/0001``),
 #: kept apart from invoice prefixes (as billing.services.numbering; accounts cannot import billing).
@@ -93,12 +93,10 @@ class ShopSettingsForm(forms.ModelForm):
             self.add_error("gst_registration", "A shop with a GSTIN is registered: choose regular or composition, "
                                                "or clear the GSTIN.")
         if gstin:
-            own = gstin_state(gstin)
-            if state and state != own:
-                self.add_error("state", f"The GSTIN is registered in {state_label(own)}; choose that state or "
-                                        "leave it empty.")
-            else:
-                data["state"] = own
+            try:
+                data["state"] = state_with_gstin(gstin, state)
+            except ValueError as error:
+                self.add_error("state", str(error))
 
 
 class OneTimeKeyForm(forms.Form):

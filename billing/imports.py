@@ -17,12 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
 
 from accounts.models import Shop
 from billing.models import Category, Product, StockMovement
 from billing.services.catalogue import sku_taken_message
+from core.db import bulk_create_with_history
 from core.money import AMOUNT_LIMIT, QUANTITY_DECIMAL_PLACES, QUANTITY_LIMIT, format_shop_money, quantize_money
 from core.sheets import CheckResult, Column, chunks, clean_text, normalise_header, parse_decimal
 
@@ -259,12 +260,7 @@ def products_import(*, shop: Shop, rows: Sequence[ProductRow], created_by=None) 
     products: list[Product] = []
     for batch in chunks(rows, BATCH_SIZE):
         new = [_new_product(shop, row) for row in batch]
-        if connection.features.can_return_rows_from_bulk_insert:
-            Product.objects.bulk_create(new)
-            Product.history.bulk_history_create(new, default_user=created_by)
-        else:
-            for product in new:
-                product.save()
+        bulk_create_with_history(Product, new, user=created_by)
         StockMovement.objects.bulk_create([
             StockMovement(shop=shop, product=product, kind=StockMovement.Kind.RECEIVE, quantity=product.stock_quantity,
                           balance_after=product.stock_quantity, reason=OPENING_STOCK, created_by=created_by)

@@ -356,13 +356,15 @@ class Invoice(models.Model):
         return self.PaymentStatus(self.payment_status).label
 
 
-class InvoiceLine(models.Model):
-    """A line item, snapshotting description, HSN, unit price and tax rate at issue.
-    ``unit_price`` includes tax when ``price_includes_tax`` (an MRP); ``line_net`` is
-    quantity × unit price as entered and ``taxable_value`` is always before tax."""
+class DocumentLine(models.Model):
+    """The fields every document line snapshots from the sale (an invoice's line, a credit
+    note's returned line): ``position``, ``product`` (kept for stock, may be gone from the
+    catalogue), ``description``, ``hsn_code``, ``unit``, ``quantity`` (Decimal, 3 places),
+    ``unit_price``, ``tax_rate``, ``line_net`` (quantity × unit price), ``discount`` (its
+    share of the document's discount) and ``taxable_value`` (always before tax); money is
+    Decimal in the shop's currency."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField()
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     description = models.CharField(max_length=200)
@@ -370,13 +372,24 @@ class InvoiceLine(models.Model):
     unit = models.CharField(max_length=10, blank=True)
     quantity = QuantityField()
     unit_price = MoneyField()
-    price_includes_tax = models.BooleanField(default=False)
     tax_rate = TaxRateField()
     line_net = MoneyField()
     discount = MoneyField(default=0)
     taxable_value = MoneyField()
 
     objects = ScopedManager(shop="shop")
+
+    class Meta:
+        abstract = True
+
+
+class InvoiceLine(DocumentLine):
+    """A line item, snapshotting description, HSN, unit price and tax rate at issue.
+    ``unit_price`` includes tax when ``price_includes_tax`` (an MRP); ``line_net`` is
+    quantity × unit price as entered and ``taxable_value`` is always before tax."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    price_includes_tax = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position"]
@@ -759,27 +772,13 @@ class CreditNote(models.Model):
         return f"Credit note {self.number}"
 
 
-class CreditNoteLine(models.Model):
+class CreditNoteLine(DocumentLine):
     """One returned line: ``quantity`` of ``invoice_line``, with the invoice line's
     description, HSN, unit, unit price and tax rate, and its ``taxable_value`` (the
     returned share of the line's taxable value, after its discount share)."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
     invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="returns")
-    position = models.PositiveSmallIntegerField()
-    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    description = models.CharField(max_length=200)
-    hsn_code = models.CharField(max_length=8, blank=True)
-    unit = models.CharField(max_length=10, blank=True)
-    quantity = QuantityField()
-    unit_price = MoneyField()
-    tax_rate = TaxRateField()
-    line_net = MoneyField()
-    discount = MoneyField(default=0)
-    taxable_value = MoneyField()
-
-    objects = ScopedManager(shop="shop")
 
     class Meta:
         ordering = ["position"]

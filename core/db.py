@@ -10,6 +10,7 @@ ever held, and each query reads an index range rather than skipping an ``OFFSET`
 
 from collections.abc import Iterator, Sequence
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 DEFAULT_CHUNK_SIZE = 2000
@@ -56,3 +57,17 @@ def keyset_chunks(queryset: QuerySet, ordering: Sequence[str] = ("pk",), *,
             return
         last = chunk[-1]
         after = _after(fields, [_value(last, name) for name, _ in fields])
+
+
+def bulk_create_with_history(model, objs: list, *, user=None) -> None:
+    """Insert ``objs`` (unsaved instances of ``model``, a model with django-simple-history's
+    ``history``) with a history row each by ``user``, and set their primary keys: one bulk
+    INSERT where the database returns the new ids (SQLite, MariaDB, PostgreSQL), else one
+    ``save()`` each (MySQL, whose bulk insert returns none; simple_history's own
+    ``bulk_create_with_history`` would leave the objects without ids there)."""
+    if connection.features.can_return_rows_from_bulk_insert:
+        model.objects.bulk_create(objs)
+        model.history.bulk_history_create(objs, default_user=user)
+    else:
+        for obj in objs:
+            obj.save()

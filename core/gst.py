@@ -136,3 +136,13 @@ def gstin_state(gstin: str) -> str:
     """The state code of a GSTIN (its first two characters) when it is a known code, else ``""``."""
     code = (gstin or "")[:2]
     return code if code in STATES else ""
+
+
+def state_with_gstin(gstin: str, state: str) -> str:
+    """The state code that goes with ``gstin``: the GSTIN's own (``state`` when the GSTIN
+    has no known state). Raises ``ValueError`` (its message for the user) when ``state``
+    is given and is not the GSTIN's (a GSTIN is registered in exactly one state)."""
+    own = gstin_state(gstin)
+    if own and state and state != own:
+        raise ValueError(f"The GSTIN is registered in {state_label(own)}; choose that state or leave it empty.")
+    return own or state

@@ -1,6 +1,6 @@
 from django import forms
 
-from core.gst import STATE_CHOICES, gstin_state, state_label
+from core.gst import STATE_CHOICES, state_with_gstin
 from customers.models import Customer
 
 
@@ -37,12 +37,10 @@ class CustomerForm(forms.ModelForm):
         data = super().clean()
         gstin, state = data.get("gstin"), data.get("state")
         if gstin and "gstin" not in self.errors:
-            own = gstin_state(gstin)
-            if state and state != own:
-                self.add_error("state", f"The GSTIN is registered in {state_label(own)}; choose that state or "
-                                        "leave it empty.")
-            else:
-                data["state"] = own
+            try:
+                data["state"] = state_with_gstin(gstin, state)
+            except ValueError as error:
+                self.add_error("state", str(error))
         return data
 
     def clean_phone(self):

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from accounts.models import Shop
 from core.errors import DomainError
-from core.gst import gstin_state, state_label
+from core.gst import state_with_gstin
 from customers import selectors
 from customers.models import Customer
 from customers.phones import international, shop_e164
@@ -41,12 +41,10 @@ def _gst_fields(gstin: str, state: str) -> tuple[str, str]:
     GSTIN's when not given. Raises ``CustomerError`` (``field="state"``) when a state other
     than the GSTIN's is given; the GSTIN itself is checked by the model's validator."""
     gstin = "".join((gstin or "").split()).upper()
-    state = state or ""
-    own = gstin_state(gstin)
-    if own and state and state != own:
-        raise CustomerError(f"The GSTIN is registered in {state_label(own)}; choose that state or leave it empty.",
-                            field="state")
-    return gstin, state or own
+    try:
+        return gstin, state_with_gstin(gstin, state or "")
+    except ValueError as error:
+        raise CustomerError(str(error), field="state") from error
 
 
 def _check_duplicate_phone(*, shop: Shop, phone_e164: str, exclude_pk: int | None, confirm_phone: str) -> None:

@@ -20,10 +20,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Shop
+from core.db import bulk_create_with_history
 from core.money import AMOUNT_LIMIT, ZERO, format_shop_money, quantize_money
 from core.sheets import CheckResult, Column, chunks, clean_text, parse_date, parse_decimal
 from customers.models import Customer
@@ -202,12 +203,7 @@ def customers_import(*, shop: Shop, rows: Sequence[CustomerRow], created_by=None
     customers: list[Customer] = []
     for batch in chunks(rows, BATCH_SIZE):
         new = [_new_customer(shop, row) for row in batch]
-        if connection.features.can_return_rows_from_bulk_insert:
-            Customer.objects.bulk_create(new)
-            Customer.history.bulk_history_create(new, default_user=created_by)
-        else:
-            for customer in new:
-                customer.save()
+        bulk_create_with_history(Customer, new, user=created_by)
         customers.extend(new)
     opening_balances_post(shop=shop, created_by=created_by, rows=[
         OpeningBalance(customer_id=customer.pk, amount=row.opening_balance, incurred_on=row.as_of)
