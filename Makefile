@@ -7,7 +7,7 @@ PORT ?= 8000
 export PIP_BUILD_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run worker test install os-deps migrate demo lint check clean bench audit
+.PHONY: run worker test install os-deps migrate demo lint check clean bench audit messages compilemessages
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt build-constraints.txt
 	@bash scripts/os-deps.sh
@@ -49,6 +49,15 @@ worker: migrate
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Translations (issue 16): `make messages` brings locale/*/LC_MESSAGES/*.po in step with the
+# marked strings (then translate what is new), `make compilemessages` writes the .mo files the
+# app reads. `make test` fails while a string is unmarked or untranslated (tests/test_i18n.py).
+messages: install
+	DEBUG=true $(BIN)/python scripts/check_translations.py --make-messages
+
+compilemessages: install
+	@for po in locale/*/LC_MESSAGES/*.po; do msgfmt --check -o "$${po%.po}.mo" "$$po" || exit 1; done
 
 # Style (ruff) and the apps' import direction (import-linter; the contract is in pyproject.toml).
 lint: install

@@ -3,34 +3,50 @@ import uuid
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import GstRegistration, Invite, Membership, Shop
 from accounts.services.staff import STAFF_ROLES
 from core.gst import state_with_gstin
+from core.markets import Country
 
 #: The prefixes of bills of supply (``BOS/26-27/0001``) and credit notes (``CN/26-27/0001``),
 #: kept apart from invoice prefixes (as billing.services.numbering; accounts cannot import billing).
 BILL_OF_SUPPLY_PREFIX = "BOS"
 CREDIT_NOTE_PREFIX = "CN"
-RESERVED_PREFIXES = {BILL_OF_SUPPLY_PREFIX: "bills of supply", CREDIT_NOTE_PREFIX: "credit notes"}
+#: Each reserved prefix → why an invoice may not use it.
+RESERVED_PREFIXES = {
+    BILL_OF_SUPPLY_PREFIX: _("%(prefix)s numbers bills of supply; choose another prefix."),
+    CREDIT_NOTE_PREFIX: _("%(prefix)s numbers credit notes; choose another prefix."),
+}
 
 
 class RegistrationForm(UserCreationForm):
     """Username, email, password twice, and the new shop's details."""
 
-    email = forms.EmailField(required=True)
-    shop_name = forms.CharField(label="Shop name", max_length=120)
-    phone = forms.CharField(label="Shop phone", max_length=32, required=False)
-    address = forms.CharField(label="Shop address", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    email = forms.EmailField(label=_("Email"), required=True)
+    shop_name = forms.CharField(label=_("Shop name"), max_length=120)
+    phone = forms.CharField(label=_("Shop phone"), max_length=32, required=False)
+    address = forms.CharField(label=_("Shop address"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    country = forms.ChoiceField(
+        label=_("Country"), choices=Country.choices, initial=Country.INDIA, required=False,
+        help_text=_("Sets the currency, the financial year, the taxes on invoices and the payment methods. "
+                    "You can change the details later in shop settings."))
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
 
+    def clean_country(self):
+        return self.cleaned_data.get("country") or Country.INDIA
+
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
         if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists. Log in or reset your password.")
+            raise forms.ValidationError(
+                gettext("An account with this email already exists. Log in or reset your password."))
         return email
 
 
@@ -40,25 +56,38 @@ class ShopSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Shop
-        fields = ("name", "phone", "address", "currency", "locale", "upi_id", "gst_registration", "gstin", "state",
+        fields = ("name", "phone", "address", "country", "currency", "locale", "language", "upi_id", "tax_number",
+                  "mobile_money", "gst_registration", "gstin", "state",
                   "prices_include_tax", "invoice_prefix", "financial_year_start_month", "send_payment_receipts",
                   "reminders_enabled", "remind_days_before", "remind_on_due_date", "remind_every_days_after",
                   "remind_max_after", "remind_monthly_after")
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
         labels = {
-            "reminders_enabled": "Email due reminders automatically",
-            "remind_days_before": "Days before the due date",
-            "remind_on_due_date": "Remind on the due date",
-            "remind_every_days_after": "Then every … days",
-            "remind_max_after": "At most … times after",
-            "remind_monthly_after": "Then remind every 30 days until paid",
+            "reminders_enabled": _("Email due reminders automatically"),
+            "remind_days_before": _("Days before the due date"),
+            "remind_on_due_date": _("Remind on the due date"),
+            "remind_every_days_after": _("Then every … days"),
+            "remind_max_after": _("At most … times after"),
+            "remind_monthly_after": _("Then remind every 30 days until paid"),
         }
         help_texts = {
-            "remind_days_before": "0 for no reminder before.",
-            "remind_max_after": "0 for none after the due date.",
-            "remind_monthly_after": "After the reminders above, one every 30 days for as long as anything "
-                                    "stays unpaid.",
+            "remind_days_before": _("0 for no reminder before."),
+            "remind_max_after": _("0 for none after the due date."),
+            "remind_monthly_after": _("After the reminders above, one every 30 days for as long as anything "
+                                      "stays unpaid."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Optional on the form: a post without them (an older page) keeps the shop's values.
+        self.fields["language"].required = False
+        self.fields["country"].required = False
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language or "en"
+
+    def clean_country(self):
+        return self.cleaned_data.get("country") or self.instance.country or Country.INDIA
 
     def clean_gstin(self):
         return "".join(self.cleaned_data["gstin"].split()).upper()
@@ -66,8 +95,7 @@ class ShopSettingsForm(forms.ModelForm):
     def clean_invoice_prefix(self):
         prefix = self.cleaned_data["invoice_prefix"]
         if prefix.upper() in RESERVED_PREFIXES:
-            raise forms.ValidationError(f"{prefix.upper()} numbers {RESERVED_PREFIXES[prefix.upper()]}; "
-                                        "choose another prefix.")
+            raise forms.ValidationError(RESERVED_PREFIXES[prefix.upper()] % {"prefix": prefix.upper()})
         return prefix
 
     def clean(self):
@@ -76,8 +104,8 @@ class ShopSettingsForm(forms.ModelForm):
         if data.get("reminders_enabled") and data.get("remind_days_before") == 0 \
                 and data.get("remind_on_due_date") is False and data.get("remind_max_after") == 0 \
                 and not data.get("remind_monthly_after"):
-            self.add_error("reminders_enabled", "Choose at least one reminder day (before, on or after the due "
-                                                "date), or turn automatic reminders off.")
+            self.add_error("reminders_enabled", gettext("Choose at least one reminder day (before, on or after "
+                                                        "the due date), or turn automatic reminders off."))
         return data
 
 
@@ -88,10 +116,10 @@ class ShopSettingsForm(forms.ModelForm):
         if "gstin" in self.errors:
             return
         if registration in (GstRegistration.REGULAR, GstRegistration.COMPOSITION) and not gstin:
-            self.add_error("gstin", "Enter the shop's GSTIN: a registered shop prints it on every invoice.")
+            self.add_error("gstin", gettext("Enter the shop's GSTIN: a registered shop prints it on every invoice."))
         if registration == GstRegistration.UNREGISTERED and gstin:
-            self.add_error("gst_registration", "A shop with a GSTIN is registered: choose regular or composition, "
-                                               "or clear the GSTIN.")
+            self.add_error("gst_registration", gettext("A shop with a GSTIN is registered: choose regular or "
+                                                       "composition, or clear the GSTIN."))
         if gstin:
             try:
                 data["state"] = state_with_gstin(gstin, state)
@@ -121,18 +149,18 @@ class OneTimeKeyForm(forms.Form):
 # Staff (issue #13) ----------------------------------------------------------------------------
 
 ROLE_HELP = {
-    Membership.Role.OWNER: "Everything, including shop settings, staff and ownership.",
-    Membership.Role.MANAGER: "Everything but shop settings and staff: voids, refunds, stock adjustments, "
-                             "the cash drawer, reports.",
-    Membership.Role.CASHIER: "Sells, records dues and payments, adds and edits customers, sends reminders; "
-                             "sees today's sales only.",
-    Membership.Role.VIEWER: "Reads reports and exports (e.g. an accountant); changes nothing.",
+    Membership.Role.OWNER: _("Everything, including shop settings, staff and ownership."),
+    Membership.Role.MANAGER: _("Everything but shop settings and staff: voids, refunds, stock adjustments, "
+                               "the cash drawer, reports."),
+    Membership.Role.CASHIER: _("Sells, records dues and payments, adds and edits customers, sends reminders; "
+                               "sees today's sales only."),
+    Membership.Role.VIEWER: _("Reads reports and exports (e.g. an accountant); changes nothing."),
 }
 
 
 def role_choices(roles) -> list[tuple[str, str]]:
-    """``(value, "Label — what it may do")`` for each of ``roles``."""
-    return [(role, f"{Membership.Role(role).label} — {ROLE_HELP[role]}") for role in roles]
+    """``(value, "Label — what it may do")`` for each of ``roles`` (lazy: translated when shown)."""
+    return [(role, format_lazy("{} — {}", Membership.Role(role).label, ROLE_HELP[role])) for role in roles]
 
 
 def _role_field(roles, initial=Membership.Role.CASHIER):
@@ -142,7 +170,7 @@ def _role_field(roles, initial=Membership.Role.CASHIER):
 class InviteForm(OneTimeKeyForm):
     """Invite by email: the address and the role (manager, cashier or viewer)."""
 
-    email = forms.EmailField(label="Email address", max_length=254,
+    email = forms.EmailField(label=_("Email address"), max_length=254,
                              widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "off"}))
     role = _role_field(STAFF_ROLES)
 
@@ -196,9 +224,9 @@ class TransferForm(forms.Form):
     """Transfer ownership: the active member who becomes owner, and the owner's password.
     The one-time key lets a second submit of the same form land on the done page."""
 
-    member = forms.ModelChoiceField(queryset=Membership.objects.none(), label="New owner",
-                                    empty_label="Choose a member", widget=forms.Select)
-    password = forms.CharField(label="Your password", strip=False,
+    member = forms.ModelChoiceField(queryset=Membership.objects.none(), label=_("New owner"),
+                                    empty_label=_("Choose a member"), widget=forms.Select)
+    password = forms.CharField(label=_("Your password"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 

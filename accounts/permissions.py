@@ -27,6 +27,8 @@ from functools import wraps
 
 import rules
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
 from core.errors import DomainError
@@ -105,17 +107,20 @@ def role_label(role: str) -> str:
 
 
 DENIED_MESSAGES = {
-    "settings.change": "Only the shop owner can change the shop's settings.",
-    "staff.manage": "Only the shop owner can manage staff.",
-    "ownership.transfer": "Only the shop owner can transfer ownership.",
-    "backup.download": "Only the shop owner can download a backup.",
+    "settings.change": _("Only the shop owner can change the shop's settings."),
+    "staff.manage": _("Only the shop owner can manage staff."),
+    "ownership.transfer": _("Only the shop owner can transfer ownership."),
+    "backup.download": _("Only the shop owner can download a backup."),
 }
 
 
 def denied_message(action: str) -> str:
-    """The sentence shown when ``action`` is refused."""
-    roles = sorted((role_label(r) for r in PERMISSIONS[action]), key=lambda label: label != "Owner")
-    return DENIED_MESSAGES.get(action, "Your role cannot do this. Allowed: " + ", ".join(roles) + ".")
+    """The sentence shown when ``action`` is refused (in the active language)."""
+    if action in DENIED_MESSAGES:
+        return str(DENIED_MESSAGES[action])
+    roles = sorted(PERMISSIONS[action], key=Membership.Role.values.index)  # owner, manager, cashier, viewer
+    return gettext("Your role cannot do this. Allowed: %(roles)s.") % {
+        "roles": ", ".join(str(role_label(role)) for role in roles)}
 
 
 def check_permission(membership, action: str) -> None:
@@ -142,7 +147,7 @@ def check_actor(*, shop, action: str, membership=None, user=None):
             return None
         membership = Membership.objects.filter(user=user, shop=shop).first()
     elif membership.shop_id != shop.pk:
-        raise PermissionError("That role belongs to another shop.")
+        raise PermissionError(gettext("That role belongs to another shop."))
     check_permission(membership, action)
     return membership
 

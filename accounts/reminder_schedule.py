@@ -23,6 +23,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext, ngettext
 
 MONTHLY_DAYS = 30
 EXAMPLE_DUE_DATE = datetime.date(2026, 3, 10)  # the settings page's example (shown without the year)
@@ -93,36 +94,60 @@ def reminder_dates(schedule, *, due_date: datetime.date, until: datetime.date) -
     return [day for day in days if day <= until]
 
 
-def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
+def _repeats_in_words(every: int, most: int, *, first: bool) -> str:
+    """The repeats after the due date (every ``every`` days, ``most`` times): the first
+    part of the schedule when ``first``, else one following others ("then …")."""
+    if most == 1:
+        if first:
+            return ngettext("%(count)s day after the due date", "%(count)s days after the due date",
+                            every) % {"count": every}
+        return ngettext("then %(count)s day after the due date", "then %(count)s days after the due date",
+                        every) % {"count": every}
+    if first:
+        if every == 1:
+            return ngettext("every day after the due date, %(times)s time",
+                            "every day after the due date, %(times)s times", most) % {"times": most}
+        return ngettext("every %(days)s days after the due date, %(times)s time",
+                        "every %(days)s days after the due date, %(times)s times", most) % {
+            "days": every, "times": most}
+    if every == 1:
+        return ngettext("then every day, %(times)s time", "then every day, %(times)s times", most) % {"times": most}
+    return ngettext("then every %(days)s days, %(times)s time", "then every %(days)s days, %(times)s times",
+                    most) % {"days": every, "times": most}
+
+
+def _monthly_in_words(*, first: bool, since_due_date: bool) -> str:
+    """The monthly reminders: "every 30 days … until paid", "after the due date" when
+    ``since_due_date``, "then …" unless ``first``."""
+    days = {"days": MONTHLY_DAYS}
+    if first:
+        if since_due_date:
+            return gettext("every %(days)s days after the due date until paid") % days
+        return gettext("every %(days)s days until paid") % days
+    if since_due_date:
+        return gettext("then every %(days)s days after the due date until paid") % days
+    return gettext("then every %(days)s days until paid") % days
 
 
 def describe_schedule(schedule) -> str:
-    """The schedule in words, its parts joined by ``"; "``, e.g. "2 days before the due
-    date; on the due date; then every 7 days, 3 times; then every 30 days until paid",
-    or "no reminder days are set"."""
+    """The schedule in words (in the active language), its parts joined by ``"; "``,
+    e.g. "2 days before the due date; on the due date; then every 7 days, 3 times; then
+    every 30 days until paid", or "no reminder days are set"."""
     parts = []
     before = schedule.remind_days_before or 0
     if before > 0:
-        parts.append(f"{_days(before)} before the due date")
+        parts.append(ngettext("%(count)s day before the due date", "%(count)s days before the due date",
+                              before) % {"count": before})
     if schedule.remind_on_due_date:
-        parts.append("on the due date")
+        parts.append(gettext("on the due date"))
     every, most = _repeats(schedule)
     if every:
-        step = "every day" if every == 1 else f"every {every} days"
-        if most == 1:
-            repeats = f"{_days(every)} after the due date"
-        elif parts:
-            repeats = f"{step}, {most} times"
-        else:
-            repeats = f"{step} after the due date, {most} times"
-        parts.append(f"then {repeats}" if parts else repeats)
+        parts.append(_repeats_in_words(every, most, first=not parts))
     if schedule.remind_monthly_after:
         # "after the due date" unless a reminder after it (a repeat, or the due date itself) comes first
-        since = "" if every or schedule.remind_on_due_date else " after the due date"
-        monthly = f"every {MONTHLY_DAYS} days{since} until paid"
-        parts.append(f"then {monthly}" if parts else monthly)
-    return "; ".join(parts) if parts else "no reminder days are set"
+        since_due_date = not (every or schedule.remind_on_due_date)
+        parts.append(_monthly_in_words(first=not parts, since_due_date=since_due_date))
+    return "; ".join(parts) if parts else gettext("no reminder days are set")
 
 
 @dataclass
@@ -151,16 +176,15 @@ def reminder_schedule_summary(schedule) -> ReminderScheduleSummary:
     horizon = EXAMPLE_DUE_DATE + datetime.timedelta(days=every * most + EXAMPLE_DATES * MONTHLY_DAYS)
     dates = reminder_dates(schedule, due_date=EXAMPLE_DUE_DATE, until=horizon)
     shown = [_day_month(day) for day in dates[:EXAMPLE_DATES]]
+    words = {"due": _day_month(EXAMPLE_DUE_DATE), "dates": ", ".join(shown)}
     if schedule.remind_monthly_after:
-        listed = ", ".join(shown) + ", … until it is paid"
+        example = gettext("A due of %(due)s is reminded on %(dates)s, … until it is paid.") % words
     elif len(dates) > EXAMPLE_DATES:
-        listed = ", ".join(shown) + f", … and {_day_month(dates[-1])}"
+        example = gettext("A due of %(due)s is reminded on %(dates)s, … and %(last)s.") % {
+            **words, "last": _day_month(dates[-1])}
     elif len(shown) > 1:
-        listed = ", ".join(shown[:-1]) + " and " + shown[-1]
+        example = gettext("A due of %(due)s is reminded on %(dates)s and %(last)s.") % {
+            **words, "dates": ", ".join(shown[:-1]), "last": shown[-1]}
     else:
-        listed = shown[0]
-    return ReminderScheduleSummary(
-        text=describe_schedule(schedule),
-        example=f"A due of {_day_month(EXAMPLE_DUE_DATE)} is reminded on {listed}.",
-        active=True,
-    )
+        example = gettext("A due of %(due)s is reminded on %(dates)s.") % words
+    return ReminderScheduleSummary(text=describe_schedule(schedule), example=example, active=True)

@@ -5,6 +5,8 @@ are view-only, a product's stock is read-only (receive/adjust it in the app), an
 an invoice is read-only except its notes.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
@@ -75,7 +77,16 @@ class StockMovementInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 class ProductAdminForm(forms.ModelForm):
-    """Keeps a product's category in the product's shop (``ProductAdmin`` supplies the Meta)."""
+    """Keeps a product's category in the product's shop (``ProductAdmin`` supplies the Meta).
+    The SD rate (Bangladesh only) may be left empty: 0."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "sd_rate" in self.fields:
+            self.fields["sd_rate"].required = False
+
+    def clean_sd_rate(self):
+        return self.cleaned_data.get("sd_rate") or Decimal("0")
 
     def clean(self):
         cleaned = super().clean()

@@ -62,6 +62,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.models import Min, Model, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_model_for_model
@@ -121,7 +123,7 @@ USER_FIELDS = ("username", "first_name", "last_name", "email", "is_active", "dat
 #: Rows written per INSERT when restoring.
 INSERT_BATCH = 500
 
-COPY_NOT_SENT = "Not sent: this shop was restored from a backup as a copy of another shop."
+COPY_NOT_SENT = gettext_lazy("Not sent: this shop was restored from a backup as a copy of another shop.")
 
 
 class ArchiveError(BillingError):
@@ -371,19 +373,21 @@ class _Archive:
             self.zip = zipfile.ZipFile(handle)
             names = self.zip.namelist()
         except _ZIP_ERRORS as error:
-            raise ArchiveError("This file is not a Khata backup: it is not a readable zip archive.") from error
+            raise ArchiveError(_("This file is not a Khata backup: it is not a readable zip archive.")) from error
         if len(names) != len(set(names)):
-            raise ArchiveError("The archive holds the same file twice: it was altered.")
+            raise ArchiveError(_("The archive holds the same file twice: it was altered."))
         self.manifest = self._manifest()
         self.models = archive_models()
         expected = {archive_path(m) for m in self.models}
         present = set(names) - {MANIFEST}
         if missing := sorted(expected - present):
-            raise ArchiveError(f"The archive lacks {', '.join(missing)}: it is incomplete or was altered.")
+            raise ArchiveError(_("The archive lacks %(files)s: it is incomplete or was altered.")
+                               % {"files": ", ".join(missing)})
         if extra := sorted(present - expected):
-            raise ArchiveError(f"The archive holds unexpected files ({', '.join(extra)}): it was altered.")
+            raise ArchiveError(_("The archive holds unexpected files (%(files)s): it was altered.")
+                               % {"files": ", ".join(extra)})
         if set(self.manifest["files"]) != expected:
-            raise ArchiveError("The manifest does not list the archive's files: it was altered.")
+            raise ArchiveError(_("The manifest does not list the archive's files: it was altered."))
         try:
             self.shop_id = int(self.manifest["shop"]["id"])
             for path in expected:
@@ -393,33 +397,37 @@ class _Archive:
             if not isinstance(self.manifest["figures"], dict) or not isinstance(self.manifest["counts"], dict):
                 raise TypeError("figures")
         except (KeyError, TypeError, ValueError) as error:
-            raise ArchiveError("The manifest is incomplete: it lacks the shop, a file's rows or checksum, "
-                               "or the figures.") from error
+            raise ArchiveError(_("The manifest is incomplete: it lacks the shop, a file's rows or checksum, "
+                                 "or the figures.")) from error
 
     def read(self, path: str) -> bytes:
         try:
             return self.zip.read(path)
         except KeyError as error:
-            raise ArchiveError(f"The archive lacks {path}: it is incomplete or was altered.") from error
+            raise ArchiveError(_("The archive lacks %(files)s: it is incomplete or was altered.")
+                               % {"files": path}) from error
         except _ZIP_ERRORS as error:
-            raise ArchiveError(f"{path} in the archive is damaged ({error}).") from error
+            raise ArchiveError(_("%(path)s in the archive is damaged (%(error)s).")
+                               % {"path": path, "error": error}) from error
 
     def _manifest(self) -> dict:
         raw = self.read(MANIFEST)
         try:
             manifest = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as error:
-            raise ArchiveError("The archive's manifest.json is not valid JSON: it was altered or damaged.") from error
+            raise ArchiveError(
+                _("The archive's manifest.json is not valid JSON: it was altered or damaged.")) from error
         if not isinstance(manifest, dict) or manifest.get("format") != ARCHIVE_FORMAT:
-            raise ArchiveError("This zip file is not a Khata shop backup (its manifest does not say so).")
+            raise ArchiveError(_("This zip file is not a Khata shop backup (its manifest does not say so)."))
         if manifest.get("version") != ARCHIVE_VERSION:
-            raise ArchiveError(f"This backup has format version {manifest.get('version')!r}; this version of "
-                               f"Khata restores version {ARCHIVE_VERSION} only.")
+            raise ArchiveError(_("This backup has format version %(found)s; this version of Khata restores version "
+                                 "%(version)s only.") % {"found": repr(manifest.get("version")),
+                                                         "version": ARCHIVE_VERSION})
         if manifest.get("checksum") != _manifest_checksum(manifest):
-            raise ArchiveError("The manifest's checksum does not match its content: the archive was altered or "
-                               "damaged.")
+            raise ArchiveError(_("The manifest's checksum does not match its content: the archive was altered or "
+                                 "damaged."))
         if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("shop"), dict):
-            raise ArchiveError("The manifest is incomplete: it lacks the list of files or the shop.")
+            raise ArchiveError(_("The manifest is incomplete: it lacks the list of files or the shop."))
         return manifest
 
     def objects(self, model) -> list:
@@ -430,18 +438,20 @@ class _Archive:
         data = self.read(path)
         entry = self.manifest["files"][path]
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise ArchiveError(f"{path} does not match its checksum in the manifest: the archive was altered or "
-                               "damaged.")
+            raise ArchiveError(_("%(path)s does not match its checksum in the manifest: the archive was altered or "
+                                 "damaged.") % {"path": path})
         try:
             rows = [d.object for d in serializers.deserialize("json", data, ignorenonexistent=False)]
         except (DeserializationError, UnicodeDecodeError, ValueError, TypeError, LookupError) as error:
-            raise ArchiveError(f"{path} cannot be read: {error}") from error
+            raise ArchiveError(_("%(path)s cannot be read: %(error)s") % {"path": path, "error": error}) from error
         if len(rows) != entry["rows"]:
-            raise ArchiveError(f"{path} has {len(rows)} rows; the manifest says {entry['rows']}.")
+            raise ArchiveError(_("%(path)s has %(rows)s rows; the manifest says %(expected)s.")
+                               % {"path": path, "rows": len(rows), "expected": entry["rows"]})
         if any(type(row) is not model for row in rows):
-            raise ArchiveError(f"{path} holds rows of another model: it was altered.")
+            raise ArchiveError(_("%(path)s holds rows of another model: it was altered.") % {"path": path})
         if len({row.pk for row in rows}) != len(rows) or any(row.pk is None for row in rows):
-            raise ArchiveError(f"{path} repeats a row id or has a row without one: it was altered.")
+            raise ArchiveError(_("%(path)s repeats a row id or has a row without one: it was altered.")
+                               % {"path": path})
         return rows
 
 
@@ -462,34 +472,38 @@ def _validate(archive: _Archive) -> dict:
         history = model in bases
         for row in rows:
             if model is Shop and row.pk != archive.shop_id:
-                raise ArchiveError(f"{path} holds shop {row.pk}, not the manifest's shop {archive.shop_id}.")
+                raise ArchiveError(_("%(path)s holds shop %(shop)s, not the manifest's shop %(expected)s.")
+                                   % {"path": path, "shop": row.pk, "expected": archive.shop_id})
             if history and bases[model] is Shop and row.id != archive.shop_id:
-                raise ArchiveError(f"{path} holds another shop's history: it was altered.")
+                raise ArchiveError(_("%(path)s holds another shop's history: it was altered.") % {"path": path})
             for f in _relations(model):
                 value = getattr(row, f.attname)
                 if value is None:
                     continue
                 target = f.related_model
                 if target is Shop and value != archive.shop_id:
-                    raise ArchiveError(f"{path}: row {row.pk} belongs to shop {value}, not to the archive's shop "
-                                       f"{archive.shop_id}.")
+                    raise ArchiveError(_("%(path)s: row %(row)s belongs to shop %(shop)s, not to the archive's shop "
+                                         "%(expected)s.")
+                                       % {"path": path, "row": row.pk, "shop": value, "expected": archive.shop_id})
                 if history and target is not Shop:
                     continue  # a history row may name rows deleted since (restored under new ids)
                 if value not in ids.get(target, ()):
-                    raise ArchiveError(f"{path}: row {row.pk} refers to {target._meta.label_lower} {value}, "
-                                       "which is not in the archive.")
+                    raise ArchiveError(_("%(path)s: row %(row)s refers to %(model)s %(id)s, which is not in the "
+                                         "archive.") % {"path": path, "row": row.pk,
+                                                        "model": target._meta.label_lower, "id": value})
             if model is Membership:
                 members.add(row.user_id)
             if model is CashMovement and row.refund_pk is not None and row.refund_pk not in ids[Refund]:
-                raise ArchiveError(f"{path}: row {row.pk} refers to refund {row.refund_pk}, which is not in the "
-                                   "archive.")
+                raise ArchiveError(_("%(path)s: row %(row)s refers to refund %(id)s, which is not in the archive.")
+                                   % {"path": path, "row": row.pk, "id": row.refund_pk})
             if model is Message and _attachment_invoice(row) not in (None, *ids[Invoice]):
-                raise ArchiveError(f"{path}: row {row.pk} attaches an invoice that is not in the archive.")
+                raise ArchiveError(_("%(path)s: row %(row)s attaches an invoice that is not in the archive.")
+                                   % {"path": path, "row": row.pk})
         if model is Shop and len(rows) != 1:
-            raise ArchiveError(f"{path} must hold exactly one shop.")
+            raise ArchiveError(_("%(path)s must hold exactly one shop.") % {"path": path})
         ids[model] = {row.pk for row in rows}
     if members - ids[user_model]:
-        raise ArchiveError("A membership names a user the archive does not hold.")
+        raise ArchiveError(_("A membership names a user the archive does not hold."))
     return {"members": members}
 
 
@@ -581,7 +595,8 @@ class _Restorer:
         if new is not None:
             return new
         if not history:  # pass 1 proved every live reference; this is a safety net
-            raise ArchiveError(f"A row refers to {target._meta.label_lower} {old}, which is not in the archive.")
+            raise ArchiveError(_("A row refers to %(model)s %(id)s, which is not in the archive.")
+                               % {"model": target._meta.label_lower, "id": old})
         if target is get_user_model():
             return None
         return self._ghost(target, old)
@@ -606,7 +621,7 @@ class _Restorer:
                 row.attachment_args = {**row.attachment_args, "invoice_id": self.ids[Invoice][invoice]}
             if self.as_new_shop and (row.status in (Message.Status.QUEUED, Message.Status.SENDING)
                                      or (row.status == Message.Status.FAILED and row.attempts < MAX_ATTEMPTS)):
-                row.status, row.attempts, row.error = Message.Status.FAILED, MAX_ATTEMPTS, COPY_NOT_SENT
+                row.status, row.attempts, row.error = Message.Status.FAILED, MAX_ATTEMPTS, str(COPY_NOT_SENT)
         elif model is StatementLink and self.as_new_shop:
             row.token = secrets.token_urlsafe(24)
 
@@ -648,13 +663,13 @@ def shop_archive_restore(*, handle, as_new_shop: str | None = None) -> RestoreRe
     if as_new_shop is not None:
         as_new_shop = as_new_shop.strip()
         if not as_new_shop or len(as_new_shop) > Shop._meta.get_field("name").max_length:
-            raise ArchiveError(f"Give the new shop a name of 1 to {Shop._meta.get_field('name').max_length} "
-                               "characters.")
+            raise ArchiveError(_("Give the new shop a name of 1 to %(max)s characters.")
+                               % {"max": Shop._meta.get_field("name").max_length})
     with scopes_disabled():
         archive = _Archive(handle)
         if as_new_shop is None and Shop.objects.exists():
-            raise ArchiveError("The database already has shops: restore the archive beside them with "
-                               "--as-new-shop NAME.")
+            raise ArchiveError(_("The database already has shops: restore the archive beside them with "
+                                 "--as-new-shop NAME."))
         facts = _validate(archive)
         try:
             with transaction.atomic():
@@ -662,8 +677,8 @@ def shop_archive_restore(*, handle, as_new_shop: str | None = None) -> RestoreRe
                 result = restorer.run()
                 _check_restored(archive, result)
         except DatabaseError as error:
-            raise ArchiveError(f"The archive could not be written to the database ({error}); nothing was "
-                               "restored.") from error
+            raise ArchiveError(_("The archive could not be written to the database (%(error)s); nothing was "
+                                 "restored.") % {"error": error}) from error
     return result
 
 
@@ -677,8 +692,9 @@ def _check_restored(archive: _Archive, result: RestoreResult) -> None:
         label = model._meta.label_lower
         found = _selection(model, result.shop, ()).count()
         if found != archive.manifest["counts"].get(label):
-            raise ArchiveError(f"The restored shop has {found} rows of {label}; the archive says "
-                               f"{archive.manifest['counts'].get(label)}. Nothing was restored.")
+            raise ArchiveError(_("The restored shop has %(found)s rows of %(model)s; the archive says %(expected)s. "
+                                 "Nothing was restored.")
+                               % {"found": found, "model": label, "expected": archive.manifest["counts"].get(label)})
     if _canonical(shop_figures(shop=result.shop)) != _canonical(archive.manifest["figures"]):
-        raise ArchiveError("The restored shop's balances, invoice numbers or stock differ from the archive's "
-                           "manifest. Nothing was restored.")
+        raise ArchiveError(_("The restored shop's balances, invoice numbers or stock differ from the archive's "
+                             "manifest. Nothing was restored."))

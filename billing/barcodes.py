@@ -5,6 +5,8 @@ digit makes the sum a multiple of 10); a code of 13 or 8 digits must have the ri
 Other codes (UPC-A, Code 128 labels the shop prints itself…) are accepted as typed.
 """
 
+from django.utils.translation import gettext as _
+
 from billing.services import BillingError
 
 MAX_LENGTH = 32
@@ -30,9 +32,11 @@ def clean_barcode(value: str | None, *, field: str = "barcode") -> str | None:
     if not value:
         return None
     if len(value) > MAX_LENGTH or any(c.isspace() for c in value):
-        raise BillingError(f"A barcode is one word of at most {MAX_LENGTH} characters.", field=field)
+        raise BillingError(_("A barcode is one word of at most %(max)s characters.") % {"max": MAX_LENGTH},
+                           field=field)
     if value.isdigit() and len(value) in (8, 13) and not is_valid_ean(value):
         kind = "EAN-13" if len(value) == 13 else "EAN-8"
-        raise BillingError(f"{value} is not a valid {kind} barcode: its check digit should be "
-                           f"{ean_check_digit(value[:-1])}. Scan it again or check the digits.", field=field)
+        raise BillingError(_("%(code)s is not a valid %(kind)s barcode: its check digit should be %(digit)s. Scan it "
+                             "again or check the digits.")
+                           % {"code": value, "kind": kind, "digit": ean_check_digit(value[:-1])}, field=field)
     return value

@@ -19,6 +19,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Shop
 from billing.models import Category, Product, StockMovement
@@ -30,31 +32,34 @@ from core.sheets import CheckResult, Column, chunks, clean_text, normalise_heade
 NAME_MAX = Product._meta.get_field("name").max_length
 SKU_MAX = Product._meta.get_field("sku").max_length
 BATCH_SIZE = 1000
-OPENING_STOCK = "Opening stock"
+#: The reason of the stock movement of an imported product's opening stock.
+OPENING_STOCK = gettext_lazy("Opening stock")
 
+# A column's label is the header its template writes and the files are read by, so it stays
+# as it is (not translated); its help is shown on the upload page.
 PRODUCT_COLUMNS = (
     Column("name", "Name", ("Product", "Product name", "Item", "Item name"), required=True,
-           example="Basmati rice 5 kg", help="Required."),
+           example="Basmati rice 5 kg", help=gettext_lazy("Required.")),
     Column("sku", "SKU", ("Code", "Item code", "Product code", "SKU code", "Barcode"), required=True,
-           example="RICE-5KG", help="Required; unique in your shop, no spaces."),
+           example="RICE-5KG", help=gettext_lazy("Required; unique in your shop, no spaces.")),
     Column("category", "Category", ("Group", "Item group", "Category name"), example="Grains",
-           help="Optional. One of your categories (add new ones on the Categories page first)."),
+           help=gettext_lazy("Optional. One of your categories (add new ones on the Categories page first).")),
     Column("price", "Price", ("Sale price", "Selling price", "Rate", "Unit price", "Price before tax"),
-           required=True, example="450.00", help="Required. Sale price before tax; 0 for a free item."),
+           required=True, example="450.00", help=gettext_lazy("Required. Sale price before tax; 0 for a free item.")),
     Column("tax_rate", "Tax rate", ("GST %", "GST rate", "Tax %", "GST", "Tax", "Tax percent", "GST percent",
                                     "Tax rate %"),
-           example="5", help="Optional. GST in percent, 0 to 100 (0 when empty)."),
+           example="5", help=gettext_lazy("Optional. GST in percent, 0 to 100 (0 when empty).")),
     Column("hsn_code", "HSN", ("HSN code", "HSN/SAC", "SAC", "HSN/SAC code", "SAC code"), example="1006",
-           help="Optional. 4 to 8 digits."),
+           help=gettext_lazy("Optional. 4 to 8 digits.")),
     Column("unit", "Unit", ("UOM", "Unit of measure", "Units"), example="pcs",
-           help="Optional. pcs, kg, g, litre, ml, metre, box or pack (pcs when empty)."),
+           help=gettext_lazy("Optional. pcs, kg, g, litre, ml, metre, box or pack (pcs when empty).")),
     Column("opening_stock", "Opening stock", ("Stock", "Quantity", "Qty", "Opening qty", "Opening quantity",
                                               "Current stock", "Stock in hand", "Closing stock"),
-           example="20", help="Optional. Stock you have now; recorded as received."),
+           example="20", help=gettext_lazy("Optional. Stock you have now; recorded as received.")),
     Column("cost_price", "Cost price", ("Cost", "Purchase price", "Buying price"), example="400.00",
-           help="Optional. What you pay per unit, before tax."),
+           help=gettext_lazy("Optional. What you pay per unit, before tax.")),
     Column("low_stock_level", "Low-stock level", ("Reorder level", "Low stock", "Min stock", "Minimum stock"),
-           example="5", help="Optional. Flag the product as low at or below this stock (0 when empty)."),
+           example="5", help=gettext_lazy("Optional. Flag the product as low at or below this stock (0 when empty).")),
 )
 
 #: Ways people write each unit, normalised (``core.sheets.normalise_header``).
@@ -91,41 +96,71 @@ class ProductRow:
     low_stock_level: Decimal
 
 
-def _money(text: str, what: str, errors: list[str], *, required: bool = False) -> Decimal | None:
-    """A price cell as money ≥ 0 (``None`` when empty), or ``None`` with a message added."""
+def _cell_messages(column: str) -> dict[str, str]:
+    """The messages about a number cell of ``column`` ("price", "cost price", "opening stock"
+    or "low-stock level"), whole sentences in the active language: ``what`` (the value as
+    ``parse_decimal`` names it), ``required``, ``error`` (``%(error)s``: the parser's
+    message), ``negative`` and ``too_large``."""
+    if column == "price":
+        # Translators: completes "Enter … such as 250 or 99.50." in a message on a cell of an import.
+        return {"what": _("the price"), "required": _("Enter the price."), "error": _("Price: %(error)s"),
+                "negative": _("The price cannot be negative."), "too_large": _("The price is too large.")}
+    if column == "cost price":
+        # Translators: completes "Enter … such as 250 or 99.50." in a message on a cell of an import.
+        return {"what": _("the cost price"), "required": _("Enter the cost price."),
+                "error": _("Cost price: %(error)s"), "negative": _("The cost price cannot be negative."),
+                "too_large": _("The cost price is too large.")}
+    # Translators: completes "Enter … such as 2 or 1.250." in a message on a cell of an import.
+    what = _("a quantity")
+    if column == "opening stock":
+        return {"what": what, "error": _("Opening stock: %(error)s"),
+                "negative": _("The opening stock cannot be negative."),
+                "too_large": _("The opening stock is too large.")}
+    return {"what": what, "error": _("Low-stock level: %(error)s"),
+            "negative": _("The low-stock level cannot be negative."),
+            "too_large": _("The low-stock level is too large.")}
+
+
+def _money(text: str, column: str, errors: list[str], *, required: bool = False) -> Decimal | None:
+    """A price cell (``column`` "price" or "cost price") as money ≥ 0 (``None`` when empty),
+    or ``None`` with a message added."""
     text = text.strip()
+    messages = _cell_messages(column)
     if not text:
         if required:
-            errors.append(f"Enter the {what}.")
+            errors.append(messages["required"])
         return None
     try:
-        value = parse_decimal(text, places=2, what=f"the {what}")
+        value = parse_decimal(text, places=2, what=messages["what"])
     except ValueError as exc:
-        errors.append(f"{what.capitalize()}: {exc}")
+        errors.append(messages["error"] % {"error": exc})
         return None
     if value < 0:
-        errors.append(f"The {what} cannot be negative.")
+        errors.append(messages["negative"])
     elif value >= AMOUNT_LIMIT:
-        errors.append(f"The {what} is too large.")
+        errors.append(messages["too_large"])
     else:
         return quantize_money(value)
     return None
 
 
-def _quantity(text: str, what: str, errors: list[str]) -> Decimal:
-    """A quantity cell (≥ 0, 3 places; 0 when empty), or 0 with a message added."""
+def _quantity(text: str, column: str, errors: list[str]) -> Decimal:
+    """A quantity cell (``column`` "opening stock" or "low-stock level"; ≥ 0, 3 places; 0 when
+    empty), or 0 with a message added."""
     text = text.strip()
     if not text:
         return Decimal("0.000")
+    messages = _cell_messages(column)
     try:
-        value = parse_decimal(text, places=QUANTITY_DECIMAL_PLACES, what="a quantity", example="2 or 1.250")
+        value = parse_decimal(text, places=QUANTITY_DECIMAL_PLACES, what=messages["what"],
+                              example=_("2 or 1.250"))
     except ValueError as exc:
-        errors.append(f"{what.capitalize()}: {exc}")
+        errors.append(messages["error"] % {"error": exc})
         return Decimal("0.000")
     if value < 0:
-        errors.append(f"The {what} cannot be negative.")
+        errors.append(messages["negative"])
     elif value >= QUANTITY_LIMIT:
-        errors.append(f"The {what} is too large.")
+        errors.append(messages["too_large"])
     else:
         return value.quantize(Decimal("0.001"))
     return Decimal("0.000")
@@ -136,42 +171,44 @@ def _parse(raw: dict, categories: dict[str, Category]) -> tuple[ProductRow | Non
     errors: list[str] = []
     name = clean_text(raw.get("name", ""))
     if not name:
-        errors.append("Enter the product's name.")
+        errors.append(_("Enter the product's name."))
     elif len(name) > NAME_MAX:
-        errors.append(f"The name is longer than {NAME_MAX} characters.")
+        errors.append(_("The name is longer than %(max)s characters.") % {"max": NAME_MAX})
     sku = raw.get("sku", "").strip()
     if not sku:
-        errors.append("Enter the SKU.")
+        errors.append(_("Enter the SKU."))
     elif any(c.isspace() for c in sku):
-        errors.append(f"The SKU “{sku[:40]}” contains spaces (use - instead).")
+        errors.append(_("The SKU “%(sku)s” contains spaces (use - instead).") % {"sku": sku[:40]})
     elif len(sku) > SKU_MAX:
-        errors.append(f"The SKU is longer than {SKU_MAX} characters.")
+        errors.append(_("The SKU is longer than %(max)s characters.") % {"max": SKU_MAX})
     category = None
     if category_name := clean_text(raw.get("category", "")):
         category = categories.get(category_name.lower())
         if category is None:
-            errors.append(f"No category called “{category_name[:80]}”. Add it on the Categories page first, "
-                          "or leave the cell empty.")
+            errors.append(_("No category called “%(name)s”. Add it on the Categories page first, or leave the "
+                            "cell empty.") % {"name": category_name[:80]})
     unit = Product.Unit.PCS
     if unit_text := raw.get("unit", "").strip():
         unit = _UNITS.get(normalise_header(unit_text))
         if unit is None:
-            errors.append(f"“{unit_text[:20]}” is not a unit. Use one of: "
-                          f"{', '.join(u.value for u in Product.Unit)}.")
+            errors.append(_("“%(unit)s” is not a unit. Use one of: %(units)s.")
+                          % {"unit": unit_text[:20], "units": ", ".join(u.value for u in Product.Unit)})
     sale_price = _money(raw.get("price", ""), "price", errors, required=True)
     cost_price = _money(raw.get("cost_price", ""), "cost price", errors)
     tax_rate = Decimal("0")
     if tax_text := raw.get("tax_rate", "").strip():
         try:
-            tax_rate = parse_decimal(tax_text.rstrip("%").strip(), places=2, what="the tax rate", example="5 or 18")
+            # Translators: completes "Enter … such as 5 or 18." in a message on a cell of an import.
+            tax_rate = parse_decimal(tax_text.rstrip("%").strip(), places=2, what=_("the tax rate"),
+                                     example=_("5 or 18"))
         except ValueError as exc:
-            errors.append(f"Tax rate: {exc}")
+            errors.append(_("Tax rate: %(error)s") % {"error": exc})
         else:
             if not 0 <= tax_rate <= 100:
-                errors.append(f"The tax rate must be from 0 to 100 (not {tax_text[:20]}).")
+                errors.append(_("The tax rate must be from 0 to 100 (not %(rate)s).") % {"rate": tax_text[:20]})
     hsn_code = "".join(raw.get("hsn_code", "").split())
     if hsn_code and not (hsn_code.isdigit() and hsn_code.isascii() and len(hsn_code) in _HSN_DIGITS):
-        errors.append(f"“{hsn_code[:20]}” is not an HSN/SAC code (4 to 8 digits).")
+        errors.append(_("“%(code)s” is not an HSN/SAC code (4 to 8 digits).") % {"code": hsn_code[:20]})
     opening_stock = _quantity(raw.get("opening_stock", ""), "opening stock", errors)
     low_stock_level = _quantity(raw.get("low_stock_level", ""), "low-stock level", errors)
     if errors:
@@ -212,7 +249,7 @@ def product_rows_check(*, shop: Shop, rows: Sequence[dict],
                 if key in taken:
                     errors = [sku_taken_message(row.sku)]
                 elif key in first_row_of:
-                    errors = [f"Same SKU as row {first_row_of[key]}."]
+                    errors = [_("Same SKU as row %(row)s.") % {"row": first_row_of[key]}]
                 else:
                     first_row_of[key] = row.row
             if errors:
@@ -237,7 +274,9 @@ def product_row_display(shop: Shop, row: ProductRow) -> list[str]:
             format_shop_money(shop, row.cost_price) if row.cost_price is not None else ""]
 
 
-PRODUCT_DISPLAY_HEADINGS = ("Name", "SKU", "Category", "Price", "Tax", "HSN", "Unit", "Opening stock", "Cost price")
+PRODUCT_DISPLAY_HEADINGS = (gettext_lazy("Name"), "SKU", gettext_lazy("Category"), gettext_lazy("Price"),
+                            gettext_lazy("Tax"), "HSN", gettext_lazy("Unit"), gettext_lazy("Opening stock"),
+                            gettext_lazy("Cost price"))
 
 
 def _new_product(shop: Shop, row: ProductRow) -> Product:
@@ -258,12 +297,13 @@ def products_import(*, shop: Shop, rows: Sequence[ProductRow], created_by=None) 
     ``created_by``). The rows must come from :func:`product_rows_check`.
     """
     products: list[Product] = []
+    reason = str(OPENING_STOCK)
     for batch in chunks(rows, BATCH_SIZE):
         new = [_new_product(shop, row) for row in batch]
         bulk_create_with_history(Product, new, user=created_by)
         StockMovement.objects.bulk_create([
             StockMovement(shop=shop, product=product, kind=StockMovement.Kind.RECEIVE, quantity=product.stock_quantity,
-                          balance_after=product.stock_quantity, reason=OPENING_STOCK, created_by=created_by)
+                          balance_after=product.stock_quantity, reason=reason, created_by=created_by)
             for product in new if product.stock_quantity > 0])
         products.extend(new)
     return products

@@ -12,18 +12,34 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Shop
+from core.markets import TaxScheme
 from core.money import CENT, ZERO, MoneyField, QuantityField
 from customers.models import Customer
 from ledger.models import Due, Payment
 
 TAX_RATE_PRESETS = [Decimal("0"), Decimal("5"), Decimal("12"), Decimal("18"), Decimal("28")]
+#: The rates a product form offers per tax scheme (``core.markets.TaxScheme``): India's GST
+#: slabs; Bangladesh's VAT (standard 15 %, reduced 5, 7.5 and 10 %); Kenya's VAT (standard
+#: 16 %, 8 % on petroleum products, 0 % zero-rated).
+TAX_RATE_PRESETS_BY_SCHEME = {
+    TaxScheme.GST: TAX_RATE_PRESETS,
+    TaxScheme.VAT_BD: [Decimal("0"), Decimal("5"), Decimal("7.5"), Decimal("10"), Decimal("15")],
+    TaxScheme.VAT_KE: [Decimal("0"), Decimal("8"), Decimal("16")],
+    TaxScheme.NONE: TAX_RATE_PRESETS,
+}
+#: The label of a tax rate field.
+TAX_RATE_LABEL = _("tax rate %")
+#: The label of a supplementary duty rate field (Bangladesh).
+SD_RATE_LABEL = _("SD rate %")
 
 
-def TaxRateField(verbose_name="tax rate %", **kwargs):  # noqa: N802
+def TaxRateField(verbose_name=TAX_RATE_LABEL, **kwargs):  # noqa: N802
     """A GST rate in percent, 0–100 with 2 places (presets 0/5/12/18/28)."""
     kwargs.setdefault("max_digits", 5)
     kwargs.setdefault("decimal_places", 2)
@@ -34,13 +50,14 @@ def TaxRateField(verbose_name="tax rate %", **kwargs):  # noqa: N802
 
 class Category(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
-    name = models.CharField(max_length=80)
+    name = models.CharField(_("name"), max_length=80)
 
     objects = ScopedManager(shop="shop")
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         constraints = [models.UniqueConstraint(fields=["shop", "name"], name="category_unique_shop_name")]
 
     def __str__(self):
@@ -53,39 +70,43 @@ class Product(models.Model):
     back from it, ``billing.totals``)."""
 
     class Unit(models.TextChoices):
-        PCS = "pcs", "pcs"
-        KG = "kg", "kg"
-        G = "g", "g"
-        LITRE = "litre", "litre"
-        ML = "ml", "ml"
-        METRE = "metre", "metre"
-        BOX = "box", "box"
-        PACK = "pack", "pack"
+        PCS = "pcs", pgettext_lazy("unit of measure", "pcs")
+        KG = "kg", pgettext_lazy("unit of measure", "kg")
+        G = "g", pgettext_lazy("unit of measure", "g")
+        LITRE = "litre", pgettext_lazy("unit of measure", "litre")
+        ML = "ml", pgettext_lazy("unit of measure", "ml")
+        METRE = "metre", pgettext_lazy("unit of measure", "metre")
+        BOX = "box", pgettext_lazy("unit of measure", "box")
+        PACK = "pack", pgettext_lazy("unit of measure", "pack")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
-    sku = models.CharField("SKU", max_length=40)
-    name = models.CharField(max_length=120)
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
-    unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.PCS)
-    sale_price = MoneyField(validators=[MinValueValidator(0)],
-                            help_text="Before tax, or including tax when the price includes tax (MRP).")
-    price_includes_tax = models.BooleanField("price includes tax (MRP)", default=False)
+    sku = models.CharField(_("SKU"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products",
+                                 verbose_name=_("category"))
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.PCS)
+    sale_price = MoneyField(_("sale price"), validators=[MinValueValidator(0)],
+                            help_text=_("Before tax, or including tax when the price includes tax (MRP)."))
+    price_includes_tax = models.BooleanField(_("price includes tax (MRP)"), default=False)
     # What the shop paid per unit (Decimal, shop currency, before tax); None when not
     # known. Used by the stock valuation report (reports.selectors.stock).
-    cost_price = MoneyField(null=True, blank=True, validators=[MinValueValidator(0)],
-                            help_text="What you pay per unit, before tax (optional).")
+    cost_price = MoneyField(_("cost price"), null=True, blank=True, validators=[MinValueValidator(0)],
+                            help_text=_("What you pay per unit, before tax (optional)."))
     tax_rate = TaxRateField()
-    hsn_code = models.CharField("HSN/SAC code", max_length=8, blank=True)
+    # Bangladesh's supplementary duty (VAT and SD Act 2012, Third Schedule), percent of the
+    # taxable value; VAT is charged on the value with it. Ignored in every other country.
+    sd_rate = TaxRateField(SD_RATE_LABEL, help_text=_("Supplementary duty, if the product bears it (0 if not)."))
+    hsn_code = models.CharField(_("HSN/SAC code"), max_length=8, blank=True)
     # What a scanner reads off the pack (issue #15): unique per shop; None when the product
     # has none (NULLs never collide, on every database). EAN-13/EAN-8 check digits are
     # verified by ``billing.barcodes.clean_barcode``.
-    barcode = models.CharField(max_length=32, null=True, blank=True,
-                               help_text="Scan it or type it (EAN-13, EAN-8 or the shop's own code).")
+    barcode = models.CharField(_("barcode"), max_length=32, null=True, blank=True,
+                               help_text=_("Scan it or type it (EAN-13, EAN-8 or the shop's own code)."))
     stock_quantity = QuantityField(default=0, editable=False)
-    low_stock_level = QuantityField(default=0, validators=[MinValueValidator(0)])
-    track_stock = models.BooleanField(default=True)
-    allow_negative_stock = models.BooleanField("allow selling below zero", default=False)
-    is_active = models.BooleanField("active", default=True)
+    low_stock_level = QuantityField(_("low stock level"), default=0, validators=[MinValueValidator(0)])
+    track_stock = models.BooleanField(_("track stock"), default=True)
+    allow_negative_stock = models.BooleanField(_("allow selling below zero"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -100,13 +121,14 @@ class Product(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["shop", "sku"], name="product_unique_shop_sku",
-                                    violation_error_message="Another product already has this SKU."),
+                                    violation_error_message=_("Another product already has this SKU.")),
             models.UniqueConstraint(fields=["shop", "barcode"], name="product_unique_shop_barcode",
-                                    violation_error_message="Another product already has this barcode."),
+                                    violation_error_message=_("Another product already has this barcode.")),
             models.CheckConstraint(condition=Q(sale_price__gte=0), name="product_price_not_negative"),
             models.CheckConstraint(condition=Q(cost_price__isnull=True) | Q(cost_price__gte=0),
                                    name="product_cost_price_not_negative"),
             models.CheckConstraint(condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="product_tax_rate_range"),
+            models.CheckConstraint(condition=Q(sd_rate__gte=0, sd_rate__lte=100), name="product_sd_rate_range"),
             models.CheckConstraint(condition=Q(low_stock_level__gte=0), name="product_low_stock_not_negative"),
         ]
 
@@ -125,11 +147,11 @@ class StockMovement(models.Model):
     """One change of a product's stock: ``quantity`` is signed (+ in, − out)."""
 
     class Kind(models.TextChoices):
-        RECEIVE = "receive", "Received / purchase"
-        SALE = "sale", "Sale"
-        SALE_VOID = "sale_void", "Sale voided"
-        ADJUSTMENT = "adjustment", "Adjustment"
-        RETURN = "return", "Returned (credit note)"
+        RECEIVE = "receive", _("Received / purchase")
+        SALE = "sale", _("Sale")
+        SALE_VOID = "sale_void", _("Sale voided")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        RETURN = "return", _("Returned (credit note)")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
@@ -196,8 +218,8 @@ class Series(models.TextChoices):
     ``INV/26-27/0001`` with the shop's prefix (``InvoiceSequence``), bills of supply
     ``BOS/26-27/0001`` (``BillOfSupplySequence``)."""
 
-    INVOICE = "invoice", "Invoice"
-    BILL_OF_SUPPLY = "bos", "Bill of supply"
+    INVOICE = "invoice", _("Invoice")
+    BILL_OF_SUPPLY = "bos", _("Bill of supply")
 
 
 class Invoice(models.Model):
@@ -219,60 +241,81 @@ class Invoice(models.Model):
     address (blank: the recipient's) and whether tax is payable on reverse charge.
     ``round_off_amount`` is every rounding between the taxes and the total: the rounding of
     tax-inclusive (MRP) prices and the round-off to the whole unit.
+
+    Markets (issue 16), snapshotted at issue too: ``tax_scheme`` (the shop's
+    ``core.markets.TaxScheme`` then; it picks the document's layout: Bangladesh's Mushak-6.3,
+    Kenya's VAT invoice, or the GST/plain invoice), the seller's and the buyer's tax numbers
+    outside India (``supplier_tax_number``, ``recipient_tax_number``: BIN in Bangladesh, KRA
+    PIN in Kenya) and ``sd_total`` (Bangladesh's supplementary duty; total = taxable + SD +
+    tax + round-off). Kenya's eTIMS references, ``etims_cu_number`` (the control unit's
+    invoice number) and ``etims_qr_url`` (the verification link, printed as a QR code), are
+    filled in after issue (``billing.services.etims``).
     """
 
     class DiscountType(models.TextChoices):
-        AMOUNT = "amount", "Amount"
-        PERCENT = "percent", "Percent"
+        AMOUNT = "amount", _("Amount")
+        PERCENT = "percent", _("Percent")
 
     class PaymentStatus(models.TextChoices):
-        PAID = "paid", "Paid"
-        PARTIAL = "partial", "Partly paid"
-        UNPAID = "unpaid", "Unpaid"
-        VOID = "void", "Void"
+        PAID = "paid", _("Paid")
+        PARTIAL = "partial", _("Partly paid")
+        UNPAID = "unpaid", _("Unpaid")
+        VOID = "void", pgettext_lazy("status of an invoice", "Void")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
-    number = models.CharField(max_length=16)
-    series = models.CharField(max_length=8, choices=Series.choices, default=Series.INVOICE)
-    financial_year = models.CharField(max_length=5)
-    sequence_number = models.PositiveIntegerField()
-    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
-    issued_on = models.DateField()
-    is_inter_state = models.BooleanField("inter-state supply", default=False)
-    gst_split = models.BooleanField(default=False, help_text="Tax shown as CGST+SGST or IGST (shop had a GSTIN).")
-    supplier_gstin = models.CharField(max_length=15, blank=True)
-    supplier_state = models.CharField(max_length=2, blank=True)
-    supplier_registration = models.CharField(max_length=12, blank=True)
-    place_of_supply = models.CharField(max_length=2, blank=True)
-    recipient_name = models.CharField(max_length=120, blank=True)
-    recipient_gstin = models.CharField(max_length=15, blank=True)
-    recipient_state = models.CharField(max_length=2, blank=True)
-    recipient_address = models.TextField(blank=True)
-    delivery_address = models.TextField(blank=True)
-    reverse_charge = models.BooleanField("tax payable on reverse charge", default=False)
-    discount_type = models.CharField(max_length=8, choices=DiscountType.choices, default=DiscountType.AMOUNT)
-    discount_value = MoneyField(default=0)
-    round_off = models.BooleanField(default=False)
-    subtotal = MoneyField()
-    discount_total = MoneyField(default=0)
-    taxable_total = MoneyField()
-    tax_total = MoneyField()
-    round_off_amount = MoneyField(default=0)
-    total = MoneyField()
-    paid_at_counter = MoneyField(default=0)
-    payment_method = models.CharField(max_length=10, choices=Payment.Method.choices, default=Payment.Method.CASH)
-    cash_tendered = MoneyField(null=True, blank=True)
-    change_given = MoneyField(default=0)
-    notes = models.CharField(max_length=200, blank=True)
-    due = models.OneToOneField(Due, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice")
-    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice")
+    number = models.CharField(_("number"), max_length=16)
+    series = models.CharField(_("series"), max_length=8, choices=Series.choices, default=Series.INVOICE)
+    financial_year = models.CharField(_("financial year"), max_length=5)
+    sequence_number = models.PositiveIntegerField(_("sequence number"))
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices",
+                                 verbose_name=_("customer"))
+    issued_on = models.DateField(_("issued on"))
+    is_inter_state = models.BooleanField(_("inter-state supply"), default=False)
+    gst_split = models.BooleanField(_("gst split"), default=False,
+                                    help_text=_("Tax shown as CGST+SGST or IGST (shop had a GSTIN)."))
+    supplier_gstin = models.CharField(_("supplier gstin"), max_length=15, blank=True)
+    supplier_state = models.CharField(_("supplier state"), max_length=2, blank=True)
+    supplier_registration = models.CharField(_("supplier registration"), max_length=12, blank=True)
+    place_of_supply = models.CharField(_("place of supply"), max_length=2, blank=True)
+    recipient_name = models.CharField(_("recipient name"), max_length=120, blank=True)
+    recipient_gstin = models.CharField(_("recipient gstin"), max_length=15, blank=True)
+    recipient_state = models.CharField(_("recipient state"), max_length=2, blank=True)
+    recipient_address = models.TextField(_("recipient address"), blank=True)
+    delivery_address = models.TextField(_("delivery address"), blank=True)
+    reverse_charge = models.BooleanField(_("tax payable on reverse charge"), default=False)
+    tax_scheme = models.CharField(_("tax scheme"), max_length=8, choices=TaxScheme.choices, blank=True)
+    supplier_tax_number = models.CharField(_("seller's tax number"), max_length=20, blank=True)
+    recipient_tax_number = models.CharField(_("buyer's tax number"), max_length=20, blank=True)
+    etims_cu_number = models.CharField(_("KRA eTIMS control unit invoice number"), max_length=50, blank=True)
+    etims_qr_url = models.URLField(_("KRA eTIMS verification link"), max_length=500, blank=True)
+    discount_type = models.CharField(_("discount type"), max_length=8, choices=DiscountType.choices,
+                                     default=DiscountType.AMOUNT)
+    discount_value = MoneyField(_("discount value"), default=0)
+    round_off = models.BooleanField(_("round off"), default=False)
+    subtotal = MoneyField(_("subtotal"))
+    discount_total = MoneyField(_("discount total"), default=0)
+    taxable_total = MoneyField(_("taxable total"))
+    sd_total = MoneyField(_("supplementary duty total"), default=0)
+    tax_total = MoneyField(_("tax total"))
+    round_off_amount = MoneyField(_("round off amount"), default=0)
+    total = MoneyField(_("total"))
+    paid_at_counter = MoneyField(_("paid at counter"), default=0)
+    payment_method = models.CharField(_("payment method"), max_length=10, choices=Payment.Method.choices,
+                                      default=Payment.Method.CASH)
+    cash_tendered = MoneyField(_("cash tendered"), null=True, blank=True)
+    change_given = MoneyField(_("change given"), default=0)
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+    due = models.OneToOneField(Due, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice",
+                               verbose_name=_("due"))
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice",
+                                   verbose_name=_("payment"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("created by"))
     created_at = models.DateTimeField(auto_now_add=True)
-    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
-    void_reason = models.CharField(max_length=200, blank=True)
+                                  related_name="+", verbose_name=_("voided by"))
+    void_reason = models.CharField(_("void reason"), max_length=200, blank=True)
     # The one-time key of the counter form that issued it (DESIGN §5): a repeat returns this invoice.
     idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
 
@@ -310,6 +353,16 @@ class Invoice(models.Model):
     @property
     def is_bill_of_supply(self) -> bool:
         return self.series == Series.BILL_OF_SUPPLY
+
+    @property
+    def is_mushak(self) -> bool:
+        """A Bangladeshi VAT invoice (Mushak-6.3 layout)."""
+        return self.tax_scheme == TaxScheme.VAT_BD
+
+    @property
+    def is_kenya_vat(self) -> bool:
+        """A Kenyan VAT invoice (KRA PINs, eTIMS references)."""
+        return self.tax_scheme == TaxScheme.VAT_KE
 
     @property
     def is_b2b(self) -> bool:
@@ -353,7 +406,7 @@ class Invoice(models.Model):
         return self.PaymentStatus.PARTIAL
 
     def get_payment_status_display(self) -> str:
-        return self.PaymentStatus(self.payment_status).label
+        return str(self.PaymentStatus(self.payment_status).label)
 
 
 class DocumentLine(models.Model):
@@ -362,7 +415,8 @@ class DocumentLine(models.Model):
     catalogue), ``description``, ``hsn_code``, ``unit``, ``quantity`` (Decimal, 3 places),
     ``unit_price``, ``tax_rate``, ``line_net`` (quantity × unit price), ``discount`` (its
     share of the document's discount) and ``taxable_value`` (always before tax); money is
-    Decimal in the shop's currency."""
+    Decimal in the shop's currency. Bangladesh: ``sd_rate`` (percent) and ``sd_amount``, the
+    line's supplementary duty (``billing.totals.sd_and_vat``); 0 elsewhere."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveSmallIntegerField()
@@ -376,6 +430,8 @@ class DocumentLine(models.Model):
     line_net = MoneyField()
     discount = MoneyField(default=0)
     taxable_value = MoneyField()
+    sd_rate = TaxRateField(SD_RATE_LABEL)
+    sd_amount = MoneyField(default=0)
 
     objects = ScopedManager(shop="shop")
 
@@ -491,18 +547,18 @@ class CashMovement(CashRecord):
     """
 
     class Kind(models.TextChoices):
-        OPENING = "opening", "Opening float"
-        FLOAT = "float", "Cash added"
-        SALE = "sale", "Cash sale"
-        CHANGE = "change", "Change given"
-        SALE_VOID = "sale_void", "Sale voided"
-        PAYMENT = "payment", "Customer payment"
-        PAYMENT_VOID = "payment_void", "Payment voided"
-        REFUND = "refund", "Refund"
-        REFUND_VOID = "refund_void", "Refund voided"
-        PAYOUT = "payout", "Pay-out / expense"
-        DEPOSIT = "deposit", "Bank deposit"
-        COUNT = "count", "Count"
+        OPENING = "opening", _("Opening float")
+        FLOAT = "float", _("Cash added")
+        SALE = "sale", _("Cash sale")
+        CHANGE = "change", _("Change given")
+        SALE_VOID = "sale_void", _("Sale voided")
+        PAYMENT = "payment", _("Customer payment")
+        PAYMENT_VOID = "payment_void", _("Payment voided")
+        REFUND = "refund", pgettext_lazy("a cash book entry", "Refund")
+        REFUND_VOID = "refund_void", _("Refund voided")
+        PAYOUT = "payout", _("Pay-out / expense")
+        DEPOSIT = "deposit", _("Bank deposit")
+        COUNT = "count", pgettext_lazy("a cash book entry", "Count")
 
     IN_KINDS = CASH_IN_KINDS
     OUT_KINDS = CASH_OUT_KINDS
@@ -515,9 +571,9 @@ class CashMovement(CashRecord):
     # SET_NULL: payments are voided, never deleted, by shops; an operator's delete of one
     # (or of the ledger-only demo) leaves its cash in the book, unlinked.
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    refund_pk = models.PositiveBigIntegerField("refund id", null=True, blank=True)
+    refund_pk = models.PositiveBigIntegerField(_("refund id"), null=True, blank=True)
     reference = models.CharField(max_length=100, blank=True)
-    note = models.CharField("reason / note", max_length=200, blank=True)
+    note = models.CharField(_("reason / note"), max_length=200, blank=True)
 
     objects = ScopedManager(shop="shop")
 
@@ -610,17 +666,17 @@ class ImportJob(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CUSTOMERS = "customers", "Customers"
-        PRODUCTS = "products", "Products"
+        CUSTOMERS = "customers", _("Customers")
+        PRODUCTS = "products", _("Products")
 
     class Status(models.TextChoices):
-        CHECKING = "checking", "Checking the file"
-        PREVIEW = "preview", "Checked"
-        QUEUED = "queued", "Waiting to import"
-        IMPORTING = "importing", "Checking the rows again"
-        WRITING = "writing", "Saving"
-        DONE = "done", "Imported"
-        FAILED = "failed", "Failed"
+        CHECKING = "checking", _("Checking the file")
+        PREVIEW = "preview", pgettext_lazy("status of an import", "Checked")
+        QUEUED = "queued", _("Waiting to import")
+        IMPORTING = "importing", _("Checking the rows again")
+        WRITING = "writing", pgettext_lazy("status of an import", "Saving")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -695,8 +751,9 @@ class CreditNote(models.Model):
 
     Figures are stored as computed when raised (``billing.services.credit_notes``), all
     Decimal in the shop's currency: the lines' ``subtotal``, ``discount_total`` (their share
-    of the invoice's discount), ``taxable_total``, ``tax_total`` (per rate, with the
-    invoice's GST split), ``round_off_amount`` and ``total``. The total is settled as
+    of the invoice's discount), ``taxable_total``, ``sd_total`` (Bangladesh's supplementary
+    duty returned), ``tax_total`` (per rate, with the invoice's GST split; per line in
+    Bangladesh), ``round_off_amount`` and ``total``. The total is settled as
     ``applied_to_invoice`` (a ledger payment, ``payment``, allocated to what was still owed
     on the invoice) + ``credit_amount`` (a ledger payment, ``credit_payment``, that becomes
     customer credit) + ``refund_amount`` (paid back in cash through the cash book, or by UPI).
@@ -704,8 +761,8 @@ class CreditNote(models.Model):
     """
 
     class RefundMethod(models.TextChoices):
-        CREDIT = "credit", "Customer credit"
-        CASH = "cash", "Cash"
+        CREDIT = "credit", _("Customer credit")
+        CASH = "cash", _("Cash")
         UPI = "upi", "UPI"
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
@@ -717,11 +774,12 @@ class CreditNote(models.Model):
                                  related_name="credit_notes")
     issued_on = models.DateField()
     reason = models.CharField(max_length=200)
-    is_inter_state = models.BooleanField("inter-state supply", default=False)
+    is_inter_state = models.BooleanField(_("inter-state supply"), default=False)
     gst_split = models.BooleanField(default=False)
     subtotal = MoneyField()
     discount_total = MoneyField(default=0)
     taxable_total = MoneyField()
+    sd_total = MoneyField(default=0)
     tax_total = MoneyField()
     round_off_amount = MoneyField(default=0)
     total = MoneyField()
@@ -768,7 +826,9 @@ class CreditNote(models.Model):
 
     @property
     def source(self) -> str:
-        """How its ledger entries name it: ``"Credit note CN/26-27/0001"``."""
+        """How its ledger entries name it: ``"Credit note CN/26-27/0001"``. Stored as the entries'
+        ``source`` and read back by ``ledger.selectors.entries`` (``CREDIT_NOTE_SOURCE``), so it
+        stays in English (not translated)."""
         return f"Credit note {self.number}"
 
 

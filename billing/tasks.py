@@ -9,9 +9,12 @@ calls at send time (and again on a retry), so no request waits for WeasyPrint.
 (``billing.services.imports``), enqueued when the job's transaction commits.
 """
 
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django_scopes import scope
 from django_tasks import task
 
+from accounts.i18n import customer_language
 from accounts.models import Shop
 from billing.models import Invoice
 from billing.pdf import invoice_pdf
@@ -28,11 +31,11 @@ class InvoiceEmailError(BillingError):
 def invoice_email_refusal(invoice: Invoice) -> str:
     """Why ``invoice`` cannot be emailed, or ``""`` when it can (also the button's hint)."""
     if invoice.customer_id is None:
-        return "A walk-in sale has no customer to email."
+        return _("A walk-in sale has no customer to email.")
     if not invoice.customer.email:
-        return f"Add an email address to {invoice.customer.name}'s details to email invoices."
+        return _("Add an email address to %(name)s's details to email invoices.") % {"name": invoice.customer.name}
     if invoice.is_voided:
-        return "A void invoice cannot be emailed."
+        return _("A void invoice cannot be emailed.")
     return ""
 
 
@@ -46,10 +49,18 @@ def invoice_email_queue(*, invoice: Invoice, created_by=None) -> Message:
     if refusal:
         raise InvoiceEmailError(refusal)
     shop, customer = invoice.shop, invoice.customer
+    with translation.override(customer_language(customer, shop)):  # the customer's language
+        return _invoice_email_queue(invoice, created_by)
+
+
+def _invoice_email_queue(invoice: Invoice, created_by) -> Message:
+    shop, customer = invoice.shop, invoice.customer
     total = format_money(invoice.total, shop.currency, shop.locale)
     return email_queue(
         shop=shop, kind=Message.Kind.INVOICE, to=customer.email, customer=customer, created_by=created_by,
-        subject=f"Invoice {invoice.number} from {shop.name} ({total})", template="emails/invoice",
+        subject=_("Invoice %(number)s from %(shop)s (%(total)s)") % {"number": invoice.number, "shop": shop.name,
+                                                                     "total": total},
+        template="emails/invoice",
         context={"invoice": invoice, "filename": f"{invoice.number.replace('/', '-')}.pdf",
                  "due_date": invoice.due.due_date if invoice.due_id and invoice.balance_due > 0 else None},
         attachment_builder="billing.tasks.invoice_attachments", attachment_args={"invoice_id": invoice.pk},
@@ -63,7 +74,8 @@ def invoice_attachments(message: Message, *, invoice_id: int) -> list[tuple[str,
     the message's shop (``Invoice.DoesNotExist`` otherwise, recorded as the failure).
     """
     invoice = Invoice.objects.select_related("shop", "customer", "due").get(shop_id=message.shop_id, pk=invoice_id)
-    filename, pdf = invoice_pdf(invoice=invoice)
+    with translation.override(customer_language(invoice.customer, invoice.shop)):  # as the email's text
+        filename, pdf = invoice_pdf(invoice=invoice)
     return [(filename, pdf, "application/pdf")]
 
 

@@ -14,11 +14,21 @@ GST: an invoice's tax is computed per rate on the sum of the taxable values at t
 rate. For a shop with a GSTIN it is shown as CGST + SGST, each at half the rate and
 rounded separately (intra-state supply), or as IGST at the full rate (inter-state),
 per the CGST Act 2017 s.9 and IGST Act 2017 s.5.
+
+Bangladesh (``with_sd``; VAT and SD Act 2012, issue 16): a line may carry supplementary
+duty, and VAT is charged on the value with it, both per line and rounded half up:
+SD = taxable × SD rate, VAT = (taxable + SD) × VAT rate, value including all duties and
+taxes = taxable + SD + VAT (the Mushak-6.3 shows each per line and their column totals).
+A tax-inclusive price then holds both: taxable = amount × 100 × 100 / ((100 + SD rate) ×
+(100 + VAT rate)). Every other scheme ignores the SD rate (SD is 0) and keeps the
+computation per rate above.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
+
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.money import CENT, ZERO, quantize_money, round_to_whole
@@ -30,7 +40,8 @@ HUNDRED = Decimal(100)
 class LineInput:
     """One line as entered: ``quantity`` (Decimal, up to 3 places), ``unit_price``
     (Decimal money, before tax unless ``price_includes_tax``),
-    ``tax_rate`` (Decimal percent)."""
+    ``tax_rate`` (Decimal percent), ``sd_rate`` (Decimal percent of supplementary duty,
+    Bangladesh only; ``None``: the product's, else 0 — ``billing.services.invoices``)."""
 
     quantity: Decimal
     unit_price: Decimal
@@ -40,22 +51,28 @@ class LineInput:
     hsn_code: str = ""
     unit: str = ""
     price_includes_tax: bool = False
+    sd_rate: Decimal | None = None
 
 
 @dataclass
 class LineTotals:
-    """One line's figures: its net (qty × price), its share of the discount, the taxable value."""
+    """One line's figures: its net (qty × price), its share of the discount, the taxable
+    value; with SD (``compute_totals(with_sd=True)``) also its ``sd_amount`` and its VAT
+    (``tax``), else both 0 (tax is computed per rate)."""
 
     line: LineInput
     line_net: Decimal
     discount: Decimal
     taxable_value: Decimal
+    sd_amount: Decimal = ZERO
+    tax: Decimal = ZERO
 
 
 @dataclass
 class TaxRow:
     """Tax at one rate: ``cgst``/``sgst`` (intra-state GST), ``igst`` (inter-state) or
-    just ``tax`` (no GST split)."""
+    just ``tax`` (no GST split). ``sd``: the supplementary duty of the lines at this rate
+    (Bangladesh; VAT is charged on ``taxable_value + sd``), else 0."""
 
     rate: Decimal
     taxable_value: Decimal
@@ -63,6 +80,12 @@ class TaxRow:
     sgst: Decimal = ZERO
     igst: Decimal = ZERO
     tax: Decimal = ZERO
+    sd: Decimal = ZERO
+
+    @property
+    def base(self) -> Decimal:
+        """What the tax is charged on: the taxable value with its SD."""
+        return self.taxable_value + self.sd
 
     @property
     def half_rate(self) -> Decimal:
@@ -79,10 +102,12 @@ class InvoiceTotals:
     subtotal: Decimal = ZERO
     discount_total: Decimal = ZERO
     taxable_total: Decimal = ZERO
+    #: Supplementary duty (Bangladesh; 0 elsewhere).
+    sd_total: Decimal = ZERO
     tax_total: Decimal = ZERO
     #: Tax-inclusive prices' rounding (what the customer sees − taxable − tax); part of round_off_amount.
     inclusive_rounding: Decimal = ZERO
-    #: Every rounding between taxable + tax and the total: inclusive_rounding + the round-off to a whole unit.
+    #: Every rounding between taxable + SD + tax and the total: inclusive_rounding + the round-off to a whole unit.
     round_off_amount: Decimal = ZERO
     total: Decimal = ZERO
 
@@ -101,14 +126,14 @@ def invoice_discount(subtotal: Decimal, discount_type: str, discount_value: Deci
     negative, above 100 %, or above the subtotal."""
     discount_value = discount_value or ZERO
     if discount_value < 0:
-        raise TotalsError("A discount cannot be negative.")
+        raise TotalsError(_("A discount cannot be negative."))
     if discount_type == "percent":
         if discount_value > HUNDRED:
-            raise TotalsError("A percentage discount cannot be more than 100%.")
+            raise TotalsError(_("A percentage discount cannot be more than %(limit)s.") % {"limit": "100%"})
         return quantize_money(subtotal * discount_value / HUNDRED)
     discount = quantize_money(discount_value)
     if discount > subtotal:
-        raise TotalsError("The discount is more than the invoice subtotal.")
+        raise TotalsError(_("The discount is more than the invoice subtotal."))
     return discount
 
 
@@ -150,27 +175,42 @@ def tax_row(taxable: Decimal, rate: Decimal, *, gst_split: bool = False, inter_s
     return row
 
 
-def taxable_from_inclusive(amount: Decimal, rate: Decimal) -> Decimal:
-    """The taxable value inside a tax-inclusive ``amount`` at ``rate`` percent, rounded
-    half up: ``105.00`` at 5 → ``100.00``; ``297.00`` at 18 → ``251.69``."""
-    return quantize_money(amount * HUNDRED / (HUNDRED + rate))
+def taxable_from_inclusive(amount: Decimal, rate: Decimal, sd_rate: Decimal = ZERO) -> Decimal:
+    """The taxable value inside a tax-inclusive ``amount`` at ``rate`` percent (and
+    ``sd_rate`` percent of supplementary duty under it), rounded half up: ``105.00`` at 5 →
+    ``100.00``; ``297.00`` at 18 → ``251.69``; ``126.50`` at 15 with SD 10 → ``100.00``."""
+    if not sd_rate:
+        return quantize_money(amount * HUNDRED / (HUNDRED + rate))
+    return quantize_money(amount * HUNDRED * HUNDRED / ((HUNDRED + sd_rate) * (HUNDRED + rate)))
+
+
+def sd_and_vat(taxable: Decimal, sd_rate: Decimal, vat_rate: Decimal) -> tuple[Decimal, Decimal]:
+    """Bangladesh's duties on one line's ``taxable`` value (Decimal money): ``(SD, VAT)``,
+    each rounded half up, SD = taxable × ``sd_rate`` %, VAT = (taxable + SD) × ``vat_rate`` %.
+    ``sd_and_vat(Decimal("900.00"), Decimal("10"), Decimal("15")) == (Decimal("90.00"), Decimal("148.50"))``."""
+    sd = quantize_money(taxable * (sd_rate or ZERO) / HUNDRED)
+    return sd, quantize_money((taxable + sd) * vat_rate / HUNDRED)
 
 
 def compute_totals(lines: list[LineInput], *, discount_type: str = "amount", discount_value: Decimal = ZERO,
-                   round_off: bool = False, gst_split: bool = False, inter_state: bool = False) -> InvoiceTotals:
+                   round_off: bool = False, gst_split: bool = False, inter_state: bool = False,
+                   with_sd: bool = False) -> InvoiceTotals:
     """Totals of an invoice. ``gst_split`` shows tax as CGST+SGST (or IGST when
     ``inter_state``). The discount is spread over the line amounts as entered (with or
     without tax). Lines with ``price_includes_tax`` have their taxable value worked back
     per line; per rate, whatever the taxable values plus tax miss of what the customer
     sees (the inclusive amounts, plus the exclusive lines with their own tax) is
     ``inclusive_rounding``. ``round_off`` rounds the total to the nearest whole unit
-    (half up). ``round_off_amount`` = total − taxable − tax: both roundings. Raises
-    ``TotalsError`` for a bad discount."""
+    (half up). ``round_off_amount`` = total − taxable − SD − tax: both roundings.
+    ``with_sd`` (Bangladesh's VAT and SD): SD and VAT per line (:func:`_totals_with_sd`);
+    otherwise each line's ``sd_rate`` is ignored. Raises ``TotalsError`` for a bad discount."""
     result = InvoiceTotals()
     nets = [quantize_money(line.quantity * line.unit_price) for line in lines]
     result.subtotal = sum(nets, ZERO)
     result.discount_total = invoice_discount(result.subtotal, discount_type, discount_value)
     shares = spread_discount(nets, result.discount_total)
+    if with_sd:
+        return _totals_with_sd(result, lines, nets, shares, round_off=round_off)
     by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
     inclusive: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)  # per rate: what the customer pays
     exclusive: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)  # per rate: taxable of exclusive lines
@@ -196,6 +236,38 @@ def compute_totals(lines: list[LineInput], *, discount_type: str = "amount", dis
     result.taxable_total = sum((row.taxable_value for row in result.tax_rows), ZERO)
     result.tax_total = sum((row.tax for row in result.tax_rows), ZERO)
     taxed = result.taxable_total + result.tax_total
+    before = taxed + result.inclusive_rounding
+    result.total = round_to_whole(before) if round_off else before
+    result.round_off_amount = result.total - taxed
+    return result
+
+
+def _totals_with_sd(result: InvoiceTotals, lines: list[LineInput], nets: list[Decimal], shares: list[Decimal], *,
+                    round_off: bool) -> InvoiceTotals:
+    """:func:`compute_totals` for Bangladesh's VAT and SD: per line (after its discount
+    share ``shares``), the taxable value (worked back from a tax-inclusive price through
+    both rates), SD and VAT (:func:`sd_and_vat`); per VAT rate, the sums of the lines'
+    taxable values, SD and VAT. A tax-inclusive line's rounding (its amount − taxable − SD
+    − VAT) goes to ``inclusive_rounding``."""
+    by_rate: dict[Decimal, TaxRow] = {}
+    for line, net, share in zip(lines, nets, shares, strict=True):
+        rate, sd_rate = _plain_rate(line.tax_rate), _plain_rate(line.sd_rate or ZERO)
+        amount = net - share
+        taxable = taxable_from_inclusive(amount, rate, sd_rate) if line.price_includes_tax else amount
+        sd, vat = sd_and_vat(taxable, sd_rate, rate)
+        if line.price_includes_tax:
+            result.inclusive_rounding += amount - taxable - sd - vat
+        result.lines.append(LineTotals(line=line, line_net=net, discount=share, taxable_value=taxable,
+                                       sd_amount=sd, tax=vat))
+        row = by_rate.setdefault(rate, TaxRow(rate=rate, taxable_value=ZERO))
+        row.taxable_value += taxable
+        row.sd += sd
+        row.tax += vat
+    result.tax_rows = [by_rate[rate] for rate in sorted(by_rate)]
+    result.taxable_total = sum((row.taxable_value for row in result.tax_rows), ZERO)
+    result.sd_total = sum((row.sd for row in result.tax_rows), ZERO)
+    result.tax_total = sum((row.tax for row in result.tax_rows), ZERO)
+    taxed = result.taxable_total + result.sd_total + result.tax_total
     before = taxed + result.inclusive_rounding
     result.total = round_to_whole(before) if round_off else before
     result.round_off_amount = result.total - taxed

@@ -36,6 +36,7 @@ urlpatterns = [
     path("invoices/new/totals/", invoices.invoice_totals, name="invoice_totals"),
     path("invoices/<int:invoice_id>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:invoice_id>/void/", invoices.invoice_void, name="invoice_void"),
+    path("invoices/<int:invoice_id>/etims/", invoices.invoice_etims, name="invoice_etims"),
     path("invoices/<int:invoice_id>/print/", documents.invoice_print, name="invoice_print"),
     path("invoices/<int:invoice_id>/receipt/", documents.invoice_receipt, name="invoice_receipt"),
     path("invoices/<int:invoice_id>/pdf/", documents.invoice_pdf, name="invoice_pdf"),

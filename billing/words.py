@@ -10,6 +10,8 @@ case, no commas, no "and" inside a number, "Only" at the end.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 from num2words import num2words
 
 from core.money import quantize_money
@@ -28,14 +30,14 @@ class CurrencyWords:
 
 
 CURRENCY_WORDS = {
-    "INR": CurrencyWords("Rupees", "Paise", "Paisa", indian=True),
-    "NPR": CurrencyWords("Nepalese Rupees", "Paisa", "Paisa", indian=True),
-    "PKR": CurrencyWords("Pakistani Rupees", "Paisa", "Paisa", indian=True),
-    "BDT": CurrencyWords("Taka", "Poisha", "Poisha", indian=True),
-    "LKR": CurrencyWords("Sri Lankan Rupees", "Cents", "Cent"),
-    "KES": CurrencyWords("Kenyan Shillings", "Cents", "Cent"),
-    "NGN": CurrencyWords("Naira", "Kobo", "Kobo"),
-    "USD": CurrencyWords("US Dollars", "Cents", "Cent"),
+    "INR": CurrencyWords(_("Rupees"), _("Paise"), _("Paisa"), indian=True),
+    "NPR": CurrencyWords(_("Nepalese Rupees"), _("Paisa"), _("Paisa"), indian=True),
+    "PKR": CurrencyWords(_("Pakistani Rupees"), _("Paisa"), _("Paisa"), indian=True),
+    "BDT": CurrencyWords(_("Taka"), _("Poisha"), _("Poisha"), indian=True),
+    "LKR": CurrencyWords(_("Sri Lankan Rupees"), _("Cents"), _("Cent")),
+    "KES": CurrencyWords(_("Kenyan Shillings"), _("Cents"), _("Cent")),
+    "NGN": CurrencyWords(_("Naira"), _("Kobo"), _("Kobo")),
+    "USD": CurrencyWords(_("US Dollars"), _("Cents"), _("Cent")),
 }
 
 INDIAN_LOCALE_REGIONS = {"IN"}
@@ -54,14 +56,24 @@ def _raw_words(number: int, indian: bool) -> str:
     return num2words(number, lang="en_IN" if indian else "en")
 
 
+#: Languages whose number words num2words writes (lakh and crore included); the others
+#: get English words.
+NATIVE_NUMBER_WORDS = {"bn": "bn"}
+
+
 def _number_words(number: int, indian: bool) -> str:
-    """``123456`` → ``"One Lakh Twenty-Three Thousand Four Hundred Fifty-Six"``."""
+    """``123456`` → ``"One Lakh Twenty-Three Thousand Four Hundred Fifty-Six"``; in Bengali
+    ``"এক লাখ তেইশ হাজার চারশত ছাপ্পান্ন"``."""
+    native = NATIVE_NUMBER_WORDS.get((get_language() or "").split("-")[0])
+    if native:
+        return num2words(number, lang=native)
     words = _raw_words(number, indian).replace(",", " ").replace(" and ", " ")
     return " ".join("-".join(piece.capitalize() for piece in word.split("-")) for word in words.split())
 
 
 def amount_in_words(amount: Decimal, currency: str, locale: str) -> str:
-    """The amount in English words, as printed on an invoice.
+    """The amount in words, as printed on an invoice: Bengali number words when the
+    active language is Bengali, English words otherwise (the phrase around them translated).
 
     ``amount`` is a non-negative ``Decimal`` (rounded half up to 2 places), ``currency``
     an ISO 4217 code, ``locale`` a Babel locale such as ``en_IN``::
@@ -83,10 +95,14 @@ def amount_in_words(amount: Decimal, currency: str, locale: str) -> str:
     region = (locale or "").replace("-", "_").partition("_")[2].upper()
     names = CURRENCY_WORDS.get((currency or "").upper())
     if names is None:
-        names = CurrencyWords(currency.upper(), "Cents", "Cent")
+        names = CurrencyWords(currency.upper(), _("Cents"), _("Cent"))
     indian = names.indian or region in INDIAN_LOCALE_REGIONS
-    text = f"{names.major} {_number_words(major, indian)}"
+    words = {"currency": names.major, "major": _number_words(major, indian)}
     if minor:
-        minor_name = names.minor_one if minor == 1 else names.minor
-        text += f" and {_number_words(minor, indian)} {minor_name}"
-    return f"{text} Only"
+        words.update(minor=_number_words(minor, indian), minor_unit=names.minor_one if minor == 1 else names.minor)
+        # Translators: an amount in words on an invoice; the numbers stay in English words,
+        # e.g. "Rupees One Hundred Twenty and Fifty Paise Only".
+        return gettext("%(currency)s %(major)s and %(minor)s %(minor_unit)s Only") % words
+    # Translators: an amount in words on an invoice; the number stays in English words,
+    # e.g. "Rupees One Hundred Twenty Only".
+    return gettext("%(currency)s %(major)s Only") % words

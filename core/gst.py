@@ -19,6 +19,8 @@ Public names: :data:`STATES`, :data:`STATE_CHOICES`, :func:`state_name`,
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 #: GST state and union-territory codes (the first two digits of a GSTIN) and their names.
 #: 25 (Daman and Diu) and 28 (Andhra Pradesh before 2014) stay valid for GSTINs issued
@@ -103,22 +105,30 @@ def gstin_check_character(first_14: str) -> str:
 
 def gstin_errors(value: str) -> list[str]:
     """What is wrong with ``value`` as a GSTIN (upper case expected), as messages for the
-    user; ``[]`` when it is valid. Checks in order: length and characters, state code, PAN,
+    user (in the active language); ``[]`` when it is valid. Checks in order: length and characters, state code, PAN,
     registration number, check character (only once the rest is right)."""
     if len(value) != GSTIN_LENGTH or not all(c in ALPHABET for c in value):
-        return [f"A GSTIN has 15 letters and digits (e.g. 27AAPFU0939F1ZV); this has {len(value)} characters"
-                + ("" if all(c in ALPHABET for c in value) else ", some of them not letters or digits") + "."]
+        length = {"count": len(value)}
+        if all(c in ALPHABET for c in value):
+            return [ngettext("A GSTIN has 15 letters and digits (e.g. 27AAPFU0939F1ZV); this has %(count)s character.",
+                             "A GSTIN has 15 letters and digits (e.g. 27AAPFU0939F1ZV); this has %(count)s characters.",
+                             len(value)) % length]
+        return [ngettext("A GSTIN has 15 letters and digits (e.g. 27AAPFU0939F1ZV); this has %(count)s character, "
+                         "some of them not letters or digits.",
+                         "A GSTIN has 15 letters and digits (e.g. 27AAPFU0939F1ZV); this has %(count)s characters, "
+                         "some of them not letters or digits.", len(value)) % length]
     errors = []
     if value[:2] not in STATES:
-        errors.append(f"A GSTIN starts with a state code (01 to 38, or 97); {value[:2]} is not one.")
+        errors.append(_("A GSTIN starts with a state code (01 to 38, or 97); %(code)s is not one.")
+                      % {"code": value[:2]})
     if not PAN_RE.match(value[2:12]):
-        errors.append(f"Characters 3 to 12 of a GSTIN are the PAN (5 letters, 4 digits, 1 letter); "
-                      f"{value[2:12]} is not a PAN.")
+        errors.append(_("Characters 3 to 12 of a GSTIN are the PAN (5 letters, 4 digits, 1 letter); "
+                        "%(pan)s is not a PAN.") % {"pan": value[2:12]})
     if value[12] == "0":
-        errors.append("The 13th character of a GSTIN (the registration number) cannot be 0.")
+        errors.append(_("The 13th character of a GSTIN (the registration number) cannot be 0."))
     if not errors and gstin_check_character(value[:14]) != value[14]:
-        errors.append("This GSTIN's last character (its check digit) does not match the rest: a character "
-                      "may be mistyped. Copy it from the registration certificate.")
+        errors.append(_("This GSTIN's last character (its check digit) does not match the rest: a character "
+                        "may be mistyped. Copy it from the registration certificate."))
     return errors
 
 
@@ -140,9 +150,11 @@ def gstin_state(gstin: str) -> str:
 
 def state_with_gstin(gstin: str, state: str) -> str:
     """The state code that goes with ``gstin``: the GSTIN's own (``state`` when the GSTIN
-    has no known state). Raises ``ValueError`` (its message for the user) when ``state``
-    is given and is not the GSTIN's (a GSTIN is registered in exactly one state)."""
+    has no known state). Raises ``ValueError`` (its message for the user, in the active
+    language) when ``state`` is given and is not the GSTIN's (a GSTIN is registered in
+    exactly one state)."""
     own = gstin_state(gstin)
     if own and state and state != own:
-        raise ValueError(f"The GSTIN is registered in {state_label(own)}; choose that state or leave it empty.")
+        raise ValueError(_("The GSTIN is registered in %(state)s; choose that state or leave it empty.")
+                         % {"state": state_label(own)})
     return own or state

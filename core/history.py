@@ -25,6 +25,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 
 from core.money import format_shop_money
 
@@ -106,7 +107,7 @@ def display_value(model_field, value, *, shop=None, related=None) -> str:
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if isinstance(value, Decimal):
         if shop is not None and is_money_field(model_field):
             return format_shop_money(shop, value)

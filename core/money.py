@@ -8,15 +8,22 @@ of digits. No other module writes these digits down.
 """
 
 import functools
+import operator
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel import Locale
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_symbol
 from django import forms
 from django.conf import settings
 from django.db import models
 from django.db.models import Sum
 from django.db.models.functions import Coalesce, Round
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from core.locales import CURRENCY_SYMBOLS, active_locale, ascii_digits, native_digits, writes_native_digits
 
 #: The smallest amount of money: ``Decimal("0.01")`` with two decimal places.
 CENT = Decimal(1).scaleb(-settings.MONEY_DECIMAL_PLACES)
@@ -64,19 +71,32 @@ def round_to_whole(amount: Decimal) -> Decimal:
 
 
 def format_money(amount, currency=None, locale=None) -> str:
-    """Render ``amount`` in ``currency`` (ISO 4217) for ``locale`` via Babel.
+    """Render ``amount`` in ``currency`` (ISO 4217) via Babel, in the active language
+    spoken in the territory of ``locale`` (a shop's locale; ``core.locales.locale_for``).
 
-    ``format_money(Decimal("123456"), "INR", "en_IN") == "₹1,23,456.00"``. Without a
-    currency or locale, ``settings.DEFAULT_CURRENCY`` / ``DEFAULT_LOCALE``. ``None``
-    renders as an empty string.
+    ``format_money(Decimal("123456"), "INR", "en_IN") == "₹1,23,456.00"`` in English and
+    in Hindi; ``"KSh"``-style ``"Ksh 123,456.00"`` for KES in Swahili with ``"en_KE"``;
+    Bengali digits in Bengali. Without a currency or locale, ``settings.DEFAULT_CURRENCY``
+    / ``DEFAULT_LOCALE``. ``None`` renders as an empty string.
     """
     if amount is None:
         return ""
-    return format_currency(
-        Decimal(amount),
-        currency or settings.DEFAULT_CURRENCY,
-        locale=_locale(locale or settings.DEFAULT_LOCALE),
-    )
+    identifier = active_locale(locale)
+    currency = currency or settings.DEFAULT_CURRENCY
+    text = format_currency(Decimal(amount), currency, locale=_locale(identifier))
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    if symbol:
+        text = _with_symbol(text, get_currency_symbol(currency, locale=_locale(identifier)), symbol)
+    return native_digits(text, identifier)
+
+
+def _with_symbol(text: str, cldr_symbol: str, symbol: str) -> str:
+    """``text`` with CLDR's ``cldr_symbol`` written as ``symbol``, a no-break space between
+    a symbol of letters and the digits (``"KSh 1,234.00"``)."""
+    text = text.replace(cldr_symbol, symbol, 1)
+    if symbol[-1].isalpha():
+        text = re.sub(rf"{re.escape(symbol)}(?=[-\d])", symbol + "\xa0", text, count=1)
+    return text
 
 
 def format_shop_money(shop, amount) -> str:
@@ -129,16 +149,57 @@ def rounded_sum(expression) -> Coalesce:
 # --- Form fields -----------------------------------------------------------------------------
 
 
-class MoneyFormField(forms.DecimalField):
+#: ``interpolate_lazy(gettext_lazy("… %(n)s …"), {"n": 12})``: the message with its values filled in
+#: when it is shown, so a module-level message is translated into the language of the request.
+interpolate_lazy = lazy(operator.mod, str)
+
+
+class NumberInput(forms.NumberInput):
+    """The browser's number input, or a text input with a decimal keypad in a language
+    whose digits are not ASCII's (Bengali), where a number input would refuse ১২৫."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if writes_native_digits():
+            context["widget"]["type"] = "text"
+            for attribute in ("step", "min", "max"):
+                context["widget"]["attrs"].pop(attribute, None)
+        return context
+
+
+class NativeDigitsMixin:
+    """A number field that reads what the locale displays: Bengali and Devanagari digits
+    (``"১,২৫০.৫০"``) and digit-group commas and spaces (``"1,23,456.50"``)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = ascii_digits(value).replace(",", "").replace("\u00a0", "").replace(" ", "")
+        return super().to_python(value)
+
+
+class DecimalFormField(NativeDigitsMixin, forms.DecimalField):
+    """``forms.DecimalField`` that reads native digits (:class:`NativeDigitsMixin`)."""
+
+
+class IntegerFormField(NativeDigitsMixin, forms.IntegerField):
+    """``forms.IntegerField`` that reads native digits (:class:`NativeDigitsMixin`)."""
+
+
+class MoneyFormField(NativeDigitsMixin, forms.DecimalField):
     """An amount of money in a form: the money digits, messages a shopkeeper reads, and
     a numeric keypad. ``min_value`` as given (a price may be 0); see :class:`AmountField`
     for an amount that must be more than zero."""
 
     default_error_messages = {
-        "invalid": "Enter an amount in numbers, such as 250 or 99.50.",
-        "max_digits": f"That amount is too large (at most {WHOLE_DIGITS} digits before the decimal point).",
-        "max_whole_digits": f"That amount is too large (at most {WHOLE_DIGITS} digits before the decimal point).",
-        "max_decimal_places": f"Use at most {settings.MONEY_DECIMAL_PLACES} digits after the decimal point.",
+        "invalid": _("Enter an amount in numbers, such as 250 or 99.50."),
+        "max_digits": interpolate_lazy(
+            _("That amount is too large (at most %(digits)s digits before the decimal point)."),
+            {"digits": WHOLE_DIGITS}),
+        "max_whole_digits": interpolate_lazy(
+            _("That amount is too large (at most %(digits)s digits before the decimal point)."),
+            {"digits": WHOLE_DIGITS}),
+        "max_decimal_places": interpolate_lazy(_("Use at most %(places)s digits after the decimal point."),
+                                               {"places": settings.MONEY_DECIMAL_PLACES}),
     }
     #: The ``min`` the browser's number input shows.
     widget_min = "0"
@@ -146,7 +207,7 @@ class MoneyFormField(forms.DecimalField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", settings.MONEY_MAX_DIGITS)
         kwargs.setdefault("decimal_places", settings.MONEY_DECIMAL_PLACES)
-        kwargs.setdefault("widget", forms.NumberInput(
+        kwargs.setdefault("widget", NumberInput(
             attrs={"step": str(CENT), "min": self.widget_min, "inputmode": "decimal"}))
         super().__init__(**kwargs)
 
@@ -159,4 +220,4 @@ class AmountField(MoneyFormField):
     def validate(self, value):
         super().validate(value)
         if value is not None and value <= 0:
-            raise forms.ValidationError("The amount must be more than zero.", code="min_value")
+            raise forms.ValidationError(gettext("The amount must be more than zero."), code="min_value")

@@ -29,6 +29,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from core.errors import DomainError
 
 CSV, XLSX = "csv", "xlsx"
@@ -105,13 +107,14 @@ def read_upload(upload, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     one over ``max_bytes`` (``SheetError``) before reading it into memory."""
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
-        raise SheetError(f"The file is too large ({_megabytes(size)}); the limit is {_megabytes(max_bytes)}. "
-                         "Split it into smaller files.")
+        raise SheetError(_("The file is too large (%(size)s); the limit is %(limit)s. Split it into smaller files.")
+                         % {"size": _megabytes(size), "limit": _megabytes(max_bytes)})
     content = upload.read(max_bytes + 1)
     if len(content) > max_bytes:
-        raise SheetError(f"The file is too large; the limit is {_megabytes(max_bytes)}. Split it into smaller files.")
+        raise SheetError(_("The file is too large; the limit is %(limit)s. Split it into smaller files.")
+                         % {"limit": _megabytes(max_bytes)})
     if not content.strip():
-        raise SheetError("The file is empty.")
+        raise SheetError(_("The file is empty."))
     return content
 
 
@@ -127,10 +130,10 @@ def file_type_of(content: bytes, filename: str = "") -> str:
     if head.startswith(b"PK\x03\x04"):
         return XLSX  # checked for a workbook when opened
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise SheetError("This is an old Excel (.xls) file. Open it in Excel or LibreOffice and save it as "
-                         ".xlsx or CSV (UTF-8), then upload that.")
+        raise SheetError(_("This is an old Excel (.xls) file. Open it in Excel or LibreOffice and save it as "
+                           ".xlsx or CSV (UTF-8), then upload that."))
     if name.endswith((".xls", ".ods", ".numbers", ".pdf", ".doc", ".docx")) or b"\x00" in content[:4096]:
-        raise SheetError("This is not a CSV or XLSX file. Save the sheet as .xlsx or CSV (UTF-8) and upload that.")
+        raise SheetError(_("This is not a CSV or XLSX file. Save the sheet as .xlsx or CSV (UTF-8) and upload that."))
     return CSV
 
 
@@ -161,7 +164,7 @@ def _read(records, estimate: int | None, *, file_type: str, columns: Sequence[Co
           header_only: bool, count_up_to: int | None) -> Sheet:
     header = next(records, None)
     if header is None:
-        raise SheetError("The file is empty.")
+        raise SheetError(_("The file is empty."))
     headers, positions, ignored = _match_headers(header, columns)
     sheet = Sheet(file_type=file_type, headers=headers, ignored=ignored)
     if header_only and estimate is not None:
@@ -188,7 +191,8 @@ def _read(records, estimate: int | None, *, file_type: str, columns: Sequence[Co
 
 
 def _too_many(max_rows: int) -> SheetError:
-    return SheetError(f"The file has more than {max_rows:,} rows. Split it into smaller files.")
+    return SheetError(_("The file has more than %(rows)s rows. Split it into smaller files.")
+                      % {"rows": f"{max_rows:,}"})
 
 
 def _match_headers(header: Sequence, columns: Sequence[Column]) -> tuple[dict[str, str], dict[str, int], list[str]]:
@@ -209,19 +213,21 @@ def _match_headers(header: Sequence, columns: Sequence[Column]) -> tuple[dict[st
             ignored.append(text)
             continue
         if column.key in headers:
-            raise SheetError(f"Two columns mean {column.label}: “{headers[column.key]}” and “{text}”. "
-                             "Remove or rename one of them.")
+            raise SheetError(_("Two columns mean %(column)s: “%(first)s” and “%(second)s”. Remove or rename one of "
+                               "them.") % {"column": column.label, "first": headers[column.key], "second": text})
         headers[column.key] = text
         positions[column.key] = index
     if not headers:
         names = ", ".join(c.label for c in columns[:4])
-        raise SheetError(f"The first row must hold the column names, such as {names}. "
-                         "Download the template to see them.")
+        raise SheetError(_("The first row must hold the column names, such as %(names)s. Download the template to "
+                           "see them.") % {"names": names})
     missing = [c.label for c in columns if c.required and c.key not in headers]
     if missing:
-        listed = " and ".join(f"“{label}”" for label in missing)
-        raise SheetError(f"The file has no {listed} column. The first row must hold the column names; "
-                         "download the template to see them.")
+        listed = f"“{missing[0]}”"
+        for label in missing[1:]:
+            listed = _("%(columns)s and %(column)s") % {"columns": listed, "column": f"“{label}”"}
+        raise SheetError(_("The file has no %(columns)s column. The first row must hold the column names; download "
+                           "the template to see them.") % {"columns": listed})
     return headers, positions, ignored
 
 
@@ -231,8 +237,8 @@ def _csv_records(content: bytes) -> Iterator[list[str]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SheetError("The file is not UTF-8 text. In Excel choose Save As → “CSV UTF-8”, or upload the "
-                         ".xlsx file itself.") from None
+        raise SheetError(_("The file is not UTF-8 text. In Excel choose Save As → “CSV UTF-8”, or upload the "
+                           ".xlsx file itself.")) from None
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -241,7 +247,8 @@ def _csv_records(content: bytes) -> Iterator[list[str]]:
         try:
             yield from reader
         except csv.Error as exc:
-            raise SheetError(f"The CSV file is malformed near row {reader.line_num}: {exc}.") from None
+            raise SheetError(_("The CSV file is malformed near row %(row)s: %(error)s.")
+                             % {"row": reader.line_num, "error": exc}) from None
 
     return records()
 
@@ -255,11 +262,12 @@ def _xlsx_records(content: bytes) -> tuple[Iterator[tuple], int | None]:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             names = set(archive.namelist())
             if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
-                raise SheetError("The workbook is too large once unpacked. Split it into smaller files.")
+                raise SheetError(_("The workbook is too large once unpacked. Split it into smaller files."))
     except zipfile.BadZipFile:
-        raise SheetError("The file looks like an XLSX workbook but is damaged. Save it again and upload it.") from None
+        message = _("The file looks like an XLSX workbook but is damaged. Save it again and upload it.")
+        raise SheetError(message) from None
     if "xl/workbook.xml" not in names:
-        raise SheetError("This is a zip file, not an Excel workbook. Upload a .xlsx or CSV file.")
+        raise SheetError(_("This is a zip file, not an Excel workbook. Upload a .xlsx or CSV file."))
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
@@ -267,13 +275,13 @@ def _xlsx_records(content: bytes) -> tuple[Iterator[tuple], int | None]:
     except SheetError:
         raise
     except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a damaged file)
-        raise SheetError("The workbook could not be read. Save it again as .xlsx and upload it.") from None
+        raise SheetError(_("The workbook could not be read. Save it again as .xlsx and upload it.")) from None
 
     def records():
         try:
             yield from sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
         except Exception:  # noqa: BLE001 (a damaged sheet part)
-            raise SheetError("The workbook could not be read. Save it again as .xlsx and upload it.") from None
+            raise SheetError(_("The workbook could not be read. Save it again as .xlsx and upload it.")) from None
         finally:
             workbook.close()
 
@@ -334,10 +342,12 @@ def clean_text(value: str) -> str:
 _CURRENCY_PREFIX = re.compile(r"^(₹|rs\.?|inr|ksh\.?|kes|₦|ngn|\$|usd|npr|pkr|bdt|lkr|৳|रु\.?)\s*", re.IGNORECASE)
 
 
-def parse_decimal(text: str, *, places: int, what: str = "an amount", example: str = "250 or 99.50") -> Decimal:
+def parse_decimal(text: str, *, places: int, what: str | None = None, example: str | None = None) -> Decimal:
     """``text`` as a ``Decimal`` with at most ``places`` decimals, as people write amounts:
     ``"1,23,456.50"``, ``"₹ 500"``, ``"Rs. 500/-"``, ``"-20"``. Raises ``ValueError`` with a
-    message for the user (``what`` names the value: "Enter a quantity such as …")."""
+    message for the user, in the active language (``what`` names the value, "an amount" by
+    default, and ``example`` shows it, "250 or 99.50" by default: "Enter a quantity such as
+    2 or 1.250"; the caller passes them translated)."""
     cleaned = (text or "").strip()
     if cleaned.endswith("/-"):
         cleaned = cleaned[:-2]
@@ -346,13 +356,15 @@ def parse_decimal(text: str, *, places: int, what: str = "an amount", example: s
     try:
         value = Decimal(cleaned)
     except (InvalidOperation, ValueError):
-        raise ValueError(f"“{text}” is not a number. Enter {what} such as {example}.") from None
-    if not value.is_finite():
-        raise ValueError(f"“{text}” is not a number. Enter {what} such as {example}.")
+        value = None
+    if value is None or not value.is_finite():
+        raise ValueError(_("“%(text)s” is not a number. Enter %(what)s such as %(example)s.") % {
+            "text": text, "what": what or _("an amount"), "example": example or _("250 or 99.50")}) from None
     if abs(value) >= 10 ** 20:
-        raise ValueError(f"“{text}” is too large.")
+        raise ValueError(_("“%(text)s” is too large.") % {"text": text})
     if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise ValueError(f"“{text}” has more than {places} digits after the decimal point.")
+        raise ValueError(_("“%(text)s” has more than %(places)s digits after the decimal point.")
+                         % {"text": text, "places": places})
     return value
 
 
@@ -364,10 +376,11 @@ _NAMED_FORMATS = ("%d %b %Y", "%d %B %Y", "%d %b %y", "%d %B %y", "%b %d %Y", "%
 def parse_date(text: str, *, day_first: bool = True) -> datetime.date:
     """``text`` as a date: ``2026-03-31``, ``31/03/2026`` (``03/31/2026`` when not
     ``day_first``), ``31-03-26``, ``31.03.2026``, ``31 Mar 2026``, ``31-Mar-2026``,
-    ``March 31, 2026``. Raises ``ValueError`` with a message for the user."""
+    ``March 31, 2026``. Raises ``ValueError`` with a message for the user (in the active language)."""
     cleaned = " ".join((text or "").replace(",", " ").split())
     example = "31/03/2026" if day_first else "03/31/2026"
-    error = ValueError(f"“{text}” is not a date. Enter it as {example} or 2026-03-31.")
+    error = ValueError(_("“%(text)s” is not a date. Enter it as %(example)s or 2026-03-31.")
+                       % {"text": text, "example": example})
     try:
         if match := _ISO.match(cleaned):
             year, month, day = (int(g) for g in match.groups())
@@ -395,28 +408,29 @@ def template_csv(columns: Sequence[Column]) -> bytes:
     with a byte order mark so that Excel reads ₹ and accents."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.label for c in columns])
-    writer.writerow([c.example for c in columns])
+    writer.writerow([str(c.label) for c in columns])
+    writer.writerow([str(c.example) for c in columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def template_xlsx(columns: Sequence[Column], *, title: str = "Import") -> bytes:
+def template_xlsx(columns: Sequence[Column], *, title: str | None = None) -> bytes:
     """An XLSX template (openpyxl): a bold header row, one example row, every cell text
-    (so a phone number keeps its digits and a date stays as written), columns wide enough."""
+    (so a phone number keeps its digits and a date stays as written), columns wide enough.
+    ``title`` names the sheet ("Import" by default)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append([c.label for c in columns])
-    sheet.append([c.example for c in columns])
+    sheet.title = str(title or _("Import"))[:31]
+    sheet.append([str(c.label) for c in columns])
+    sheet.append([str(c.example) for c in columns])
     for index, column in enumerate(columns, start=1):
         header, example = sheet.cell(row=1, column=index), sheet.cell(row=2, column=index)
         header.font = Font(bold=True)
         example.number_format = "@"
         dimension = sheet.column_dimensions[header.column_letter]
-        dimension.width = max(12, len(column.label) + 2, len(column.example) + 2)
+        dimension.width = max(12, len(str(column.label)) + 2, len(str(column.example)) + 2)
         dimension.number_format = "@"  # rows typed in later are text too
     sheet.freeze_panes = "A2"
     out = io.BytesIO()

@@ -1,9 +1,11 @@
 """Customers of a shop. Ledger figures on the row are written only by ledger services."""
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
@@ -28,21 +30,28 @@ class Customer(models.Model):
     """
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="customers")
-    name = models.CharField(max_length=120)
-    phone = models.CharField(max_length=32, blank=True)
-    phone_e164 = models.CharField("phone (E.164)", max_length=16, blank=True, default="", editable=False)
-    email = models.EmailField(blank=True)
-    address = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=120)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone_e164 = models.CharField(_("phone (E.164)"), max_length=16, blank=True, default="", editable=False)
+    email = models.EmailField(_("email"), blank=True)
+    address = models.TextField(_("address"), blank=True)
     # GST (issue #15): a registered business's GSTIN makes its invoices B2B; the state is the
     # GSTIN's (kept in step by the services) or chosen, and is the invoice's place of supply.
-    gstin = models.CharField("GSTIN", max_length=15, blank=True, validators=[validate_gstin],
-                             help_text="For a GST-registered business: its invoices then carry the GSTIN.")
-    state = models.CharField("state", max_length=2, blank=True, choices=STATE_CHOICES,
-                             help_text="Sets the place of supply of its invoices (IGST when it is another state).")
-    notes = models.TextField(blank=True)
-    credit_limit = MoneyField(null=True, blank=True, validators=[MinValueValidator(0)],
-                              help_text="Optional. Leave empty for no limit.")
-    is_archived = models.BooleanField(default=False)
+    gstin = models.CharField(_("GSTIN"), max_length=15, blank=True, validators=[validate_gstin],
+                             help_text=_("For a GST-registered business: its invoices then carry the GSTIN."))
+    state = models.CharField(_("state"), max_length=2, blank=True, choices=STATE_CHOICES,
+                             help_text=_("Sets the place of supply of its invoices (IGST when it is another state)."))
+    # The buyer's tax number outside India: the BIN in Bangladesh, the KRA PIN in Kenya.
+    tax_number = models.CharField(_("tax number"), max_length=20, blank=True,
+                                  help_text=_("Bangladesh: the buyer's BIN. Kenya: the buyer's KRA PIN."))
+    notes = models.TextField(_("notes"), blank=True)
+    credit_limit = MoneyField(_("credit limit"), null=True, blank=True, validators=[MinValueValidator(0)],
+                              help_text=_("Optional. Leave empty for no limit."))
+    # The language of this customer's reminders, receipts and statement link; empty: the shop's.
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES,
+                                help_text=_("Reminders and statements to this customer use it. "
+                                            "Empty: the shop's language."))
+    is_archived = models.BooleanField(_("is archived"), default=False)
     balance = MoneyField(default=0, editable=False)
     oldest_open_due_date = models.DateField(null=True, blank=True, editable=False)
     last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -1,6 +1,8 @@
 """Writes of the customers app. Ledger figures are not touched here."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Shop
 from core.errors import DomainError
@@ -9,7 +11,8 @@ from customers import selectors
 from customers.models import Customer
 from customers.phones import international, shop_e164
 
-EDITABLE_FIELDS = ("name", "phone", "email", "address", "gstin", "state", "notes", "credit_limit")
+EDITABLE_FIELDS = ("name", "phone", "email", "address", "gstin", "state", "tax_number", "notes", "credit_limit",
+                   "language")
 
 
 class CustomerError(DomainError):
@@ -32,8 +35,9 @@ class DuplicatePhoneError(CustomerError):
         self.phone_display = international(phone_e164)
         self.customers = customers
         names = ", ".join(c.name for c in customers)
-        verb = "has" if len(customers) == 1 else "have"
-        super().__init__(f"{names} already {verb} this phone number ({self.phone_display}).", field="phone")
+        super().__init__(ngettext("%(names)s already has this phone number (%(phone)s).",
+                                  "%(names)s already have this phone number (%(phone)s).", len(customers))
+                         % {"names": names, "phone": self.phone_display}, field="phone")
 
 
 def _gst_fields(gstin: str, state: str) -> tuple[str, str]:
@@ -60,19 +64,22 @@ def _check_duplicate_phone(*, shop: Shop, phone_e164: str, exclude_pk: int | Non
 @transaction.atomic
 def customer_create(*, shop: Shop, name: str, phone: str = "", email: str = "", address: str = "",
                     gstin: str = "", state: str = "", notes: str = "", credit_limit=None,
-                    confirm_phone: str = "") -> Customer:
+                    language: str = "", tax_number: str = "", confirm_phone: str = "") -> Customer:
     """Add a customer to ``shop`` with a zero balance.
 
     ``phone`` is stored as given, and in E.164 (``phone_e164``) with the shop's country.
     Raises ``DuplicatePhoneError`` when another active customer of the shop has the same
     number, unless ``confirm_phone`` is that number in E.164 (the user saw the warning and
-    saves anyway); ``CustomerError`` for a state other than the GSTIN's (``gstin``: a
+    saves anyway); ``language``: a code of ``settings.LANGUAGES`` for the customer's
+    messages, empty for the shop's; ``CustomerError`` for a state other than the GSTIN's (``gstin``: a
     GSTIN, stored in upper case; ``state``: a ``core.gst`` state code, the GSTIN's when
     left empty); ``ValidationError`` for invalid fields (an invalid GSTIN included).
     """
     gstin, state = _gst_fields(gstin, state)
     customer = Customer(shop=shop, name=name, phone=phone, email=email, address=address, gstin=gstin, state=state,
-                        notes=notes, credit_limit=credit_limit, phone_e164=shop_e164(phone, shop=shop) or "")
+                        notes=notes, credit_limit=credit_limit, language=language,
+                        tax_number=tax_number.strip(),
+                        phone_e164=shop_e164(phone, shop=shop) or "")
     customer.full_clean()
     _check_duplicate_phone(shop=shop, phone_e164=customer.phone_e164, exclude_pk=None, confirm_phone=confirm_phone)
     customer.save()
@@ -120,7 +127,7 @@ def customer_archive(*, customer: Customer) -> Customer:
     """
     locked = Customer.objects.select_for_update().get(shop_id=customer.shop_id, pk=customer.pk)
     if locked.balance != 0:
-        raise CustomerError("Only a customer with a zero balance can be archived. Settle the account first.")
+        raise CustomerError(_("Only a customer with a zero balance can be archived. Settle the account first."))
     locked.is_archived = True
     locked.save(update_fields=["is_archived", "updated_at"])
     return locked

@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import permission_required, require_permission
@@ -10,6 +12,17 @@ from customers.forms import CustomerForm
 from customers.models import Customer
 
 PAGE_SIZE = 25
+
+
+def _form_page(request, context):
+    """The add/edit page; a phone number other customers have gets their names as links
+    (``duplicate_links``) for the warning's sentence."""
+    duplicate = context.get("duplicate")
+    if duplicate is not None:
+        context["duplicate_links"] = format_html_join(
+            ", ", '<a class="alert-link" href="{}" target="_blank" rel="noopener">{}</a>',
+            ((other.get_absolute_url(), other.name) for other in duplicate.customers))
+    return render(request, "customers/form.html", context)
 
 
 @shop_required
@@ -34,7 +47,7 @@ def customer_list(request):
 def customer_create(request):
     """Add a customer. A number another active customer has gets a warning naming them and
     a "Save anyway" button, which posts the form again with ``confirm_phone``."""
-    form = CustomerForm(request.POST or None)
+    form = CustomerForm(request.POST or None, shop=request.shop)
     duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -43,9 +56,9 @@ def customer_create(request):
         except services.DuplicatePhoneError as exc:
             duplicate = exc
         else:
-            messages.success(request, f"Added {customer.name}.")
+            messages.success(request, _("Added %(name)s.") % {"name": customer.name})
             return redirect(customer)
-    return render(request, "customers/form.html", {"form": form, "title": "Add customer", "duplicate": duplicate})
+    return _form_page(request, {"form": form, "title": _("Add customer"), "duplicate": duplicate})
 
 
 @shop_required
@@ -54,7 +67,7 @@ def customer_edit(request, customer_id):
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
     require_permission(request, "customer.edit")
     name = customer.name
-    form = CustomerForm(request.POST or None, instance=customer)
+    form = CustomerForm(request.POST or None, instance=customer, shop=request.shop)
     duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -63,10 +76,10 @@ def customer_edit(request, customer_id):
         except services.DuplicatePhoneError as exc:
             duplicate = exc
         else:
-            messages.success(request, f"Saved {customer.name}.")
+            messages.success(request, _("Saved %(name)s.") % {"name": customer.name})
             return redirect(customer)
-    return render(request, "customers/form.html", {"form": form, "customer": customer, "duplicate": duplicate,
-                                                   "title": f"Edit {name}"})
+    return _form_page(request, {"form": form, "customer": customer, "duplicate": duplicate,
+                                "title": _("Edit %(name)s") % {"name": name}})
 
 
 @require_POST
@@ -80,7 +93,7 @@ def customer_archive(request, customer_id):
     except services.CustomerError as exc:
         messages.error(request, str(exc))
         return redirect(customer)
-    messages.success(request, f"Archived {customer.name}.")
+    messages.success(request, _("Archived %(name)s.") % {"name": customer.name})
     return redirect("customers:list")
 
 
@@ -91,5 +104,5 @@ def customer_unarchive(request, customer_id):
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
     require_permission(request, "customer.edit")
     services.customer_unarchive(customer=customer)
-    messages.success(request, f"{customer.name} is back in the customer list.")
+    messages.success(request, _("%(name)s is back in the customer list.") % {"name": customer.name})
     return redirect(customer)

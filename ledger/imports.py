@@ -22,6 +22,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import Shop
 from core.db import bulk_create_with_history
@@ -37,20 +40,27 @@ PHONE_MAX = Customer._meta.get_field("phone").max_length
 EMAIL_MAX = Customer._meta.get_field("email").max_length
 BATCH_SIZE = 1000
 
+# The labels are the template's headers and are matched against uploaded files, so they are
+# only noted for the catalogue here (gettext_noop: openpyxl writes plain strings only); the
+# aliases and examples are what files say, not text of the interface.
 CUSTOMER_COLUMNS = (
-    Column("name", "Name", ("Customer", "Customer name", "Full name", "Party", "Party name"), required=True,
-           example="Asha Verma", help="Required."),
-    Column("phone", "Phone", ("Mobile", "Mobile No.", "Phone number", "Mobile number", "Phone No.", "Contact",
-                              "Contact No.", "Contact number", "WhatsApp", "Cell"), required=True,
-           example="98765 43210", help="Required. Without a country code, your shop's country is assumed."),
-    Column("email", "Email", ("E-mail", "Email address", "Email ID", "Mail"), example="asha@example.com",
-           help="Optional."),
-    Column("address", "Address", ("Addr", "Full address"), example="12 MG Road, Lucknow", help="Optional."),
-    Column("opening_balance", "Opening balance", ("Balance", "Amount due", "Outstanding", "Opening", "Opening due",
-                                                  "Due", "Old balance", "Previous balance"),
-           example="1500.00", help="Optional. What the customer owes you now; empty or 0 for nothing."),
-    Column("as_of", "As of", ("As of date", "Balance date", "Opening date", "Opening balance date", "Date"),
-           example="2026-04-01", help="Optional. The date of the opening balance (today when empty)."),
+    Column("name", gettext_noop("Name"), ("Customer", "Customer name", "Full name", "Party", "Party name"),
+           required=True, example="Asha Verma", help=gettext_lazy("Required.")),
+    Column("phone", gettext_noop("Phone"), ("Mobile", "Mobile No.", "Phone number", "Mobile number", "Phone No.",
+                                            "Contact", "Contact No.", "Contact number", "WhatsApp", "Cell"),
+           required=True, example="98765 43210",
+           help=gettext_lazy("Required. Without a country code, your shop's country is assumed.")),
+    Column("email", gettext_noop("Email"), ("E-mail", "Email address", "Email ID", "Mail"),
+           example="asha@example.com", help=gettext_lazy("Optional.")),
+    Column("address", gettext_noop("Address"), ("Addr", "Full address"), example="12 MG Road, Lucknow",
+           help=gettext_lazy("Optional.")),
+    Column("opening_balance", gettext_noop("Opening balance"),
+           ("Balance", "Amount due", "Outstanding", "Opening", "Opening due", "Due", "Old balance",
+            "Previous balance"),
+           example="1500.00", help=gettext_lazy("Optional. What the customer owes you now; empty or 0 for nothing.")),
+    Column("as_of", gettext_noop("As of"), ("As of date", "Balance date", "Opening date", "Opening balance date",
+                                            "Date"),
+           example="2026-04-01", help=gettext_lazy("Optional. The date of the opening balance (today when empty).")),
 )
 
 
@@ -80,34 +90,29 @@ def _parse(shop: Shop, raw: dict, today: datetime.date) -> tuple[CustomerRow | N
     errors = []
     name = clean_text(raw.get("name", ""))
     if not name:
-        errors.append("Enter a name.")
+        errors.append(_("Enter a name."))
     elif len(name) > NAME_MAX:
-        errors.append(f"The name is longer than {NAME_MAX} characters.")
+        errors.append(_("The name is longer than %(max)s characters.") % {"max": NAME_MAX})
     phone = clean_text(raw.get("phone", ""))
     e164 = ""
     if not phone:
-        errors.append("Enter a phone number.")
+        errors.append(_("Enter a phone number."))
     elif len(phone) > PHONE_MAX or not (e164 := shop_e164(phone, shop=shop) or ""):
-        errors.append(f"“{phone[:40]}” is not a valid phone number.")
+        errors.append(_("“%(phone)s” is not a valid phone number.") % {"phone": phone[:40]})
     email = raw.get("email", "").strip()
-    if email:
-        try:
-            if len(email) > EMAIL_MAX:
-                raise ValidationError("too long")
-            validate_email(email)
-        except ValidationError:
-            errors.append(f"“{email[:60]}” is not a valid email address.")
+    if email and not _is_email(email):
+        errors.append(_("“%(email)s” is not a valid email address.") % {"email": email[:60]})
     balance = ZERO
     if text := raw.get("opening_balance", "").strip():
         try:
-            balance = parse_decimal(text, places=2, what="the opening balance")
+            balance = parse_decimal(text, places=2, what=_("the opening balance"))
         except ValueError as exc:
-            errors.append(f"Opening balance: {exc}")
+            errors.append(_("Opening balance: %(error)s") % {"error": exc})
         else:
             if balance < 0:
-                errors.append("The opening balance cannot be negative.")
+                errors.append(_("The opening balance cannot be negative."))
             elif balance >= AMOUNT_LIMIT:
-                errors.append("The opening balance is too large.")
+                errors.append(_("The opening balance is too large."))
             else:
                 balance = quantize_money(balance)
     as_of = today
@@ -115,16 +120,28 @@ def _parse(shop: Shop, raw: dict, today: datetime.date) -> tuple[CustomerRow | N
         try:
             as_of = parse_date(text, day_first=day_first(shop))
         except ValueError as exc:
-            errors.append(f"As of: {exc}")
+            errors.append(_("As of: %(error)s") % {"error": exc})
         else:
             if as_of > today:
-                errors.append("The as-of date cannot be in the future.")
+                errors.append(_("The as-of date cannot be in the future."))
             elif as_of < EARLIEST_ENTRY_DATE:
-                errors.append(f"The as-of date cannot be before {EARLIEST_ENTRY_DATE:%d %b %Y}.")
+                errors.append(_("The as-of date cannot be before %(date)s.")
+                              % {"date": date_format(EARLIEST_ENTRY_DATE, "d M Y")})
     if errors:
         return None, errors
     return CustomerRow(row=raw["_row"], name=name, phone=phone, phone_e164=e164, email=email,
                        address=raw.get("address", "").strip(), opening_balance=balance, as_of=as_of), []
+
+
+def _is_email(text: str) -> bool:
+    """Whether ``text`` is an email address that fits the customer's field."""
+    if len(text) > EMAIL_MAX:
+        return False
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return True
 
 
 def _existing_phones(shop: Shop, numbers: set[str]) -> dict[str, str]:
@@ -151,14 +168,14 @@ def customer_rows_check(*, shop: Shop, rows: Sequence[dict], today: datetime.dat
     done = 0
     for chunk in chunks(rows):
         parsed = [(raw, *_parse(shop, raw, today)) for raw in chunk]
-        taken = _existing_phones(shop, {row.phone_e164 for _, row, _ in parsed if row is not None})
+        taken = _existing_phones(shop, {row.phone_e164 for _raw, row, _errors in parsed if row is not None})
         for raw, row, errors in parsed:
             if row is not None:
                 if row.phone_e164 in taken:
-                    errors = [f"{taken[row.phone_e164]} already has this phone number "
-                              f"({international(row.phone_e164)})."]
+                    errors = [_("%(name)s already has this phone number (%(phone)s).")
+                              % {"name": taken[row.phone_e164], "phone": international(row.phone_e164)}]
                 elif row.phone_e164 in first_row_of:
-                    errors = [f"Same phone number as row {first_row_of[row.phone_e164]}."]
+                    errors = [_("Same phone number as row %(row)s.") % {"row": first_row_of[row.phone_e164]}]
                 else:
                     first_row_of[row.phone_e164] = row.row
             if errors:
@@ -181,7 +198,8 @@ def customer_row_display(shop: Shop, row: CustomerRow) -> list[str]:
 
 
 #: The preview's headings for :func:`customer_row_display`.
-CUSTOMER_DISPLAY_HEADINGS = ("Name", "Phone", "Email", "Address", "Opening balance", "As of")
+CUSTOMER_DISPLAY_HEADINGS = (gettext_lazy("Name"), gettext_lazy("Phone"), gettext_lazy("Email"),
+                             gettext_lazy("Address"), gettext_lazy("Opening balance"), gettext_lazy("As of"))
 
 
 def _new_customer(shop: Shop, row: CustomerRow) -> Customer:

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
@@ -61,16 +63,16 @@ class Due(VoidableEntry):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        PARTIAL = "partial", "Partially paid"
-        PAID = "paid", "Paid"
-        VOID = "void", "Void"
+        OPEN = "open", _("Open")
+        PARTIAL = "partial", _("Partially paid")
+        PAID = "paid", _("Paid")
+        VOID = "void", pgettext_lazy("status of an entry", "Void")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="dues")
     amount = MoneyField()
     description = models.CharField(max_length=200)
-    incurred_on = models.DateField("date")
+    incurred_on = models.DateField(_("date"))
     due_date = models.DateField(null=True, blank=True)
     outstanding = MoneyField(editable=False)
 
@@ -99,7 +101,7 @@ class Due(VoidableEntry):
             models.CheckConstraint(
                 condition=Q(due_date__isnull=True) | Q(due_date__gte=models.F("incurred_on")),
                 name="due_date_not_before_incurred",
-                violation_error_message="The due date cannot be before the date the credit was given.",
+                violation_error_message=_("The due date cannot be before the date the credit was given."),
             ),
             models.UniqueConstraint(fields=["shop", "idempotency_key"], name="due_unique_shop_key"),
         ]
@@ -123,21 +125,24 @@ class Payment(VoidableEntry):
     """
 
     class Method(models.TextChoices):
-        CASH = "cash", "Cash"
+        CASH = "cash", _("Cash")
         UPI = "upi", "UPI"
-        CARD = "card", "Card"
-        BANK = "bank", "Bank transfer"
-        OTHER = "other", "Other"
+        CARD = "card", _("Card")
+        BANK = "bank", _("Bank transfer")
+        BKASH = "bkash", "bKash"
+        NAGAD = "nagad", "Nagad"
+        MPESA = "mpesa", "M-Pesa"
+        OTHER = "other", _("Other")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payments")
     amount = MoneyField()
     received_on = models.DateField()
     method = models.CharField(max_length=10, choices=Method.choices, default=Method.CASH)
-    reference = models.CharField(max_length=100, blank=True, help_text="UPI / card / bank reference, if any")
+    reference = models.CharField(max_length=100, blank=True, help_text=_("UPI / card / bank reference, if any"))
     note = models.CharField(max_length=200, blank=True)
     due = models.ForeignKey(Due, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                            verbose_name="applied to")
+                            verbose_name=_("applied to"))
 
     objects = ScopedManager(shop="shop")
     history = HistoricalRecords()
@@ -157,7 +162,8 @@ class Payment(VoidableEntry):
         ]
 
     def __str__(self):
-        return f"{self.get_method_display()} {self.amount} on {self.received_on}"
+        return gettext("%(method)s %(amount)s on %(date)s") % {
+            "method": self.get_method_display(), "amount": self.amount, "date": self.received_on}
 
     def get_absolute_url(self):
         return reverse("ledger:customer_account", kwargs={"customer_id": self.customer_id})
@@ -174,16 +180,16 @@ class Refund(VoidableEntry):
     """
 
     class Method(models.TextChoices):
-        CASH = "cash", "Cash"
+        CASH = "cash", _("Cash")
         UPI = "upi", "UPI"
-        BANK = "bank", "Bank transfer"
+        BANK = "bank", _("Bank transfer")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="refunds")
     amount = MoneyField()
-    refunded_on = models.DateField("date")
+    refunded_on = models.DateField(_("date"))
     method = models.CharField(max_length=10, choices=Method.choices, default=Method.CASH)
-    reference = models.CharField(max_length=100, blank=True, help_text="UPI / bank reference, if any")
+    reference = models.CharField(max_length=100, blank=True, help_text=_("UPI / bank reference, if any"))
     reason = models.CharField(max_length=200)
 
     objects = ScopedManager(shop="shop")
@@ -201,7 +207,8 @@ class Refund(VoidableEntry):
         ]
 
     def __str__(self):
-        return f"Refund {self.get_method_display()} {self.amount} on {self.refunded_on}"
+        return gettext("Refund %(method)s %(amount)s on %(date)s") % {
+            "method": self.get_method_display(), "amount": self.amount, "date": self.refunded_on}
 
     def get_absolute_url(self):
         return reverse("ledger:customer_account", kwargs={"customer_id": self.customer_id})
@@ -265,15 +272,15 @@ class PaymentClaim(models.Model):
     ledger until the shopkeeper confirms it (which records a real ``Payment``)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        CONFIRMED = "confirmed", "Confirmed"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="payment_claims")
     link = models.ForeignKey(StatementLink, on_delete=models.CASCADE, related_name="claims")
     amount = MoneyField()
-    reference = models.CharField("UPI reference", max_length=100, blank=True)
+    reference = models.CharField(_("UPI reference"), max_length=100, blank=True)
     note = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MessagingConfig(AppConfig):
     name = "messaging"
-    verbose_name = "Messages"
+    verbose_name = _("Messages")
 
     def ready(self):
         # accounts cannot import messaging (DESIGN §2); it announces new shops with a signal.

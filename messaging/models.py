@@ -4,6 +4,7 @@ tried, to a customer or user."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from accounts.models import Shop
@@ -32,22 +33,22 @@ class Message(models.Model):
     """
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        WHATSAPP = "whatsapp", "WhatsApp"
-        SMS = "sms", "SMS"
+        EMAIL = "email", _("Email")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        SMS = "sms", _("SMS")
 
     class Kind(models.TextChoices):
-        REMINDER = "reminder", "Reminder"
-        RECEIPT = "receipt", "Receipt"
-        INVOICE = "invoice", "Invoice"
-        STATEMENT = "statement", "Statement"
-        WELCOME = "welcome", "Welcome"
+        REMINDER = "reminder", _("Reminder")
+        RECEIPT = "receipt", _("Receipt")
+        INVOICE = "invoice", _("Invoice")
+        STATEMENT = "statement", _("Statement")
+        WELCOME = "welcome", _("Welcome")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")

@@ -24,9 +24,11 @@ from django.db import IntegrityError, transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
+from accounts.i18n import customer_language
 from accounts.models import Shop
 from core.errors import DomainError
 from customers.models import Customer
@@ -151,15 +153,15 @@ def message_retry(*, shop: Shop, message: Message) -> Message:
     with scope(shop=shop), transaction.atomic():
         message = Message.objects.select_for_update().filter(shop=shop, pk=message.pk).first()
         if message is None:
-            raise MessagingError("That message does not belong to this shop.")
+            raise MessagingError(_("That message does not belong to this shop."))
         if message.channel != Message.Channel.EMAIL:
-            raise MessagingError("Only emails can be sent again from here.")
+            raise MessagingError(_("Only emails can be sent again from here."))
         if message.status == Message.Status.SENDING and not is_stuck(message):
-            raise MessagingError("This email is being sent right now. If it is still sending in a few minutes, "
-                                 "retry it then.")
+            raise MessagingError(_("This email is being sent right now. If it is still sending in a few minutes, "
+                                   "retry it then."))
         if message.status not in (Message.Status.FAILED, Message.Status.SENDING):
-            raise MessagingError("This email was already sent." if message.status == Message.Status.SENT
-                                 else "This email is already queued.")
+            raise MessagingError(_("This email was already sent.") if message.status == Message.Status.SENT
+                                 else _("This email is already queued."))
         _queue_again(message)
         return message
 
@@ -187,12 +189,13 @@ def message_recover_stuck(*, shop: Shop | None = None, now=None) -> list[Message
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = Message.Status.FAILED
                 message.status_changed_at = timezone.now()
-                message.error = (f"The send was interrupted on attempt {message.attempts} of {MAX_ATTEMPTS} "
-                                 "(the task worker stopped); it may or may not have arrived. Retry sends it again.")
+                message.error = _("The send was interrupted on attempt %(attempt)s of %(attempts)s (the task worker "
+                                  "stopped); it may or may not have arrived. Retry sends it again.") % {
+                    "attempt": message.attempts, "attempts": MAX_ATTEMPTS}
                 message.save(update_fields=["status", "status_changed_at", "error"])
             else:
-                _queue_again(message, error=f"The send was interrupted on attempt {message.attempts} "
-                                            "(the task worker stopped); queued again.")
+                _queue_again(message, error=_("The send was interrupted on attempt %(attempt)s (the task worker "
+                                              "stopped); queued again.") % {"attempt": message.attempts})
         fail_lost_tasks(started_before=before)
     if stuck:
         logger.warning("Recovered %s email(s) stuck sending since before %s (their worker stopped mid-send)",
@@ -229,9 +232,15 @@ def invite_email_queue(*, invite, accept_path: str, request=None) -> Message:
     token), made absolute by :func:`messaging.links.absolute_url`. Logged in the shop's
     message log as a welcome email (no customer); sent by the inviting owner."""
     inviter = invite.created_by
+    with translation.override(customer_language(shop=invite.shop)):  # the shop's language: the invitee's is unknown
+        return _invite_email_queue(invite, inviter, accept_path, request)
+
+
+def _invite_email_queue(invite, inviter, accept_path: str, request) -> Message:
     return email_queue(
         shop=invite.shop, kind=Message.Kind.WELCOME, to=invite.email,
-        subject=f"You are invited to {invite.shop.name} on Khata", template="emails/invite", created_by=inviter,
+        subject=_("You are invited to %(shop)s on Khata") % {"shop": invite.shop.name}, template="emails/invite",
+        created_by=inviter,
         context={"invite": invite, "role": invite.get_role_display(),
                  "inviter": (inviter.get_full_name() or inviter.username) if inviter else "",
                  "accept_url": absolute_url(accept_path, request=request), "expires_at": invite.expires_at},
@@ -247,8 +256,8 @@ def welcome_email_queue(*, shop: Shop, user, request=None) -> Message | None:
     if not user.email:
         return None
     return email_queue(
-        shop=shop, kind=Message.Kind.WELCOME, to=user.email, subject=f"Welcome to Khata, {shop.name}",
-        template="emails/welcome", created_by=user,
+        shop=shop, kind=Message.Kind.WELCOME, to=user.email,
+        subject=_("Welcome to Khata, %(shop)s") % {"shop": shop.name}, template="emails/welcome", created_by=user,
         context={"user": user, "sender": sender_address(shop),
                  "dashboard_url": absolute_url(reverse("ledger:dashboard"), request=request),
                  "customer_url": absolute_url(reverse("customers:create"), request=request),

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.permissions import require_permission
 from accounts.tenancy import shop_required
@@ -72,7 +73,7 @@ def _retry(request):
     except services.MessagingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"The email to {message.to} is queued again.")
+        messages.success(request, _("The email to %(address)s is queued again.") % {"address": message.to})
     return redirect(request.get_full_path())
 
 

@@ -9,6 +9,9 @@ of non-negative Decimal values (money in the shop's currency), bars side by side
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+
 from core.money import ZERO, format_shop_money
 
 WIDTH = 640
@@ -102,24 +105,26 @@ def bar_chart(*, title: str, categories: list[str], series: list[Series], shop, 
 def aging_chart(totals, *, shop) -> Chart:
     """Outstanding by aging bucket (an ``AgingTotals``), one series."""
     pairs = totals.by_bucket()
-    return bar_chart(title="Outstanding by days past the due date", categories=[bucket.short for bucket, _ in pairs],
-                     series=[Series("Outstanding", [amount for _, amount in pairs], "bar-a")], shop=shop,
-                     chart_id="aging-chart", width=440, category_label="Days past due")
+    return bar_chart(title=_("Outstanding by days past the due date"),
+                     categories=[bucket.short for bucket, _amount in pairs],
+                     series=[Series(_("Outstanding"), [amount for _bucket, amount in pairs], "bar-a")], shop=shop,
+                     chart_id="aging-chart", width=440, category_label=_("Days past due"))
 
 
 def dues_payments_chart(months, *, shop) -> Chart:
     """Dues given against payments collected per month (``MonthFigures`` list)."""
-    return bar_chart(title="Dues given and payments collected, by month",
-                     categories=[f"{m.month:%b %y}" for m in months],
-                     series=[Series("Dues given", [m.dues for m in months], "bar-a"),
-                             Series("Payments collected", [m.payments for m in months], "bar-b")],
-                     shop=shop, chart_id="dues-payments-chart", category_label="Month")
+    return bar_chart(title=_("Dues given and payments collected, by month"),
+                     categories=[dateformat.format(m.month, "M y") for m in months],
+                     series=[Series(_("Dues given"), [m.dues for m in months], "bar-a"),
+                             Series(_("Payments collected"), [m.payments for m in months], "bar-b")],
+                     shop=shop, chart_id="dues-payments-chart", category_label=_("Month"))
 
 
 def sales_chart(days, *, shop) -> Chart:
     """Sales per day (``DayFigures`` list), one series; the table beside it lists every day."""
-    chart = bar_chart(title="Sales per day, last 30 days", categories=[f"{d.day:%d %b}" for d in days],
-                      series=[Series("Sales", [d.total for d in days], "bar-c")], shop=shop,
-                      chart_id="sales-chart", width=960, category_label="Day", label_every=5)
+    chart = bar_chart(title=_("Sales per day, last 30 days"),
+                      categories=[dateformat.format(d.day, "d M") for d in days],
+                      series=[Series(_("Sales"), [d.total for d in days], "bar-c")], shop=shop,
+                      chart_id="sales-chart", width=960, category_label=_("Day"), label_every=5)
     chart.long_table = True
     return chart

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils.functional import Promise
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,7 +29,10 @@ def safe_filename(name: str) -> str:
 
 
 def _text_cell(value):
-    """A cell value with text that looks like a formula neutralised by a leading quote."""
+    """A cell value with text that looks like a formula neutralised by a leading quote (a
+    lazily translated text, such as a header, becomes its ``str`` first)."""
+    if isinstance(value, Promise):
+        value = str(value)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
@@ -83,11 +87,11 @@ def write_xlsx(handle, header: Sequence[str], rows: Iterable[Sequence], *, title
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=safe_filename(title)[:31])
+    sheet = workbook.create_sheet(title=safe_filename(str(title))[:31])
     bold = Font(bold=True)
 
     def header_cell(value):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=str(value) if isinstance(value, Promise) else value)
         cell.font = bold
         return cell
 

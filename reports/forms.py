@@ -2,6 +2,8 @@
 and date pickers are in ``reports.periods``)."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import OneTimeKeyForm
 from billing.models import Invoice, Product
@@ -17,7 +19,7 @@ class BucketRemindForm(OneTimeKeyForm):
 
     bucket = forms.ChoiceField(choices=[(b.key, b.label) for b in BUCKETS], widget=forms.HiddenInput)
     as_of = forms.DateField(input_formats=["%Y-%m-%d"], widget=forms.HiddenInput,
-                            error_messages={"invalid": "Enter the date as YYYY-MM-DD."})
+                            error_messages={"invalid": _("Enter the date as YYYY-MM-DD.")})
 
     def clean_as_of(self):
         value = self.cleaned_data["as_of"]
@@ -42,26 +44,26 @@ class ActivityFilterForm(forms.Form):
 
     OBJECTS = ("customer", "product", "invoice")
 
-    user = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Who")
-    kind = forms.ChoiceField(required=False, label="What", choices=[("", "Everything"), *KINDS])
-    start = forms.DateField(required=False, label="From", input_formats=["%Y-%m-%d"],
+    user = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Who"))
+    kind = forms.ChoiceField(required=False, label=_("What"), choices=[("", _("Everything")), *KINDS])
+    start = forms.DateField(required=False, label=_("From"), input_formats=["%Y-%m-%d"],
                             widget=forms.DateInput(attrs={"type": "date"}),
-                            error_messages={"invalid": "Enter the start date as YYYY-MM-DD."})
-    end = forms.DateField(required=False, label="To", input_formats=["%Y-%m-%d"],
+                            error_messages={"invalid": _("Enter the start date as YYYY-MM-DD.")})
+    end = forms.DateField(required=False, label=_("To"), input_formats=["%Y-%m-%d"],
                           widget=forms.DateInput(attrs={"type": "date"}),
-                          error_messages={"invalid": "Enter the end date as YYYY-MM-DD."})
+                          error_messages={"invalid": _("Enter the end date as YYYY-MM-DD.")})
     customer = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput,
-                                      error_messages={"invalid_choice": "That customer is not in this shop."})
+                                      error_messages={"invalid_choice": _("That customer is not in this shop.")})
     product = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput,
-                                     error_messages={"invalid_choice": "That product is not in this shop."})
+                                     error_messages={"invalid_choice": _("That product is not in this shop.")})
     invoice = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput,
-                                     error_messages={"invalid_choice": "That invoice is not in this shop."})
+                                     error_messages={"invalid_choice": _("That invoice is not in this shop.")})
 
     def __init__(self, data=None, *, shop, members, **kwargs):
         """``members``: the shop's memberships with their users (the ``user`` choices)."""
         super().__init__(data, **kwargs)
         self.users = {m.user_id: m.user for m in members}
-        self.fields["user"].choices = [("", "Everyone"), *((m.user_id, m.user.username) for m in members)]
+        self.fields["user"].choices = [("", gettext("Everyone")), *((m.user_id, m.user.username) for m in members)]
         self.fields["customer"].queryset = Customer.objects.filter(shop=shop)
         self.fields["product"].queryset = Product.objects.filter(shop=shop)
         self.fields["invoice"].queryset = Invoice.objects.filter(shop=shop)
@@ -76,9 +78,9 @@ class ActivityFilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
-            self.add_error("end", "The end date is before the start date.")
+            self.add_error("end", gettext("The end date is before the start date."))
         if len([name for name in self.OBJECTS if data.get(name)]) > 1:
-            raise forms.ValidationError("Pick one customer, product or invoice at a time.")
+            raise forms.ValidationError(gettext("Pick one customer, product or invoice at a time."))
         return data
 
     def _data(self) -> dict:

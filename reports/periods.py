@@ -9,13 +9,29 @@ import datetime
 from dataclasses import dataclass
 
 from django import forms
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 #: The dates a report accepts: the ledger takes no entry before 2000 (and a date far out
 #: would overflow the day arithmetic of the reports).
 EARLIEST = datetime.date(2000, 1, 1)
 LATEST = datetime.date(2099, 12, 31)
-OUT_OF_RANGE = f"Pick a date between {EARLIEST:%-d %b %Y} and {LATEST:%-d %b %Y}."
+
+
+def day_label(day: datetime.date) -> str:
+    """``day`` as "1 Apr 2026", the month's name in the active language."""
+    return dateformat.format(day, "j M Y")
+
+
+def _out_of_range() -> str:
+    return gettext("Pick a date between %(earliest)s and %(latest)s.") % {
+        "earliest": day_label(EARLIEST), "latest": day_label(LATEST)}
+
+
+#: The error for a date outside EARLIEST–LATEST (lazy: in the language active when shown).
+OUT_OF_RANGE = lazy(_out_of_range, str)()
 
 #: The longest custom range a report accepts (about ten years), so one request cannot
 #: ask for a century of days.
@@ -32,11 +48,11 @@ class Preset:
     CUSTOM = "custom"
 
     CHOICES = [
-        (TODAY, "Today"),
-        (THIS_MONTH, "This month"),
-        (LAST_MONTH, "Last month"),
-        (THIS_FY, "This financial year"),
-        (CUSTOM, "Custom range"),
+        (TODAY, _("Today")),
+        (THIS_MONTH, _("This month")),
+        (LAST_MONTH, _("Last month")),
+        (THIS_FY, _("This financial year")),
+        (CUSTOM, _("Custom range")),
     ]
 
 
@@ -54,8 +70,8 @@ class Period:
     @property
     def label(self) -> str:
         if self.start == self.end:
-            return f"{self.start:%-d %b %Y}"
-        return f"{self.start:%-d %b %Y} – {self.end:%-d %b %Y}"
+            return day_label(self.start)
+        return f"{day_label(self.start)} – {day_label(self.end)}"
 
     @property
     def days(self) -> int:
@@ -124,13 +140,13 @@ class PeriodForm(forms.Form):
     at most :data:`MAX_RANGE_DAYS` days; picking dates without a preset means custom.
     """
 
-    period = forms.ChoiceField(choices=Preset.CHOICES, required=False, label="Period")
-    start = forms.DateField(required=False, label="From", input_formats=["%Y-%m-%d"],
+    period = forms.ChoiceField(choices=Preset.CHOICES, required=False, label=_("Period"))
+    start = forms.DateField(required=False, label=_("From"), input_formats=["%Y-%m-%d"],
                             widget=forms.DateInput(attrs={"type": "date"}),
-                            error_messages={"invalid": "Enter the start date as YYYY-MM-DD."})
-    end = forms.DateField(required=False, label="To", input_formats=["%Y-%m-%d"],
+                            error_messages={"invalid": _("Enter the start date as YYYY-MM-DD.")})
+    end = forms.DateField(required=False, label=_("To"), input_formats=["%Y-%m-%d"],
                           widget=forms.DateInput(attrs={"type": "date"}),
-                          error_messages={"invalid": "Enter the end date as YYYY-MM-DD."})
+                          error_messages={"invalid": _("Enter the end date as YYYY-MM-DD.")})
 
     def __init__(self, data=None, *, shop=None, today=None, default=Preset.THIS_MONTH, **kwargs):
         super().__init__(data, **kwargs)
@@ -160,12 +176,14 @@ class PeriodForm(forms.Form):
             data["result"] = preset_period(preset, today=self.today, fy_start_month=self.fy_start_month)
             return data
         if start is None or end is None:
-            raise forms.ValidationError("Pick both a start and an end date for a custom range.")
+            raise forms.ValidationError(gettext("Pick both a start and an end date for a custom range."))
         if start > end:
-            self.add_error("end", "The end date cannot be before the start date.")
+            self.add_error("end", gettext("The end date cannot be before the start date."))
             return data
         if (end - start).days >= MAX_RANGE_DAYS:
-            self.add_error("start", f"Pick a range of at most {MAX_RANGE_DAYS} days.")
+            self.add_error("start", ngettext("Pick a range of at most %(days)s day.",
+                                             "Pick a range of at most %(days)s days.", MAX_RANGE_DAYS)
+                           % {"days": MAX_RANGE_DAYS})
             return data
         data["result"] = Period(start, end, Preset.CUSTOM)
         return data
@@ -195,9 +213,9 @@ class DayForm(forms.Form):
     """One date (an aging report's "as of", a day book's day), from GET ``date``; today
     when absent, a form error when not a date."""
 
-    date = forms.DateField(required=False, label="Date", input_formats=["%Y-%m-%d"],
+    date = forms.DateField(required=False, label=_("Date"), input_formats=["%Y-%m-%d"],
                            widget=forms.DateInput(attrs={"type": "date"}),
-                           error_messages={"invalid": "Enter the date as YYYY-MM-DD."})
+                           error_messages={"invalid": _("Enter the date as YYYY-MM-DD.")})
 
     def __init__(self, data=None, *, today=None, label=None, **kwargs):
         super().__init__(data, **kwargs)

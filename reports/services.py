@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Shop
 from core.errors import DomainError
@@ -51,8 +52,8 @@ def aging_bucket_remind(*, shop: Shop, bucket: str, as_of: datetime.date, create
     (``field="bucket"``) for an unknown bucket.
     """
     if bucket not in BUCKET_KEYS:
-        raise ReportError("Pick one of the aging buckets.", field="bucket")
-    result = BucketReminders(bucket=bucket_by_key(bucket).label)
+        raise ReportError(_("Pick one of the aging buckets."), field="bucket")
+    result = BucketReminders(bucket=str(bucket_by_key(bucket).label))
     rows = list(aging_rows(shop=shop, as_of=as_of, bucket=bucket, today=today).values_list("customer_id", flat=True))
     if not rows:
         return result

@@ -3,12 +3,15 @@
 # - to BUILD mysqlclient from source: pkg-config, the MySQL/MariaDB client headers
 #   (found through pkg-config) and a C compiler;
 # - to RUN WeasyPrint (invoice PDFs): the Pango, Pango-FT2 and HarfBuzz-subset shared
-#   libraries, and a font with the rupee sign (DejaVu).
+#   libraries, a font with the rupee sign (DejaVu), and the Noto fonts of Devanagari and
+#   Bengali (Hindi and Bengali invoices and statements);
+# - for the translation catalogues (`make messages`, the guard in `make test`): gettext.
 # Called by the Makefile before `pip install`. Silent and fast when everything is there.
 set -euo pipefail
 
 MYSQL_PACKAGES="pkg-config default-libmysqlclient-dev build-essential"
-WEASYPRINT_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+WEASYPRINT_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core"
+GETTEXT_PACKAGES="gettext"
 
 have_mysql_deps() {
     command -v pkg-config >/dev/null 2>&1 || return 1
@@ -36,6 +39,8 @@ have_weasyprint_deps() {
         local fonts
         fonts="$(fc-list 2>/dev/null || true)"
         grep -qi "DejaVu Sans" <<<"$fonts" || return 1
+        grep -qi "Noto Sans Devanagari" <<<"$fonts" || return 1
+        grep -qi "Noto Sans Bengali" <<<"$fonts" || return 1
     fi
 }
 
@@ -43,6 +48,7 @@ missing_packages() {
     local packages=""
     have_mysql_deps || packages="$packages $MYSQL_PACKAGES"
     have_weasyprint_deps || packages="$packages $WEASYPRINT_PACKAGES"
+    command -v msgfmt >/dev/null 2>&1 && command -v xgettext >/dev/null 2>&1 || packages="$packages $GETTEXT_PACKAGES"
     echo "${packages# }"
 }
 
@@ -70,7 +76,8 @@ fi
 cat >&2 <<EOF
 os-deps: OS packages are missing. The mysqlclient Python package is built from source
 and needs pkg-config, the MySQL/MariaDB client headers and a C compiler; WeasyPrint
-(invoice PDFs) needs the Pango and HarfBuzz libraries and the DejaVu fonts. Install them with:
+(invoice PDFs) needs the Pango and HarfBuzz libraries and the DejaVu and Noto fonts; the
+translation guard needs gettext. Install them with:
 
     sudo apt-get install -y $PACKAGES
 

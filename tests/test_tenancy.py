@@ -152,6 +152,8 @@ MATRIX = {
     "ledger:customer_whatsapp": (lambda v: {"customer_id": v["customer"].pk}, {}),
     "ledger:customer_sms": (lambda v: {"customer_id": v["customer"].pk}, {}),
     "billing:invoice_email": (lambda v: {"invoice_id": v["invoice"].pk}, {}),
+    "billing:invoice_etims": (lambda v: {"invoice_id": v["invoice"].pk},
+                              {"etims_cu_number": "X1", "etims_qr_url": "https://example.com/q"}),
     "ledger:customer_messages": (lambda v: {"customer_id": v["customer"].pk}, {}),
     "billing:cash_movement_detail": (lambda v: {"movement_id": v["cash_movement"].pk}, {}),
     "billing:cash_close_detail": (lambda v: {"close_id": v["cash_close"].pk}, {}),
@@ -281,6 +283,8 @@ PUBLIC_URLS = {
     # A staff invitation's accept page: public by design, guarded by its secret token.
     "accounts:invite_accept",
     "healthz",  # the load balancer's check: says only whether the database answers
+    # The language switcher (the login page has it) and the translations of khata.js: no shop data.
+    "set_language", "javascript-catalog",
 }
 
 

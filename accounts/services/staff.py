@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from accounts import signals
@@ -48,7 +49,8 @@ def _lock_shop(shop: Shop) -> Shop:
 
 def _clean_role(role: str, *, allowed=STAFF_ROLES, field: str = "role") -> str:
     if role not in allowed:
-        raise StaffError("Choose one of: " + ", ".join(role_label(r) for r in allowed) + ".", field=field)
+        raise StaffError(_("Choose one of: %(roles)s.") % {"roles": ", ".join(str(role_label(r)) for r in allowed)},
+                         field=field)
     return role
 
 
@@ -63,9 +65,12 @@ def _active_owners(shop: Shop) -> int:
 def _check_keeps_an_owner(shop: Shop, member: Membership, *, acting=None, field=None) -> None:
     """Refuse when ``member`` is the shop's only active owner (call with the shop locked)."""
     if member.is_active and member.is_owner and _active_owners(shop) <= 1:
-        who = "You are" if acting is not None and acting.pk == member.pk else f"{_display(member)} is"
-        raise StaffError(f"{who} the shop's only owner. Make another member owner first "
-                         "(or transfer ownership).", field=field)
+        if acting is not None and acting.pk == member.pk:
+            message = _("You are the shop's only owner. Make another member owner first (or transfer ownership).")
+        else:
+            message = _("%(name)s is the shop's only owner. Make another member owner first "
+                        "(or transfer ownership).") % {"name": _display(member)}
+        raise StaffError(message, field=field)
 
 
 def _user_create(*, username: str, password: str, email: str = ""):
@@ -85,7 +90,7 @@ def _member_lookup(shop: Shop, member: Membership) -> Membership:
     try:
         return Membership.objects.select_related("user").get(shop=shop, pk=member.pk)
     except Membership.DoesNotExist:
-        raise StaffError("That person is not a member of this shop.") from None
+        raise StaffError(_("That person is not a member of this shop.")) from None
 
 
 # Invites ------------------------------------------------------------------------------------
@@ -112,13 +117,14 @@ def invite_create(*, shop: Shop, email: str, role: str, created_by, membership=N
                 return seen
         email = BaseUserManager.normalize_email((email or "").strip())
         if not email:
-            raise StaffError("Enter the email address to send the invitation to.", field="email")
+            raise StaffError(_("Enter the email address to send the invitation to."), field="email")
         role = _clean_role(role)
         member = (Membership.objects.select_related("user")
                   .filter(shop=shop, is_active=True, user__email__iexact=email).first())
         if member is not None:
-            raise StaffError(f"{email} is already a member of {shop.name} ({_display(member)}, "
-                             f"{member.get_role_display().lower()}).", field="email")
+            raise StaffError(_("%(email)s is already a member of %(shop)s (%(name)s, %(role)s).") % {
+                "email": email, "shop": shop.name, "name": _display(member),
+                "role": member.get_role_display().lower()}, field="email")
         now = timezone.now()
         Invite.objects.filter(shop=shop, email__iexact=email, accepted_at__isnull=True,
                               revoked_at__isnull=True).update(revoked_at=now)
@@ -142,7 +148,7 @@ def invite_revoke(*, shop: Shop, invite: Invite, revoked_by=None, membership=Non
     with scope(shop=shop):
         invite = Invite.objects.select_for_update().get(shop=shop, pk=invite.pk)
         if invite.accepted_at is not None:
-            raise StaffError("This invitation was already accepted. Deactivate the member instead.")
+            raise StaffError(_("This invitation was already accepted. Deactivate the member instead."))
         if invite.revoked_at is None:
             invite.revoked_at = timezone.now()
             invite.save(update_fields=["revoked_at"])
@@ -153,9 +159,9 @@ def invite_refusal(invite: Invite, now=None) -> str:
     """Why ``invite`` cannot be used now (``""`` when it can)."""
     status = invite.status_at(now or timezone.now())
     return {
-        Invite.Status.ACCEPTED: "This invitation has already been used. Log in to reach the shop.",
-        Invite.Status.REVOKED: "This invitation was withdrawn by the shop. Ask the owner for a new one.",
-        Invite.Status.EXPIRED: "This invitation has expired (invitations last 7 days). Ask the owner for a new one.",
+        Invite.Status.ACCEPTED: _("This invitation has already been used. Log in to reach the shop."),
+        Invite.Status.REVOKED: _("This invitation was withdrawn by the shop. Ask the owner for a new one."),
+        Invite.Status.EXPIRED: _("This invitation has expired (invitations last 7 days). Ask the owner for a new one."),
     }.get(status, "")
 
 
@@ -174,8 +180,8 @@ def invite_accept(*, invite: Invite, user) -> Membership:
             raise StaffError(refusal)
         member = Membership.objects.select_for_update().filter(shop=shop, user=user).first()
         if member is not None and member.is_active:
-            raise StaffError(f"You are already a member of {shop.name} "
-                             f"({member.get_role_display().lower()}).")
+            raise StaffError(_("You are already a member of %(shop)s (%(role)s).") % {
+                "shop": shop.name, "role": member.get_role_display().lower()})
         if member is None:
             member = Membership.objects.create(shop=shop, user=user, role=invite.role)
         else:
@@ -288,14 +294,15 @@ def ownership_transfer(*, shop: Shop, to_member: Membership, password: str, by_u
     """
     check_actor(shop=shop, action="ownership.transfer", membership=membership, user=by_user)
     if not by_user.check_password(password or ""):
-        raise StaffError("That is not your password.", field="password")
+        raise StaffError(_("That is not your password."), field="password")
     _lock_shop(shop)
     current = Membership.objects.select_for_update().get(shop=shop, user=by_user)
     to_member = _member_lookup(shop, to_member)
     if to_member.pk == current.pk:
-        raise StaffError("Choose another member: you already own the shop.", field="member")
+        raise StaffError(_("Choose another member: you already own the shop."), field="member")
     if not to_member.is_active:
-        raise StaffError(f"{_display(to_member)} is deactivated. Activate them first.", field="member")
+        raise StaffError(_("%(name)s is deactivated. Activate them first.") % {"name": _display(to_member)},
+                         field="member")
     to_member.role = Membership.Role.OWNER
     to_member.save(update_fields=["role"])
     current.role = Membership.Role.MANAGER

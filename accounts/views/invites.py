@@ -16,6 +16,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import services
@@ -44,7 +45,8 @@ def _private(view):
 
 def _joined(request, invite, member):
     request.session[SESSION_SHOP_KEY] = invite.shop_id
-    messages.success(request, f"Welcome to {invite.shop.name}. Your role: {member.get_role_display().lower()}.")
+    messages.success(request, _("Welcome to %(shop)s. Your role: %(role)s.") % {
+        "shop": invite.shop.name, "role": member.get_role_display().lower()})
     return redirect("ledger:dashboard")
 
 
@@ -56,8 +58,9 @@ def invite_accept(request, token):
     ``action=login`` (username, password) or ``action=join`` (logged in): join the shop."""
     invite = invite_by_token(token)
     if invite is None:
-        return render(request, TEMPLATE, {"problem": "This invitation link is not valid. Check that you "
-                                                     "copied all of it, or ask the shop for a new one."}, status=404)
+        return render(request, TEMPLATE, {"problem": _("This invitation link is not valid. Check that you "
+                                                       "copied all of it, or ask the shop for a new one.")},
+                      status=404)
     user = request.user
     if user.is_authenticated and invite.accepted_by_id == user.pk:
         member = Membership.objects.get(shop=invite.shop, user=user)

@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import PasswordResetView
 from django.core.cache import cache
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services, signals
 from accounts.forms import RegistrationForm, ShopSettingsForm
+from accounts.i18n import supported
 from accounts.permissions import permission_required
 from accounts.reminder_schedule import reminder_schedule_summary
 from accounts.request_log import client_ip
@@ -28,12 +30,14 @@ def register(request):
         data = form.cleaned_data
         user, shop = services.shop_register(
             username=data["username"], email=data["email"], password=data["password1"],
-            shop_name=data["shop_name"], phone=data["phone"], address=data["address"],
+            shop_name=data["shop_name"], phone=data["phone"], address=data["address"], country=data["country"],
+            language=supported(getattr(request, "LANGUAGE_CODE", "")) or "",
         )
         signals.shop_registered.send(sender=type(shop), shop=shop, user=user, request=request)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[SESSION_SHOP_KEY] = shop.pk
-        messages.success(request, f"Welcome! Your shop “{shop.name}” is ready. Add your first customer.")
+        messages.success(request, _("Welcome! Your shop “%(shop)s” is ready. Add your first customer.")
+                         % {"shop": shop.name})
         return redirect("customers:create")
     return render(request, "accounts/register.html", {"form": form})
 
@@ -48,7 +52,7 @@ def shop_settings(request):
     if request.method == "POST" and form.is_valid():
         services.shop_update(shop=request.shop, membership=request.membership,
                              **{f: form.cleaned_data[f] for f in form.fields})
-        messages.success(request, "Shop settings saved.")
+        messages.success(request, _("Shop settings saved."))
         return redirect("accounts:shop_settings")
     return render(request, "accounts/shop_settings.html", {
         "form": form, "schedule": schedule, "reminders_on": reminders_on,
@@ -64,10 +68,10 @@ def switch_shop(request):
         shop_id = None
     membership = request.user.memberships.select_related("shop").filter(shop_id=shop_id, is_active=True).first()
     if membership is None:
-        messages.error(request, "You are not a member of that shop.")
+        messages.error(request, _("You are not a member of that shop."))
     else:
         request.session[SESSION_SHOP_KEY] = membership.shop_id
-        messages.success(request, f"Switched to {membership.shop.name}.")
+        messages.success(request, _("Switched to %(shop)s.") % {"shop": membership.shop.name})
     return redirect("ledger:dashboard")
 
 
@@ -86,7 +90,7 @@ class ThrottledPasswordResetView(PasswordResetView):
 
     def form_valid(self, form):
         if not take_reset_slot(client_ip(self.request) or "-", window_seconds=self.window_seconds):
-            form.add_error(None, "Too many reset requests from your network. Try again in 15 minutes.")
+            form.add_error(None, _("Too many reset requests from your network. Try again in 15 minutes."))
             return self.form_invalid(form)
         return super().form_valid(form)
 

@@ -5,6 +5,7 @@ message/redirect; another shop's member or invite is a 404 before the role check
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
@@ -54,8 +55,8 @@ def staff_invite(request):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, f"Invitation sent to {invite.email} as {invite.get_role_display().lower()}. "
-                                      "The link works once, for 7 days.")
+            messages.success(request, _("Invitation sent to %(email)s as %(role)s. The link works once, for 7 days.")
+                             % {"email": invite.email, "role": invite.get_role_display().lower()})
             return redirect("accounts:staff")
     return render(request, "accounts/staff_invite.html", {"form": form})
 
@@ -74,9 +75,9 @@ def staff_login_create(request):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, f"Created the login “{member.user.username}” "
-                                      f"({member.get_role_display().lower()}). Give them the username and "
-                                      "password; they can change the password once logged in.")
+            messages.success(request, _("Created the login “%(username)s” (%(role)s). Give them the username and "
+                                        "password; they can change the password once logged in.")
+                             % {"username": member.user.username, "role": member.get_role_display().lower()})
             return redirect("accounts:staff")
     return render(request, "accounts/staff_login_form.html", {"form": form})
 
@@ -100,7 +101,8 @@ def staff_member(request, membership_id):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, f"{_name(member)} is now {member.get_role_display().lower()}.")
+            messages.success(request, _("%(name)s is now %(role)s.") % {
+                "name": _name(member), "role": member.get_role_display().lower()})
             return _after_change(request)
     return render(request, "accounts/staff_member.html", {
         "form": form, "member": member, "is_me": member.pk == request.membership.pk})
@@ -119,10 +121,11 @@ def staff_member_active(request, membership_id):
         messages.error(request, str(exc))
         return redirect("accounts:staff_member", membership_id=member.pk)
     if activate:
-        messages.success(request, f"{_name(member)} can use the shop again ({member.get_role_display().lower()}).")
+        messages.success(request, _("%(name)s can use the shop again (%(role)s).") % {
+            "name": _name(member), "role": member.get_role_display().lower()})
     else:
-        messages.success(request, f"{_name(member)} no longer has access to {request.shop.name}. "
-                                  "You can activate them again at any time.")
+        messages.success(request, _("%(name)s no longer has access to %(shop)s. You can activate them again at "
+                                    "any time.") % {"name": _name(member), "shop": request.shop.name})
     return _after_change(request)
 
 
@@ -138,7 +141,8 @@ def invite_revoke(request, invite_id):
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"The invitation to {invite.email} was withdrawn. Its link no longer works.")
+        messages.success(request, _("The invitation to %(email)s was withdrawn. Its link no longer works.")
+                         % {"email": invite.email})
     return redirect("accounts:staff")
 
 
@@ -149,7 +153,7 @@ def ownership_transfer(request):
     with the done message."""
     if request.method == "POST" and request.POST.get("idempotency_key") and \
             request.POST["idempotency_key"] == request.session.get(TRANSFER_DONE_KEY):
-        messages.info(request, "Ownership was already transferred.")
+        messages.info(request, _("Ownership was already transferred."))
         return redirect("ledger:dashboard")
     require_permission(request, "ownership.transfer")
     form = TransferForm(request.POST or None, shop=request.shop, exclude=request.membership)
@@ -164,6 +168,7 @@ def ownership_transfer(request):
         else:
             if data["idempotency_key"]:
                 request.session[TRANSFER_DONE_KEY] = str(data["idempotency_key"])
-            messages.success(request, f"{_name(owner)} now owns {request.shop.name}. You are a manager.")
+            messages.success(request, _("%(name)s now owns %(shop)s. You are a manager.") % {
+                "name": _name(owner), "shop": request.shop.name})
             return redirect("ledger:dashboard")
     return render(request, "accounts/ownership_transfer.html", {"form": form})

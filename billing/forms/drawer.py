@@ -6,25 +6,27 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import OneTimeKeyForm
 from accounts.models import Shop
 from billing.models import CashMovement, Denomination
 from billing.services.drawer import MAX_DENOMINATION, MAX_PIECES
-from core.money import AmountField, format_money
+from core.money import AmountField, IntegerFormField, NumberInput, format_money, interpolate_lazy
 
 COUNT_ERRORS = {
-    "required": "Enter a count (0 if there are none).",
-    "invalid": "Enter a whole number of pieces, such as 0 or 25.",
-    "min_value": "The count cannot be negative.",
-    "max_value": f"At most {MAX_PIECES:,} pieces.",
+    "required": _("Enter a count (0 if there are none)."),
+    "invalid": _("Enter a whole number of pieces, such as 0 or 25."),
+    "min_value": _("The count cannot be negative."),
+    "max_value": interpolate_lazy(_("At most %(count)s pieces."), {"count": f"{MAX_PIECES:,}"}),
 }
 
 
-def count_field(**kwargs) -> forms.IntegerField:
+def count_field(**kwargs) -> IntegerFormField:
     """A number of notes or coins: a whole number from 0 to ``MAX_PIECES``."""
-    kwargs.setdefault("widget", forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "numeric"}))
-    return forms.IntegerField(min_value=0, max_value=MAX_PIECES, error_messages=COUNT_ERRORS, **kwargs)
+    kwargs.setdefault("widget", NumberInput(attrs={"min": "0", "step": "1", "inputmode": "numeric"}))
+    return IntegerFormField(min_value=0, max_value=MAX_PIECES, error_messages=COUNT_ERRORS, **kwargs)
 
 
 class DrawerCountsForm(forms.Form):
@@ -40,7 +42,7 @@ class DrawerCountsForm(forms.Form):
         self.denominations = list(denominations)
         for denomination in self.denominations:
             label = format_money(denomination.value, shop.currency, shop.locale)
-            field = count_field(label=f"Pieces of {label}", initial=denomination.count)
+            field = count_field(label=gettext("Pieces of %(value)s") % {"value": label}, initial=denomination.count)
             field.widget.attrs["class"] = "form-control text-end"
             self.fields[self.field_name(denomination)] = field
 
@@ -70,10 +72,11 @@ class DrawerCountsForm(forms.Form):
 class DenominationForm(forms.Form):
     """A note or coin to add to the drawer, with how many pieces it holds now."""
 
-    value = AmountField(label="Value of the note or coin", max_value=MAX_DENOMINATION,
-                        help_text="For example 500 or 0.50.",
-                        error_messages={"max_value": f"A note or coin can be worth at most {MAX_DENOMINATION:,}."})
-    count = count_field(label="Pieces in the drawer", required=False, initial=0)
+    value = AmountField(label=_("Value of the note or coin"), max_value=MAX_DENOMINATION,
+                        help_text=_("For example 500 or 0.50."),
+                        error_messages={"max_value": interpolate_lazy(
+                            _("A note or coin can be worth at most %(value)s."), {"value": f"{MAX_DENOMINATION:,}"})})
+    count = count_field(label=_("Pieces in the drawer"), required=False, initial=0)
 
     def clean_count(self):
         return self.cleaned_data.get("count") or 0
@@ -82,7 +85,7 @@ class DenominationForm(forms.Form):
 class ChangeCheckForm(forms.Form):
     """``?change=60``: the change to work out from the drawer."""
 
-    change = AmountField(label="Change to give")
+    change = AmountField(label=_("Change to give"))
 
 
 class CashMovementForm(OneTimeKeyForm):
@@ -92,23 +95,25 @@ class CashMovementForm(OneTimeKeyForm):
     one-time key so a double submit records it once. :meth:`pieces` gives
     ``{value (Decimal): count (int)}`` of the non-zero pieces."""
 
-    KINDS = [(CashMovement.Kind.PAYOUT, "Pay-out or expense"), (CashMovement.Kind.DEPOSIT, "Deposit to the bank"),
-             (CashMovement.Kind.FLOAT, "Cash added to the drawer")]
+    KINDS = [(CashMovement.Kind.PAYOUT, _("Pay-out or expense")),
+             (CashMovement.Kind.DEPOSIT, _("Deposit to the bank")),
+             (CashMovement.Kind.FLOAT, _("Cash added to the drawer"))]
 
     kind = forms.ChoiceField(choices=KINDS, widget=forms.RadioSelect, initial=CashMovement.Kind.PAYOUT,
-                             label="What happened")
-    amount = AmountField(label="Amount", required=False,
-                         help_text="Leave empty to use the notes and coins below.")
-    note = forms.CharField(label="Reason", max_length=200,
-                           error_messages={"required": "Give a reason."},
-                           help_text="For example: milk supplier's bill, deposited at SBI, change brought from home.")
+                             label=_("What happened"))
+    amount = AmountField(label=_("Amount"), required=False,
+                         help_text=_("Leave empty to use the notes and coins below."))
+    note = forms.CharField(label=_("Reason"), max_length=200,
+                           error_messages={"required": _("Give a reason.")},
+                           help_text=_("For example: milk supplier's bill, deposited at SBI, change brought from "
+                                       "home."))
 
     def __init__(self, *args, shop: Shop, denominations: list[Denomination], **kwargs):
         super().__init__(*args, **kwargs)
         self.denominations = list(denominations)
         for denomination in self.denominations:
             label = format_money(denomination.value, shop.currency, shop.locale)
-            field = count_field(label=f"Pieces of {label}", required=False)
+            field = count_field(label=gettext("Pieces of %(value)s") % {"value": label}, required=False)
             field.widget.attrs["class"] = "form-control form-control-sm text-end"
             self.fields[self.piece_name(denomination)] = field
 
@@ -128,7 +133,7 @@ class CashMovementForm(OneTimeKeyForm):
     def clean(self):
         data = super().clean()
         if data.get("amount") is None and "amount" not in self.errors and not self.pieces():
-            self.add_error("amount", "Enter the amount, or the notes and coins.")
+            self.add_error("amount", gettext("Enter the amount, or the notes and coins."))
         return data
 
 
@@ -137,8 +142,8 @@ class DayCloseForm(DrawerCountsForm, OneTimeKeyForm):
     start with so the owner really counts), a ``note`` (required by the service when the
     count differs from the book) and the one-time key."""
 
-    note = forms.CharField(label="Note", max_length=200, required=False,
-                           help_text="Needed when the count differs from the book: say why.")
+    note = forms.CharField(label=_("Note"), max_length=200, required=False,
+                           help_text=_("Needed when the count differs from the book: say why."))
 
     def __init__(self, *args, shop: Shop, denominations: list[Denomination], **kwargs):
         super().__init__(*args, shop=shop, denominations=denominations, **kwargs)
@@ -149,12 +154,12 @@ class DayCloseForm(DrawerCountsForm, OneTimeKeyForm):
 class CashBookDayForm(forms.Form):
     """``?date=YYYY-MM-DD``: the cash book's day (default today; no future days)."""
 
-    date = forms.DateField(label="Day", required=False,
+    date = forms.DateField(label=_("Day"), required=False,
                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                           error_messages={"invalid": "Enter a date as YYYY-MM-DD."})
+                           error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")})
 
     def clean_date(self):
         day = self.cleaned_data.get("date") or timezone.localdate()
         if day > timezone.localdate():
-            raise forms.ValidationError("The cash book has no entries for days to come.")
+            raise forms.ValidationError(gettext("The cash book has no entries for days to come."))
         return day

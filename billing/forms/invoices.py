@@ -11,68 +11,81 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import OneTimeKeyForm
-from accounts.models import GstRegistration
+from accounts.models import GstRegistration, Shop
 from billing.forms.drawer import count_field
 from billing.models import Denomination, Invoice, Product
 from billing.totals import LineInput
 from core.gst import STATE_CHOICES, state_label
-from core.money import format_money
+from core.money import DecimalFormField, NumberInput, format_money
 from customers.models import Customer
 from ledger.models import Payment
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATE_ERRORS = {"invalid": "Enter a date as YYYY-MM-DD."}
+DATE_ERRORS = {"invalid": _("Enter a date as YYYY-MM-DD.")}
 LINE_FIELDS = ("product", "description", "quantity", "unit_price", "price_includes_tax", "tax_rate")
 #: Line fields that always carry a value (a select): they do not make a row "filled in".
 LINE_FLAGS = ("price_includes_tax",)
-PRICE_KIND_CHOICES = [("0", "+ tax"), ("1", "incl. tax")]
+PRICE_KIND_CHOICES = [("0", _("+ tax")), ("1", _("incl. tax"))]
 MONEY_ERRORS = {
-    "invalid": "Enter an amount in numbers, such as 250 or 99.50.",
-    "max_digits": "That amount is too large.",
-    "max_whole_digits": "That amount is too large.",
-    "max_decimal_places": "Use at most 2 digits after the decimal point.",
-    "min_value": "This cannot be negative.",
+    "invalid": _("Enter an amount in numbers, such as 250 or 99.50."),
+    "max_digits": _("That amount is too large."),
+    "max_whole_digits": _("That amount is too large."),
+    "max_decimal_places": _("Use at most 2 digits after the decimal point."),
+    "min_value": _("This cannot be negative."),
 }
 
 
 def money_field(**kwargs):
     kwargs.setdefault("required", False)
-    return forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"), error_messages=MONEY_ERRORS,
-                              widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+    return DecimalFormField(max_digits=14, decimal_places=2, min_value=Decimal("0"), error_messages=MONEY_ERRORS,
+                              widget=NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
                               **kwargs)
+
+
+def payment_method_choices(shop: Shop) -> list[tuple[str, str]]:
+    """The ways the counter takes payment in ``shop``'s market (``core.markets``): cash, card
+    and bank everywhere, UPI in India, bKash and Nagad in Bangladesh, M-Pesa in Kenya."""
+    return [(method, Payment.Method(method).label) for method in shop.market.payment_methods]
 
 
 class InvoiceForm(OneTimeKeyForm):
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), required=False, widget=forms.HiddenInput,
-                                      error_messages={"invalid_choice": "Choose one of your active customers."})
-    issued_on = forms.DateField(label="Invoice date", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+                                      error_messages={"invalid_choice": _("Choose one of your active customers.")})
+    issued_on = forms.DateField(label=_("Invoice date"), widget=DATE_WIDGET, error_messages=DATE_ERRORS)
     discount_type = forms.ChoiceField(choices=Invoice.DiscountType.choices, initial=Invoice.DiscountType.AMOUNT,
-                                      label="Discount as")
-    discount_value = money_field(label="Discount")
-    round_off = forms.BooleanField(required=False, label="Round off to the nearest rupee")
+                                      label=_("Discount as"))
+    discount_value = money_field(label=_("Discount"))
+    round_off = forms.BooleanField(required=False, label=_("Round off to the nearest rupee"))
     place_of_supply = forms.ChoiceField(
-        required=False, label="Place of supply",
-        help_text="Sets CGST + SGST (your state) or IGST (another state). Walk-in: your state.")
+        required=False, label=_("Place of supply"),
+        help_text=_("Sets CGST + SGST (your state) or IGST (another state). Walk-in: your state."))
     delivery_address = forms.CharField(
-        required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}), label="Delivery address",
-        help_text="Optional: where the goods go, if not the customer's address.")
-    amount_paid = money_field(label="Paid now")
-    payment_method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.CASH, label="Method")
-    cash_tendered = money_field(label="Cash tendered", help_text="Optional: shows the change to give.")
+        required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}), label=_("Delivery address"),
+        help_text=_("Optional: where the goods go, if not the customer's address."))
+    amount_paid = money_field(label=_("Paid now"))
+    payment_method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.CASH,
+                                       label=_("Method"))
+    cash_tendered = money_field(label=_("Cash tendered"), help_text=_("Optional: shows the change to give."))
     due_date = forms.DateField(required=False, widget=DATE_WIDGET, error_messages=DATE_ERRORS,
-                               label="Balance due by", help_text="Optional, for what is left unpaid.")
-    notes = forms.CharField(max_length=200, required=False)
+                               label=_("Balance due by"), help_text=_("Optional, for what is left unpaid."))
+    notes = forms.CharField(label=_("Notes"), max_length=200, required=False)
 
     def __init__(self, *args, shop, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("issued_on", timezone.localdate())
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = Customer.objects.filter(shop=shop, is_archived=False)
+        self.fields["payment_method"].choices = payment_method_choices(shop)
+        if shop.currency != Shop.Currency.INR:
+            self.fields["round_off"].label = gettext("Round off to a whole amount")
         if shop.gst_mode == GstRegistration.REGULAR:
             state = state_label(shop.gst_state)
             self.fields["place_of_supply"].choices = [
-                ("", f"Customer's state, else {state}" if state else "Customer's state"), *STATE_CHOICES]
+                ("", gettext("Customer's state, else %(state)s") % {"state": state} if state
+                 else gettext("Customer's state")), *STATE_CHOICES]
         else:
             del self.fields["place_of_supply"], self.fields["delivery_address"]
         # Cash: the notes tendered, optional, one count field per note or coin of the drawer.
@@ -93,10 +106,10 @@ class InvoiceForm(OneTimeKeyForm):
         if notes and data.get("payment_method") == Payment.Method.CASH:
             in_notes = sum((value * count for value, count in notes.items()), Decimal("0"))
             if tendered is not None and tendered != in_notes:
-                self.add_error("cash_tendered", f"The notes tendered add up to "
-                                                f"{format_money(in_notes, self.currency, self.locale)}, not "
-                                                f"{format_money(tendered, self.currency, self.locale)}. Correct one "
-                                                f"of them, or leave cash tendered empty.")
+                self.add_error("cash_tendered", gettext(
+                    "The notes tendered add up to %(notes)s, not %(tendered)s. Correct one of them, or leave cash "
+                    "tendered empty.") % {"notes": format_money(in_notes, self.currency, self.locale),
+                                          "tendered": format_money(tendered, self.currency, self.locale)})
         return data
 
     @property
@@ -119,27 +132,31 @@ class InvoiceForm(OneTimeKeyForm):
 
 class LineForm(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.none(), required=False, widget=forms.HiddenInput,
-                                     error_messages={"invalid_choice": "That product is not in your catalogue."})
-    description = forms.CharField(max_length=200, error_messages={"required": "Describe the item."})
-    quantity = forms.DecimalField(max_digits=14, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))],
-                                  error_messages={"invalid": "Enter a quantity such as 2 or 1.250.",
-                                                  "required": "Enter a quantity.",
-                                                  "min_value": "The quantity must be more than zero.",
-                                                  "max_digits": "That quantity is too large.",
-                                                  "max_whole_digits": "That quantity is too large.",
-                                                  "max_decimal_places": "Use at most 3 digits after the point."})
-    unit_price = forms.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))],
-                                    error_messages={**MONEY_ERRORS, "required": "Enter a price."})
-    price_includes_tax = forms.TypedChoiceField(choices=PRICE_KIND_CHOICES, coerce=lambda value: value == "1",
-                                                required=False, empty_value=False,
-                                                error_messages={"invalid_choice": "Choose + tax or incl. tax."})
-    tax_rate = forms.DecimalField(max_digits=5, decimal_places=2,
+                                     error_messages={"invalid_choice": _("That product is not in your catalogue.")})
+    description = forms.CharField(label=_("Description"), max_length=200,
+                                  error_messages={"required": _("Describe the item.")})
+    quantity = DecimalFormField(label=_("Quantity"), max_digits=14, decimal_places=3,
+                                  validators=[MinValueValidator(Decimal("0.001"))],
+                                  error_messages={"invalid": _("Enter a quantity such as 2 or 1.250."),
+                                                  "required": _("Enter a quantity."),
+                                                  "min_value": _("The quantity must be more than zero."),
+                                                  "max_digits": _("That quantity is too large."),
+                                                  "max_whole_digits": _("That quantity is too large."),
+                                                  "max_decimal_places": _("Use at most 3 digits after the point.")})
+    unit_price = DecimalFormField(label=_("Unit price"), max_digits=14, decimal_places=2,
+                                    validators=[MinValueValidator(Decimal("0"))],
+                                    error_messages={**MONEY_ERRORS, "required": _("Enter a price.")})
+    price_includes_tax = forms.TypedChoiceField(label=_("Price includes tax"), choices=PRICE_KIND_CHOICES,
+                                                coerce=lambda value: value == "1", required=False, empty_value=False,
+                                                error_messages={"invalid_choice": _("Choose + tax or incl. tax.")})
+    tax_rate = DecimalFormField(label=_("Tax rate"), max_digits=5, decimal_places=2,
                                   validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-                                  error_messages={"invalid": "Enter a tax rate such as 5 or 18.",
-                                                  "required": "Enter a tax rate (0 for none).",
-                                                  "min_value": "Between 0 and 100.", "max_value": "Between 0 and 100.",
-                                                  "max_digits": "Between 0 and 100.",
-                                                  "max_whole_digits": "Between 0 and 100."})
+                                  error_messages={"invalid": _("Enter a tax rate such as 5 or 18."),
+                                                  "required": _("Enter a tax rate (0 for none)."),
+                                                  "min_value": _("Between 0 and 100."),
+                                                  "max_value": _("Between 0 and 100."),
+                                                  "max_digits": _("Between 0 and 100."),
+                                                  "max_whole_digits": _("Between 0 and 100.")})
 
     def __init__(self, *args, shop, **kwargs):
         super().__init__(*args, **kwargs)
@@ -171,7 +188,24 @@ def line_form_for_product(product: Product | None, *, shop) -> LineForm:
     """An unbound row prefilled from ``product`` (price, its kind and tax rate stay
     editable); a row for an item not in the catalogue takes the shop's default price kind."""
     initial = {"quantity": Decimal("1"), "price_includes_tax": "1" if shop.prices_include_tax else "0"}
+    if shop.market.default_tax_rate:
+        # Outside India a new row starts at the standard VAT rate (15 % in Bangladesh, 16 % in Kenya).
+        initial["tax_rate"] = shop.market.default_tax_rate
     if product is not None:
         initial.update(product=product.pk, description=product.name, unit_price=product.sale_price,
                        price_includes_tax="1" if product.price_includes_tax else "0", tax_rate=product.tax_rate)
     return LineForm(initial=initial, shop=shop)
+
+
+class EtimsForm(forms.Form):
+    """Kenya's eTIMS references of an issued invoice (``billing.services.etims``, which checks
+    them): the control unit's invoice number and the verification link."""
+
+    etims_cu_number = forms.CharField(
+        label=_("Control unit invoice number"), max_length=50, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("e.g. KRACU0100000001/152")}),
+        help_text=_("As printed by the eTIMS control unit."))
+    etims_qr_url = forms.CharField(
+        label=_("Verification link"), max_length=500, required=False,
+        widget=forms.URLInput(attrs={"autocomplete": "off", "placeholder": "https://"}),
+        help_text=_("The link of the eTIMS QR code; printed on the invoice as a QR code."))

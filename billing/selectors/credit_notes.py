@@ -1,6 +1,7 @@
 """Credit note reads: the list, and what a credit note document (A4, receipt, PDF) shows."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import Shop
 from billing.models import CreditNote, CreditNoteLine
@@ -24,7 +25,8 @@ def credit_note_document(*, note: CreditNote) -> dict:
     ``invoice``, ``shop``, ``customer``, ``title`` ("Credit Note"), ``is_tax_invoice``,
     ``lines`` (``CreditNoteLine`` with ``quantity_label``/``rate_label``), ``has_hsn``,
     ``has_discount``, ``tax_mode``, ``tax_rows`` and ``tax_row_totals`` (per rate with
-    the invoice's split), the stored totals (Decimal), ``amount_in_words``, ``filename``
+    the invoice's split; Bangladesh: with SD, VAT per line), the stored totals (Decimal;
+    ``sd_total`` too), ``amount_in_words``, ``filename``
     (``"CN-26-27-0001.pdf"``). One query for the lines (load ``note`` with
     ``select_related("shop", "invoice", "customer")``)."""
     shop = note.shop
@@ -32,9 +34,9 @@ def credit_note_document(*, note: CreditNote) -> dict:
     for line in lines:
         line.quantity_label = plain_number(line.quantity)
         line.rate_label = plain_number(line.tax_rate)
-    tax_rows = invoice_tax_rows(invoice=note, lines=lines)
+    tax_rows = invoice_tax_rows(invoice=note, lines=lines, with_sd=note.invoice.is_mushak)
     tax_row_totals = {key: sum((getattr(row, key) for row in tax_rows), ZERO)
-                      for key in ("taxable_value", "cgst", "sgst", "igst", "tax")}
+                      for key in ("taxable_value", "cgst", "sgst", "igst", "tax", "sd")}
     if not note.gst_split:
         tax_mode = "tax"
     elif note.is_inter_state:
@@ -43,11 +45,12 @@ def credit_note_document(*, note: CreditNote) -> dict:
         tax_mode = "cgst_sgst"
     return {
         "note": note, "invoice": note.invoice, "shop": shop, "customer": note.customer,
-        "title": "Credit Note", "is_tax_invoice": note.gst_split, "lines": lines,
+        "title": _("Credit Note"), "is_tax_invoice": note.gst_split, "lines": lines,
         "has_hsn": any(line.hsn_code for line in lines), "has_discount": note.discount_total > 0,
         "tax_mode": tax_mode, "tax_rows": tax_rows, "tax_row_totals": tax_row_totals,
         "subtotal": note.subtotal, "discount_total": note.discount_total, "taxable_total": note.taxable_total,
-        "tax_total": note.tax_total, "round_off_amount": note.round_off_amount, "total": note.total,
+        "sd_total": note.sd_total, "tax_total": note.tax_total, "round_off_amount": note.round_off_amount,
+        "total": note.total,
         "amount_in_words": amount_in_words(note.total, shop.currency, shop.locale),
         "filename": f"{note.number.replace('/', '-')}.pdf",
     }

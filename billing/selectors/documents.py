@@ -2,20 +2,38 @@
 number of queries whatever the number of lines.
 
 The lines are the stored snapshots (description, HSN, unit, price, tax rate, taxable
-value); the tax breakdown by rate is recomputed from them with ``billing.totals`` and
+value, SD); the tax breakdown by rate is recomputed from them with ``billing.totals`` and
 adds up to the stored ``Invoice.tax_total``.
+
+The layout follows the invoice's tax scheme (issue 16): India's GST tax invoice or bill of
+supply, or a plain invoice; Bangladesh's VAT invoice in the Mushak-6.3 layout (VAT and SD
+Act 2012 s.51; VAT and SD Rules 2016 rule 40(1)(c),(f)): the seller's and the buyer's BIN,
+the date and time of issue, per line the SD and VAT with their rates and the value with
+all duties and taxes, and the totals of each money column; Kenya's VAT invoice: the
+seller's and the buyer's KRA PIN, the eTIMS control unit invoice number and the
+verification QR code, and the M-Pesa till or paybill.
 """
 
+import datetime
 import logging
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+
+import segno
+from babel.numbers import get_currency_symbol
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.models import Invoice, InvoiceLine
 from billing.totals import LineInput, compute_totals
 from billing.words import amount_in_words
 from core.gst import state_label
-from core.money import ZERO
+from core.locales import CURRENCY_SYMBOLS
+from core.markets import Country, TaxScheme
+from core.money import ZERO, quantize_money
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +42,13 @@ logger = logging.getLogger(__name__)
 #: (at least its taxable value), so the address is printed whenever either reaches it.
 DELIVERY_DETAILS_FROM = Decimal("50000")
 #: The words rule 49 / section 31(3)(c) ask of a composition taxable person's bill of supply.
-COMPOSITION_NOTE = "Composition taxable person, not eligible to collect tax on supplies"
+COMPOSITION_NOTE = gettext_lazy("Composition taxable person, not eligible to collect tax on supplies")
+#: What a shop's ``mobile_money`` is, per country: printed as "Pay by <label>: <number>".
+MOBILE_MONEY = {Country.BANGLADESH: "bKash / Nagad", Country.KENYA: "M-Pesa"}
+#: The time zone of the time of issue printed on a Mushak-6.3 or a Kenyan invoice, per
+#: country (the shop's local time); others use the site's ``TIME_ZONE``.
+COUNTRY_TIME_ZONES = {Country.INDIA: "Asia/Kolkata", Country.BANGLADESH: "Asia/Dhaka",
+                      Country.KENYA: "Africa/Nairobi"}
 
 
 def plain_number(value: Decimal) -> str:
@@ -37,7 +61,8 @@ class DocumentTaxRow:
     """Tax at one rate (percent): taxable value and its tax, all ``Decimal`` money.
 
     ``cgst``/``sgst`` each at ``half_rate`` (intra-state GST), ``igst`` at ``rate``
-    (inter-state) or just ``tax``; ``tax`` is always the row's total tax."""
+    (inter-state) or just ``tax``; ``tax`` is always the row's total tax. ``sd``: the
+    supplementary duty of the lines at the rate (Bangladesh), on which VAT is charged too."""
 
     rate: Decimal
     rate_label: str
@@ -47,16 +72,33 @@ class DocumentTaxRow:
     sgst: Decimal
     igst: Decimal
     tax: Decimal
+    sd: Decimal = ZERO
 
 
-def invoice_tax_rows(*, invoice: Invoice, lines: list[InvoiceLine]) -> list[DocumentTaxRow]:
+def invoice_tax_rows(*, invoice: Invoice, lines: list[InvoiceLine], with_sd: bool | None = None
+                     ) -> list[DocumentTaxRow]:
     """The tax breakdown by rate, lowest rate first, from the stored lines.
 
     The stored taxable values are summed per rate and taxed with the same formula as at
     issue (``billing.totals.compute_totals``, one input per rate, no discount: the
     discount is already inside the taxable values), as CGST+SGST, IGST or plain tax per
-    ``invoice.gst_split`` and ``invoice.is_inter_state``.
+    ``invoice.gst_split`` and ``invoice.is_inter_state``. With SD (``with_sd``, default:
+    a Mushak-6.3 invoice) VAT is per line, as at issue: each line's stored SD and the VAT on
+    its taxable value with SD (``billing.totals.sd_and_vat``), summed per rate.
     """
+    if with_sd is None:
+        with_sd = invoice.tax_scheme == TaxScheme.VAT_BD
+    if with_sd:
+        rows: dict[Decimal, DocumentTaxRow] = {}
+        for line in lines:
+            rate = Decimal(line.tax_rate).normalize()
+            row = rows.setdefault(rate, DocumentTaxRow(
+                rate=rate, rate_label=plain_number(rate), half_rate_label=plain_number(rate / 2),
+                taxable_value=ZERO, cgst=ZERO, sgst=ZERO, igst=ZERO, tax=ZERO))
+            row.taxable_value += line.taxable_value
+            row.sd += line.sd_amount
+            row.tax += line_vat(line)
+        return [rows[rate] for rate in sorted(rows)]
     by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
         by_rate[Decimal(line.tax_rate).normalize()] += line.taxable_value
@@ -71,6 +113,50 @@ def invoice_tax_rows(*, invoice: Invoice, lines: list[InvoiceLine]) -> list[Docu
     ]
 
 
+def line_vat(line) -> Decimal:
+    """The VAT of one stored Mushak-6.3 line (Decimal money): on its taxable value with its
+    SD, rounded half up as at issue (``billing.totals.sd_and_vat``)."""
+    return quantize_money((line.taxable_value + line.sd_amount) * line.tax_rate / 100)
+
+
+def issue_time(invoice: Invoice) -> datetime.datetime:
+    """When ``invoice`` was issued (its ``created_at``) in its shop's local time
+    (:data:`COUNTRY_TIME_ZONES`, else the site's time zone)."""
+    zone = COUNTRY_TIME_ZONES.get(invoice.shop.country)
+    return timezone.localtime(invoice.created_at, zoneinfo.ZoneInfo(zone) if zone else None)
+
+
+def currency_symbol(currency: str, locale: str) -> str:
+    """The symbol amounts of ``currency`` are written with (``"৳"``, ``"KSh"``, ``"₹"``)."""
+    if currency in CURRENCY_SYMBOLS:
+        return CURRENCY_SYMBOLS[currency]
+    try:
+        return get_currency_symbol(currency, locale=locale)
+    except (ValueError, LookupError):
+        return currency
+
+
+def etims_qr_svg(url: str) -> str:
+    """The QR code of an eTIMS verification ``url`` as an inline ``<svg>`` element."""
+    qr = segno.make(url, error="m", micro=False)
+    return qr.svg_inline(scale=3, border=2, dark="#000", light="#fff", svgclass="etims-qr", lineclass=None)
+
+
+def _mushak(lines: list[InvoiceLine]) -> dict:
+    """Mushak-6.3 per line (added to each line: ``vat_amount``, ``value_with_taxes``,
+    ``sd_rate_label``) and the totals of each money column (dict: line_net, discount,
+    taxable_value, sd_amount, vat_amount, value_with_taxes; Decimal money)."""
+    keys = ("line_net", "discount", "taxable_value", "sd_amount", "vat_amount", "value_with_taxes")
+    totals = dict.fromkeys(keys, ZERO)
+    for line in lines:
+        line.vat_amount = line_vat(line)
+        line.value_with_taxes = line.taxable_value + line.sd_amount + line.vat_amount
+        line.sd_rate_label = plain_number(line.sd_rate)
+        for key in keys:
+            totals[key] += getattr(line, key)
+    return totals
+
+
 def invoice_document(*, invoice: Invoice) -> dict:
     """Everything an invoice document needs, as a dict for the template context.
 
@@ -79,7 +165,8 @@ def invoice_document(*, invoice: Invoice) -> dict:
     constant in the number of lines. Keys (money is ``Decimal`` in the shop's currency):
 
     - ``invoice``, ``shop``, ``customer`` (``None`` for a walk-in sale)
-    - ``title``: ``"Tax Invoice"`` (GST invoice), ``"Bill of Supply"`` or ``"Invoice"``;
+    - ``title``: ``"Tax Invoice"`` (GST, Bangladeshi or Kenyan VAT invoice), ``"Bill of
+      Supply"`` or ``"Invoice"``;
       ``is_tax_invoice``, ``is_bill_of_supply``, ``composition_note`` (the rule 49 words
       for a composition shop, else ``""``)
     - GST fields (rule 46): ``supplier_gstin``, ``place_of_supply`` (``"Maharashtra (27)"``,
@@ -99,6 +186,15 @@ def invoice_document(*, invoice: Invoice) -> dict:
     - ``payment_method``, ``payment_status`` (labels), ``amount_in_words``
     - ``is_voided``, ``voided_at``, ``void_reason``
     - ``filename``: ``"INV-26-27-0001.pdf"`` (the number with ``/`` as ``-``)
+    - markets (issue 16): ``tax_scheme``; ``is_mushak`` (Bangladesh's Mushak-6.3 layout)
+      with ``mushak_totals`` (:func:`_mushak`; each line also gets ``vat_amount``,
+      ``value_with_taxes`` and ``sd_rate_label``) and ``authorised_person`` (the name of the
+      user who issued it); ``is_kenya_vat`` with ``etims_cu_number``, ``etims_qr_url`` and
+      ``etims_qr_svg`` (``""`` without a link); ``supplier_tax_number`` and the recipient's
+      ``tax_number`` (BIN / KRA PIN); ``sd_total``; on Bangladeshi and Kenyan invoices
+      ``time_of_issue`` (``"14:05"``, local: :func:`issue_time`) and ``currency_symbol``
+      (``"৳"``); ``mobile_money`` (the shop's bKash/Nagad number or M-Pesa till or paybill,
+      ``""`` in India) and ``mobile_money_label`` (``"M-Pesa"``: :data:`MOBILE_MONEY`)
     """
     shop = invoice.shop
     lines = list(InvoiceLine.objects.filter(shop_id=invoice.shop_id, invoice_id=invoice.pk).order_by("position"))
@@ -109,7 +205,7 @@ def invoice_document(*, invoice: Invoice) -> dict:
     tax_rows = invoice_tax_rows(invoice=invoice, lines=lines)
     tax_row_totals = {
         key: sum((getattr(row, key) for row in tax_rows), ZERO)
-        for key in ("taxable_value", "cgst", "sgst", "igst", "tax")
+        for key in ("taxable_value", "cgst", "sgst", "igst", "tax", "sd")
     }
     tax_matches = tax_row_totals["tax"] == invoice.tax_total
     if not tax_matches:
@@ -133,7 +229,7 @@ def invoice_document(*, invoice: Invoice) -> dict:
     if invoice.customer_id is not None:
         recipient = {"name": invoice.recipient_name or invoice.customer.name, "gstin": invoice.recipient_gstin,
                      "address": invoice.recipient_address if invoice.recipient_name else invoice.customer.address,
-                     "state": state_label(invoice.recipient_state)}
+                     "state": state_label(invoice.recipient_state), "tax_number": invoice.recipient_tax_number}
     large_unregistered = (recipient is not None and not invoice.recipient_gstin
                           and invoice.total >= DELIVERY_DETAILS_FROM)
     delivery_address = invoice.delivery_address
@@ -141,7 +237,32 @@ def invoice_document(*, invoice: Invoice) -> dict:
         delivery_address = recipient["address"]
     if delivery_address and recipient and not large_unregistered and delivery_address == recipient["address"]:
         delivery_address = ""
-    title = "Bill of Supply" if invoice.is_bill_of_supply else "Tax Invoice" if invoice.gst_split else "Invoice"
+    if invoice.is_bill_of_supply:
+        title = _("Bill of Supply")
+    elif invoice.gst_split or invoice.is_mushak or invoice.is_kenya_vat:
+        title = _("Tax Invoice")
+    else:
+        title = _("Invoice")
+    markets = {
+        "tax_scheme": invoice.tax_scheme,
+        "is_mushak": invoice.is_mushak,
+        "is_kenya_vat": invoice.is_kenya_vat,
+        "supplier_tax_number": invoice.supplier_tax_number,
+        "sd_total": invoice.sd_total,
+        "mobile_money": shop.mobile_money if shop.country in MOBILE_MONEY else "",
+        "mobile_money_label": MOBILE_MONEY.get(shop.country, ""),
+    }
+    if invoice.is_mushak or invoice.is_kenya_vat:
+        # A string: the template's time filter would turn a datetime back to the site's zone.
+        markets["time_of_issue"] = issue_time(invoice).strftime("%H:%M")
+        markets["currency_symbol"] = currency_symbol(shop.currency, shop.locale)
+    if invoice.is_mushak:
+        markets["mushak_totals"] = _mushak(lines)
+        user = invoice.created_by
+        markets["authorised_person"] = (user.get_full_name() or user.username) if user else ""
+    if invoice.is_kenya_vat:
+        markets.update(etims_cu_number=invoice.etims_cu_number, etims_qr_url=invoice.etims_qr_url,
+                       etims_qr_svg=etims_qr_svg(invoice.etims_qr_url) if invoice.etims_qr_url else "")
 
     return {
         "invoice": invoice,
@@ -150,10 +271,10 @@ def invoice_document(*, invoice: Invoice) -> dict:
         "title": title,
         "is_tax_invoice": invoice.gst_split,
         "is_bill_of_supply": invoice.is_bill_of_supply,
-        "composition_note": COMPOSITION_NOTE if invoice.supplier_registration == "composition" else "",
+        "composition_note": str(COMPOSITION_NOTE) if invoice.supplier_registration == "composition" else "",
         "supplier_gstin": invoice.supplier_gstin or (shop.gstin if invoice.gst_split else ""),
         "place_of_supply": state_label(invoice.place_of_supply),
-        "reverse_charge": "Yes" if invoice.reverse_charge else "No",
+        "reverse_charge": _("Yes") if invoice.reverse_charge else _("No"),
         "recipient": recipient,
         "delivery_address": delivery_address,
         "delivery_state": (recipient["state"] or state_label(invoice.place_of_supply)) if large_unregistered else "",
@@ -183,4 +304,5 @@ def invoice_document(*, invoice: Invoice) -> dict:
         "voided_at": invoice.voided_at,
         "void_reason": invoice.void_reason,
         "filename": f"{invoice.number.replace('/', '-')}.pdf",
+        **markets,
     }

@@ -12,6 +12,7 @@ import uuid
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Shop
 from accounts.permissions import check_actor
@@ -47,10 +48,10 @@ def notes_value(notes: dict | None, *, field: str = "cash_tendered") -> Decimal:
         try:
             units = to_units(value, "value")
         except (TypeError, ValueError):
-            raise BillingError("Enter notes and coins the drawer knows.", field=field) from None
+            raise BillingError(_("Enter notes and coins the drawer knows."), field=field) from None
         if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_PIECES or not units:
-            raise BillingError(f"Enter how many notes or coins as a whole number from 0 to {MAX_PIECES:,}.",
-                               field=field)
+            raise BillingError(_("Enter how many notes or coins as a whole number from 0 to %(max)s.")
+                               % {"max": f"{MAX_PIECES:,}"}, field=field)
         total += Decimal(value) * count
     return quantize_money(total)
 
@@ -78,7 +79,7 @@ def cash_sale_record(*, shop: Shop, invoice: Invoice, amount_paid: Decimal, cash
     else:
         cash_in = quantize_money(cash_tendered if cash_tendered is not None else amount_paid)
     if cash_in < amount_paid:
-        raise BillingError("The cash tendered is less than the amount paid.", field="cash_tendered")
+        raise BillingError(_("The cash tendered is less than the amount paid."), field="cash_tendered")
     change_due = cash_in - amount_paid
     change = work_out_change(shop, rows, change_due, tendered=notes)
     if cash_in > 0:
@@ -124,7 +125,7 @@ def cash_movement_create(*, shop: Shop, kind: str, note: str, amount: Decimal | 
     """
     check_actor(shop=shop, action="drawer.count", membership=membership, user=created_by)
     if kind not in MANUAL_KINDS:
-        raise BillingError("Choose a pay-out, a bank deposit or cash added.", field="kind")
+        raise BillingError(_("Choose a pay-out, a bank deposit or cash added."), field="kind")
     drawer = drawer_lock(shop=shop)
     if idempotency_key is not None:
         existing = CashMovement.objects.filter(shop=shop, idempotency_key=idempotency_key).first()
@@ -132,34 +133,37 @@ def cash_movement_create(*, shop: Shop, kind: str, note: str, amount: Decimal | 
             return existing
     note = (note or "").strip()
     if not note:
-        raise BillingError("Give a reason.", field="note")
+        raise BillingError(_("Give a reason."), field="note")
     rows = denominations_lock(shop=shop) if pieces else []
     pieces = clean_pieces(shop, pieces, rows, field="pieces") if pieces else {}
     if amount is not None:
         try:
             units = to_units(amount)
         except (TypeError, ValueError):
-            raise BillingError("Enter an amount with at most 2 decimals.", field="amount") from None
+            raise BillingError(_("Enter an amount with at most 2 decimals."), field="amount") from None
         amount = quantize_money(amount)
         if pieces and pieces_total(pieces) != amount:
-            raise BillingError(f"The notes and coins add up to {format_shop_money(shop, pieces_total(pieces))}, not "
-                               f"{format_shop_money(shop, amount)}. Correct one of them, or leave the amount empty.",
+            raise BillingError(_("The notes and coins add up to %(pieces)s, not %(amount)s. Correct one of them, or "
+                                 "leave the amount empty.") % {"pieces": format_shop_money(shop, pieces_total(pieces)),
+                                                              "amount": format_shop_money(shop, amount)},
                                field="amount")
         if not units:
-            raise BillingError("The amount must be more than zero.", field="amount")
+            raise BillingError(_("The amount must be more than zero."), field="amount")
     elif pieces:
         amount = pieces_total(pieces)
     else:
-        raise BillingError("Enter the amount, or the notes and coins.", field="amount")
+        raise BillingError(_("Enter the amount, or the notes and coins."), field="amount")
     out = MANUAL_KINDS[kind]
     if out:
         if amount > drawer.balance:
             held = format_shop_money(shop, max(drawer.balance, ZERO))
-            raise BillingError(f"The drawer holds only {held} by the cash book.", field="amount")
+            raise BillingError(_("The drawer holds only %(amount)s by the cash book.") % {"amount": held},
+                               field="amount")
         by_value = {row.value: row for row in rows}
         for value, count in pieces.items():
             if count > by_value[value].count:
-                raise BillingError(f"The drawer holds only {by_value[value].count} × {format_shop_money(shop, value)}.",
+                raise BillingError(_("The drawer holds only %(count)s × %(value)s.")
+                                   % {"count": by_value[value].count, "value": format_shop_money(shop, value)},
                                    field="pieces")
     return record(drawer, kind=kind, amount=-amount if out else amount,
                   pieces={v: -c if out else c for v, c in pieces.items()}, rows=rows, note=note,

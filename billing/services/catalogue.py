@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Shop
 from accounts.permissions import check_actor
@@ -22,11 +23,11 @@ def clean_quantity(value, *, field="quantity", allow_negative=False) -> Decimal:
     try:
         quantity = Decimal(str(value)).quantize(QUANTITY_STEP)
     except (InvalidOperation, TypeError, ValueError):
-        raise BillingError("Enter a quantity such as 2 or 1.250.", field=field) from None
+        raise BillingError(_("Enter a quantity such as 2 or 1.250."), field=field) from None
     if not quantity.is_finite() or abs(quantity) >= QUANTITY_LIMIT:
-        raise BillingError("That quantity is too large.", field=field)
+        raise BillingError(_("That quantity is too large."), field=field)
     if quantity == 0 or (quantity < 0 and not allow_negative):
-        raise BillingError("The quantity must be more than zero.", field=field)
+        raise BillingError(_("The quantity must be more than zero."), field=field)
     return quantity
 
 
@@ -63,7 +64,9 @@ def stock_move(*, product: Product, quantity: Decimal, kind: str, reason: str = 
     new_balance = product.stock_quantity + quantity
     if product.track_stock and new_balance < 0 and not product.allow_negative_stock:
         raise BillingError(
-            f"Not enough stock of {product.name}: {product.stock_quantity.normalize():f} {product.unit} left.",
+            _("Not enough stock of %(product)s: %(quantity)s %(unit)s left.")
+            % {"product": product.name, "quantity": f"{product.stock_quantity.normalize():f}",
+               "unit": product.get_unit_display()},
             field="quantity",
         )
     product.stock_quantity = new_balance
@@ -85,7 +88,7 @@ def stock_receive(*, shop: Shop, product: Product, quantity, reason: str = "", c
     quantity = clean_quantity(quantity)
     product = products_lock(shop=shop, product_ids=[product.pk])[product.pk]
     return stock_move(product=product, quantity=quantity, kind=StockMovement.Kind.RECEIVE,
-                      reason=reason or "Stock received", created_by=created_by)
+                      reason=reason or _("Stock received"), created_by=created_by)
 
 
 @transaction.atomic
@@ -98,7 +101,7 @@ def stock_adjust(*, shop: Shop, product: Product, quantity, reason: str, created
     check_actor(shop=shop, action="stock.adjust", membership=membership, user=created_by)
     quantity = clean_quantity(quantity, allow_negative=True)
     if not (reason or "").strip():
-        raise BillingError("Say why the stock is being adjusted.", field="reason")
+        raise BillingError(_("Say why the stock is being adjusted."), field="reason")
     product = products_lock(shop=shop, product_ids=[product.pk])[product.pk]
     return stock_move(product=product, quantity=quantity, kind=StockMovement.Kind.ADJUSTMENT,
                       reason=reason.strip(), created_by=created_by)
@@ -123,16 +126,16 @@ def _check_barcode_free(shop: Shop, barcode, product: Product | None = None) -> 
 
 def barcode_taken_message(barcode: str) -> str:
     """The message for a barcode another product of the shop has."""
-    return f"Another product already has the barcode {barcode}."
+    return _("Another product already has the barcode %(barcode)s.") % {"barcode": barcode}
 
 
 def sku_taken_message(sku: str) -> str:
     """The message for a SKU another product of the shop has (the form shows it too)."""
-    return f"Another product already has the SKU {(sku or '').strip()}."
+    return _("Another product already has the SKU %(sku)s.") % {"sku": (sku or "").strip()}
 
 
 PRODUCT_FIELDS = ("sku", "name", "category", "unit", "sale_price", "price_includes_tax", "cost_price", "tax_rate",
-                  "hsn_code", "barcode",
+                  "sd_rate", "hsn_code", "barcode",
                   "low_stock_level", "track_stock", "allow_negative_stock", "is_active")
 
 
@@ -144,7 +147,7 @@ def product_create(*, shop: Shop, opening_stock=None, created_by=None, **fields)
     if unknown:
         raise TypeError(f"unknown product fields: {sorted(unknown)}")
     if fields.get("category") is not None and fields["category"].shop_id != shop.pk:
-        raise BillingError("Choose one of your categories.", field="category")
+        raise BillingError(_("Choose one of your categories."), field="category")
     _check_sku_free(shop, fields.get("sku", ""))
     if "barcode" in fields:
         fields["barcode"] = _check_barcode_free(shop, fields["barcode"])
@@ -153,7 +156,7 @@ def product_create(*, shop: Shop, opening_stock=None, created_by=None, **fields)
     product.save()
     if opening_stock:
         stock_move(product=product, quantity=clean_quantity(opening_stock, field="opening_stock"),
-                   kind=StockMovement.Kind.RECEIVE, reason="Opening stock", created_by=created_by)
+                   kind=StockMovement.Kind.RECEIVE, reason=_("Opening stock"), created_by=created_by)
     return product
 
 
@@ -168,7 +171,7 @@ def product_update(*, shop: Shop, product: Product, membership=None, **fields) -
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
     if fields.get("category") is not None and fields["category"].shop_id != shop.pk:
-        raise BillingError("Choose one of your categories.", field="category")
+        raise BillingError(_("Choose one of your categories."), field="category")
     if "sku" in fields:
         _check_sku_free(shop, fields["sku"], product)
     if "barcode" in fields:
@@ -191,7 +194,8 @@ def category_save(*, shop: Shop, name: str, category: Category | None = None) ->
     if category.pk:
         others = others.exclude(pk=category.pk)
     if category.name and others.exists():
-        raise BillingError(f"There is already a category called {category.name}.", field="name")
+        raise BillingError(_("There is already a category called %(name)s.") % {"name": category.name},
+                           field="name")
     _full_clean(category)
     category.save()
     return category
@@ -203,4 +207,4 @@ def category_delete(*, shop: Shop, category: Category) -> None:
     ``BillingError`` for a category of another shop."""
     deleted, _ = Category.objects.filter(shop=shop, pk=category.pk).delete()
     if not deleted:
-        raise BillingError("That category does not belong to this shop.")
+        raise BillingError(_("That category does not belong to this shop."))

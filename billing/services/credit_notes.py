@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Shop
 from accounts.permissions import check_actor
@@ -41,11 +42,13 @@ def returned_quantities(*, invoice: Invoice) -> dict[int, Decimal]:
     return {row["invoice_line_id"]: Decimal(row["quantity"]) for row in rows}
 
 
-def _returned_values(invoice: Invoice) -> dict[int, tuple[Decimal, Decimal]]:
-    """``{invoice line id: (line net, taxable value) already returned}``."""
+def _returned_values(invoice: Invoice) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
+    """``{invoice line id: (line net, taxable value, SD) already returned}``."""
     rows = (CreditNoteLine.objects.filter(shop_id=invoice.shop_id, credit_note__invoice=invoice)
-            .values("invoice_line_id").annotate(net=Sum("line_net"), taxable=Sum("taxable_value")).order_by())
-    return {row["invoice_line_id"]: (quantize_money(row["net"]), quantize_money(row["taxable"])) for row in rows}
+            .values("invoice_line_id")
+            .annotate(net=Sum("line_net"), taxable=Sum("taxable_value"), sd=Sum("sd_amount")).order_by())
+    return {row["invoice_line_id"]: (quantize_money(row["net"]), quantize_money(row["taxable"]),
+                                     quantize_money(row["sd"])) for row in rows}
 
 
 def _places(value: Decimal) -> int:
@@ -60,29 +63,34 @@ def _clean_quantities(lines: list[InvoiceLine], quantities: dict, returned: dict
     for line_id, quantity in (quantities or {}).items():
         line = by_id.get(int(line_id))
         if line is None:
-            raise BillingError("Choose lines of this invoice.")
+            raise BillingError(_("Choose lines of this invoice."))
         field = QUANTITY_FIELD.format(line.pk)
         if quantity in (None, ""):
             continue
         try:
             quantity = Decimal(quantity)
         except (ArithmeticError, TypeError, ValueError):
-            raise BillingError("Enter a quantity such as 1 or 0.500.", field=field) from None
+            raise BillingError(_("Enter a quantity such as 1 or 0.500."), field=field) from None
         if not quantity.is_finite() or quantity < 0:
-            raise BillingError("A returned quantity cannot be negative.", field=field)
+            raise BillingError(_("A returned quantity cannot be negative."), field=field)
         if _places(quantity) > 3:
-            raise BillingError("Use at most 3 digits after the point.", field=field)
+            raise BillingError(_("Use at most 3 digits after the point."), field=field)
         if quantity == 0:
             continue
         left = line.quantity - returned.get(line.pk, ZERO)
         if quantity > left:
             already = returned.get(line.pk, ZERO)
-            said = f" ({already.normalize():f} already returned)" if already else ""
-            raise BillingError(f"At most {left.normalize():f} of {line.description} can be returned: "
-                               f"{line.quantity.normalize():f} sold{said}.", field=field)
+            values = {"left": f"{left.normalize():f}", "item": line.description,
+                      "sold": f"{line.quantity.normalize():f}", "returned": f"{already.normalize():f}"}
+            if already:
+                message = _("At most %(left)s of %(item)s can be returned: %(sold)s sold (%(returned)s already "
+                            "returned).") % values
+            else:
+                message = _("At most %(left)s of %(item)s can be returned: %(sold)s sold.") % values
+            raise BillingError(message, field=field)
         wanted[line.pk] = quantity
     if not wanted:
-        raise BillingError("Enter the quantity returned of at least one line.")
+        raise BillingError(_("Enter the quantity returned of at least one line."))
     return wanted
 
 
@@ -101,9 +109,11 @@ def credit_note_create(*, shop: Shop, invoice: Invoice, quantities: dict[int, De
     and tax rate; its taxable value is the returned share of the line's taxable value (so
     its share of the invoice discount comes off too; the last return of a line takes
     exactly what is left of it). Tax is computed per rate with the invoice's split (CGST +
-    SGST, IGST or plain tax), as at issue. An invoice with round-off rounds the note to
-    the whole unit; the note that returns everything left of the invoice takes what is
-    left of its total, so all its notes add up to the invoice total exactly.
+    SGST, IGST or plain tax), as at issue; on a Bangladeshi invoice (Mushak-6.3) each line
+    returns its share of its SD and its VAT is computed per line on the value with SD. An
+    invoice with round-off rounds the note to the whole unit; the note that returns
+    everything left of the invoice takes what is left of its total, so all its notes add up
+    to the invoice total exactly.
 
     Settlement (the ledger rule): the total first reduces what is still owed on the
     invoice — a ledger payment (method "other", ``source`` "Credit note CN/…",
@@ -130,27 +140,28 @@ def credit_note_create(*, shop: Shop, invoice: Invoice, quantities: dict[int, De
     try:
         invoice = Invoice.objects.select_for_update().get(shop=shop, pk=invoice.pk)
     except Invoice.DoesNotExist:
-        raise BillingError("Choose an invoice of this shop.") from None
+        raise BillingError(_("Choose an invoice of this shop.")) from None
     if idempotency_key is not None:
         existing = CreditNote.objects.filter(shop=shop, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
     if invoice.is_voided:
-        raise BillingError(f"Invoice {invoice.number} is void: nothing can be returned against it.")
+        raise BillingError(_("Invoice %(number)s is void: nothing can be returned against it.")
+                           % {"number": invoice.number})
     issued_on = issued_on or timezone.localdate()
     try:
         ledger.check_entry_date(issued_on, field="issued_on")
     except LedgerError as exc:
         raise BillingError(str(exc), field=exc.field) from None
     if issued_on < invoice.issued_on:
-        raise BillingError("A credit note cannot be dated before its invoice.", field="issued_on")
+        raise BillingError(_("A credit note cannot be dated before its invoice."), field="issued_on")
     reason = " ".join((reason or "").split())
     if not reason:
-        raise BillingError("Give a reason for the return.", field="reason")
+        raise BillingError(_("Give a reason for the return."), field="reason")
     if refund_method not in CreditNote.RefundMethod.values:
-        raise BillingError("Choose how the money goes back.", field="refund_method")
+        raise BillingError(_("Choose how the money goes back."), field="refund_method")
     if invoice.customer_id is None and refund_method == CreditNote.RefundMethod.CREDIT:
-        raise BillingError("A walk-in sale has no account to credit: refund in cash or by UPI.",
+        raise BillingError(_("A walk-in sale has no account to credit: refund in cash or by UPI."),
                            field="refund_method")
 
     lines = list(InvoiceLine.objects.filter(shop=shop, invoice=invoice).order_by("position"))
@@ -161,26 +172,33 @@ def credit_note_create(*, shop: Shop, invoice: Invoice, quantities: dict[int, De
     # The returned lines' figures.
     new_lines = []
     by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    vat_per_line = ZERO  # Mushak-6.3: VAT per line on taxable + SD
     for line in lines:
         quantity = wanted.get(line.pk)
         if quantity is None:
             continue
-        net_before, taxable_before = returned_values.get(line.pk, (ZERO, ZERO))
+        net_before, taxable_before, sd_before = returned_values.get(line.pk, (ZERO, ZERO, ZERO))
         if quantity == line.quantity - returned.get(line.pk, ZERO):
             line_net, taxable = line.line_net - net_before, line.taxable_value - taxable_before
+            sd = line.sd_amount - sd_before
         else:
             line_net = quantize_money(line.line_net * quantity / line.quantity)
             taxable = quantize_money(line.taxable_value * quantity / line.quantity)
+            sd = quantize_money(line.sd_amount * quantity / line.quantity)
         by_rate[Decimal(line.tax_rate).normalize()] += taxable
+        if invoice.is_mushak:
+            vat_per_line += quantize_money((taxable + sd) * line.tax_rate / 100)
         new_lines.append(CreditNoteLine(
             shop=shop, invoice_line=line, position=len(new_lines) + 1, product_id=line.product_id,
             description=line.description, hsn_code=line.hsn_code, unit=line.unit, quantity=quantity,
             unit_price=line.unit_price, tax_rate=line.tax_rate, line_net=line_net, discount=line_net - taxable,
-            taxable_value=taxable))
+            taxable_value=taxable, sd_rate=line.sd_rate, sd_amount=sd))
     totals = compute_totals([LineInput(quantity=Decimal(1), unit_price=taxable, tax_rate=rate)
                              for rate, taxable in by_rate.items()],
                             gst_split=invoice.gst_split, inter_state=invoice.is_inter_state)
-    before_round = totals.taxable_total + totals.tax_total
+    sd_total = sum((li.sd_amount for li in new_lines), ZERO)
+    tax_total = vat_per_line if invoice.is_mushak else totals.tax_total
+    before_round = totals.taxable_total + sd_total + tax_total
     credited_before = quantize_money(CreditNote.objects.filter(shop=shop, invoice=invoice).aggregate(
         total=Sum("total"))["total"] or ZERO)
     left_of_total = invoice.total - credited_before
@@ -193,7 +211,7 @@ def credit_note_create(*, shop: Shop, invoice: Invoice, quantities: dict[int, De
     else:
         total = min(before_round, left_of_total)
     if total <= 0:
-        raise BillingError("Nothing is left to credit on this invoice.")
+        raise BillingError(_("Nothing is left to credit on this invoice."))
 
     number, year, sequence = credit_note_number_next(shop=shop, day=issued_on)
     # Lock order as invoice_void: the invoice (held), products, then the customer (ledger).
@@ -222,7 +240,8 @@ def credit_note_create(*, shop: Shop, invoice: Invoice, quantities: dict[int, De
         is_inter_state=invoice.is_inter_state, gst_split=invoice.gst_split,
         subtotal=sum((li.line_net for li in new_lines), ZERO),
         discount_total=sum((li.discount for li in new_lines), ZERO),
-        taxable_total=totals.taxable_total, tax_total=totals.tax_total, round_off_amount=total - before_round,
+        taxable_total=totals.taxable_total, sd_total=sd_total, tax_total=tax_total,
+        round_off_amount=total - before_round,
         total=total, refund_method=refund_method, applied_to_invoice=applied,
         credit_amount=rest if crediting else ZERO, refund_amount=ZERO if crediting else rest,
         created_by=created_by, idempotency_key=idempotency_key)
@@ -232,20 +251,24 @@ def credit_note_create(*, shop: Shop, invoice: Invoice, quantities: dict[int, De
     CreditNoteLine.objects.bulk_create(new_lines)
     for product_id in sorted(back):
         stock_move(product=products[product_id], quantity=back[product_id], kind=StockMovement.Kind.RETURN,
-                   reason=f"Credit note {number} (invoice {invoice.number})", invoice=invoice,
+                   reason=_("Credit note %(number)s (invoice %(invoice)s)") % {"number": number,
+                                                                                "invoice": invoice.number},
+                   invoice=invoice,
                    created_by=created_by)
 
     common = {"shop": shop, "customer": invoice.customer, "received_on": issued_on, "method": Payment.Method.OTHER,
               "reference": number, "created_by": created_by, "source": note.source}
     if applied > 0:
         note.payment = ledger.payment_create(amount=applied, due=invoice.due,
-                                             note=f"Return against invoice {invoice.number}", **common)
+                                             note=_("Return against invoice %(invoice)s") % {"invoice": invoice.number},
+                                             **common)
     if crediting:
-        note.credit_payment = ledger.payment_create(amount=rest, note=f"Credit for return ({invoice.number})",
-                                                    **common)
+        note.credit_payment = ledger.payment_create(
+            amount=rest, note=_("Credit for return (%(invoice)s)") % {"invoice": invoice.number}, **common)
     elif rest > 0 and refund_method == CreditNote.RefundMethod.CASH:
         record_amount(shop, kind=CashMovement.Kind.REFUND, amount=-rest, invoice=invoice, reference=number,
-                      note=f"Credit note {number}: {reason}", created_by=created_by)
+                      note=_("Credit note %(number)s: %(reason)s") % {"number": number, "reason": reason},
+                      created_by=created_by)
     if note.payment or note.credit_payment:
         note.save(update_fields=["payment", "credit_payment"])
     return note
@@ -256,12 +279,17 @@ def credit_note_summary(note: CreditNote) -> str:
     shop = note.shop
     parts = []
     if note.applied_to_invoice:
-        parts.append(f"{format_money(note.applied_to_invoice, shop.currency, shop.locale)} off what was owed on "
-                     f"{note.invoice.number}")
+        # Translators: one part of a sentence on how a credit note was settled; the parts are joined by "; ".
+        parts.append(_("%(amount)s off what was owed on %(invoice)s")
+                     % {"amount": format_money(note.applied_to_invoice, shop.currency, shop.locale),
+                        "invoice": note.invoice.number})
     if note.credit_amount:
-        parts.append(f"{format_money(note.credit_amount, shop.currency, shop.locale)} credited to the customer's "
-                     "account")
+        parts.append(_("%(amount)s credited to the customer's account")
+                     % {"amount": format_money(note.credit_amount, shop.currency, shop.locale)})
     if note.refund_amount:
-        how = "from the cash drawer" if note.refund_method == CreditNote.RefundMethod.CASH else "by UPI"
-        parts.append(f"{format_money(note.refund_amount, shop.currency, shop.locale)} to pay back {how}")
+        amount = format_money(note.refund_amount, shop.currency, shop.locale)
+        if note.refund_method == CreditNote.RefundMethod.CASH:
+            parts.append(_("%(amount)s to pay back from the cash drawer") % {"amount": amount})
+        else:
+            parts.append(_("%(amount)s to pay back by UPI") % {"amount": amount})
     return "; ".join(parts) + "."

@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Shop
 from accounts.permissions import check_actor
@@ -47,21 +48,21 @@ def _clean_value(shop: Shop, value) -> Decimal:
     try:
         units = to_units(value, "value")
     except (TypeError, ValueError):
-        raise BillingError("Enter the value of a note or coin, such as 500 or 0.50, with at most 2 decimals.",
+        raise BillingError(_("Enter the value of a note or coin, such as 500 or 0.50, with at most 2 decimals."),
                            field="value") from None
     if units == 0:
-        raise BillingError("The value of a note or coin must be more than zero.", field="value")
+        raise BillingError(_("The value of a note or coin must be more than zero."), field="value")
     value = Decimal(units) * CENT
     if value > MAX_DENOMINATION:
-        raise BillingError(f"A note or coin can be worth at most {format_shop_money(shop, MAX_DENOMINATION)}.",
-                           field="value")
+        raise BillingError(_("A note or coin can be worth at most %(value)s.")
+                           % {"value": format_shop_money(shop, MAX_DENOMINATION)}, field="value")
     return value
 
 
 def _clean_count(shop: Shop, value: Decimal, count, field: str = "count") -> int:
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_PIECES:
-        raise BillingError(f"The count of {format_shop_money(shop, value)} must be a whole number from 0 to "
-                           f"{MAX_PIECES:,}.", field=field)
+        raise BillingError(_("The count of %(value)s must be a whole number from 0 to %(max)s.")
+                           % {"value": format_shop_money(shop, value), "max": f"{MAX_PIECES:,}"}, field=field)
     return count
 
 
@@ -103,8 +104,8 @@ def clean_pieces(shop: Shop, pieces: dict | None, rows: list[Denomination], *, f
         except BillingError as exc:
             raise BillingError(str(exc), field=field) from None
         if value not in known:
-            raise BillingError(f"The drawer has no {format_shop_money(shop, value)} notes or coins; add the "
-                               f"denomination on the drawer page first.", field=field)
+            raise BillingError(_("The drawer has no %(value)s notes or coins; add the denomination on the drawer "
+                                 "page first.") % {"value": format_shop_money(shop, value)}, field=field)
         count = _clean_count(shop, value, count, field=field)
         if count:
             cleaned[value] = cleaned.get(value, 0) + count
@@ -134,7 +135,8 @@ def record(drawer: CashDrawer, *, kind: str, amount: Decimal, pieces: dict[Decim
     for value, count in pieces.items():
         row = by_value[value]
         if row.count + count < 0:
-            raise BillingError(f"The drawer holds only {row.count} × {format_shop_money(drawer.shop, value)}.")
+            raise BillingError(_("The drawer holds only %(count)s × %(value)s.")
+                               % {"count": row.count, "value": format_shop_money(drawer.shop, value)})
         row.count += count
         row.save(update_fields=["count"])
     movement = CashMovement(
@@ -216,8 +218,8 @@ def _count(shop: Shop, drawer: CashDrawer, rows: list[Denomination], counts: dic
     for value, count in counts.items():
         clean = _clean_value(shop, value)
         if clean not in by_value:
-            raise BillingError(f"The drawer has no {format_shop_money(shop, value)} notes or coins; add the "
-                               "denomination first.", field="value")
+            raise BillingError(_("The drawer has no %(value)s notes or coins; add the denomination first.")
+                               % {"value": format_shop_money(shop, value)}, field="value")
         new_counts[clean] = _clean_count(shop, clean, count, field=field)
     expected = drawer.balance
     counted = pieces_total(new_counts)
@@ -250,7 +252,7 @@ def drawer_set_counts(*, shop: Shop, counts: dict[Decimal, int], note: str = "",
     check_actor(shop=shop, action="drawer.count", membership=membership, user=created_by)
     drawer = drawer_lock(shop=shop)
     rows = denominations_lock(shop=shop)
-    _count(shop, drawer, rows, counts, note=note or "Counted on the drawer page", created_by=created_by)
+    _count(shop, drawer, rows, counts, note=note or _("Counted on the drawer page"), created_by=created_by)
     return rows
 
 
@@ -277,7 +279,7 @@ def drawer_close(*, shop: Shop, counts: dict[Decimal, int], note: str = "", clos
             return existing
     rows = denominations_lock(shop=shop)
     if not rows:
-        raise BillingError("Set up the drawer's notes and coins before closing the day.")
+        raise BillingError(_("Set up the drawer's notes and coins before closing the day."))
     full = {row.value: 0 for row in rows}
     for value, count in counts.items():
         full[_clean_value(shop, value)] = count
@@ -286,13 +288,16 @@ def drawer_close(*, shop: Shop, counts: dict[Decimal, int], note: str = "", clos
     for value, count in full.items():
         _clean_count(shop, value, count)
     if full.keys() - {row.value for row in rows}:
-        raise BillingError("Count only the notes and coins of the drawer.", field="value")
+        raise BillingError(_("Count only the notes and coins of the drawer."), field="value")
     difference = pieces_total(full) - drawer.balance
     if difference and not note:
-        word = "short" if difference < 0 else "over"
-        raise BillingError(f"The count is {format_shop_money(shop, abs(difference))} {word}. Say why in the note.",
-                           field="note")
-    expected, counted, new_counts, movement = _count(shop, drawer, rows, full, note=note or "Day close",
+        values = {"amount": format_shop_money(shop, abs(difference))}
+        if difference < 0:
+            message = _("The count is %(amount)s short. Say why in the note.") % values
+        else:
+            message = _("The count is %(amount)s over. Say why in the note.") % values
+        raise BillingError(message, field="note")
+    expected, counted, new_counts, movement = _count(shop, drawer, rows, full, note=note or _("Day close"),
                                                       created_by=created_by)
     close = CashClose(shop=shop, closed_on=closed_on or timezone.localdate(), expected=expected, counted=counted,
                       difference=counted - expected, note=note[:200], movement=movement,
@@ -313,16 +318,20 @@ def drawer_add_denomination(*, shop: Shop, value, count: int = 0, created_by=Non
     check_actor(shop=shop, action="drawer.count", membership=membership, user=created_by)
     value = _clean_value(shop, value)
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_PIECES:
-        raise BillingError(f"The count must be a whole number from 0 to {MAX_PIECES:,}.", field="count")
+        raise BillingError(_("The count must be a whole number from 0 to %(max)s.") % {"max": f"{MAX_PIECES:,}"},
+                           field="count")
     drawer_setup(shop=shop)  # a shop's first denomination comes after its defaults
     drawer = drawer_lock(shop=shop)
     if any(row.value == value for row in denominations_lock(shop=shop)):
-        raise BillingError(f"The drawer already has {format_shop_money(shop, value)}.", field="value")
+        raise BillingError(_("The drawer already has %(value)s.") % {"value": format_shop_money(shop, value)},
+                           field="value")
     denomination = Denomination(shop=shop, value=value, count=0)
     denomination.save()
     if count:
         record(drawer, kind=Kind.COUNT, amount=value * count, pieces={value: count}, rows=[denomination],
-               note=f"{count} × {format_shop_money(shop, value)} added to the drawer", created_by=created_by)
+               note=_("%(count)s × %(value)s added to the drawer") % {"count": count,
+                                                                       "value": format_shop_money(shop, value)},
+               created_by=created_by)
     return denomination
 
 
@@ -337,10 +346,11 @@ def drawer_remove_denomination(*, shop: Shop, value, membership=None) -> None:
     drawer_lock(shop=shop)
     row = next((row for row in denominations_lock(shop=shop) if row.value == value), None)
     if row is None:
-        raise BillingError(f"The drawer has no {format_shop_money(shop, value)}.", field="value")
+        raise BillingError(_("The drawer has no %(value)s.") % {"value": format_shop_money(shop, value)},
+                           field="value")
     if row.count:
-        raise BillingError(f"The drawer still holds {row.count} × {format_shop_money(shop, value)}; set the count to 0 "
-                           f"before removing it.", field="value")
+        raise BillingError(_("The drawer still holds %(count)s × %(value)s; set the count to 0 before removing it.")
+                           % {"count": row.count, "value": format_shop_money(shop, value)}, field="value")
     row.delete()
 
 
@@ -354,7 +364,7 @@ def work_out_change(shop: Shop, rows: list[Denomination], amount: Decimal,
     try:
         units = to_units(amount)
     except (TypeError, ValueError):
-        raise BillingError("The change must be an amount of 0 or more with at most 2 decimals.",
+        raise BillingError(_("The change must be an amount of 0 or more with at most 2 decimals."),
                            field="cash_tendered") from None
     if units == 0:
         return {}
@@ -365,15 +375,15 @@ def work_out_change(shop: Shop, rows: list[Denomination], amount: Decimal,
         change = None
     if change is None:
         held = pieces_total(available)
+        values = {"amount": format_shop_money(shop, amount), "held": format_shop_money(shop, held)}
         if held < amount:
-            reason = f"it holds {format_shop_money(shop, held)} in all"
+            message = _("Exact change of %(amount)s is not possible from the drawer: it holds %(held)s in all. Ask "
+                        "for a different amount of cash, or update the drawer counts.") % values
         else:
-            reason = "no combination of its notes and coins adds up to it"
-        raise BillingError(
-            f"Exact change of {format_shop_money(shop, amount)} is not possible from the drawer: {reason}. "
-            f"Ask for a different amount of cash, or update the drawer counts.",
-            field="cash_tendered",
-        )
+            message = _("Exact change of %(amount)s is not possible from the drawer: no combination of its notes "
+                        "and coins adds up to it. Ask for a different amount of cash, or update the drawer "
+                        "counts.") % values
+        raise BillingError(message, field="cash_tendered")
     return change
 
 

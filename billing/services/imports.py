@@ -40,6 +40,8 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from accounts.models import Shop
 from accounts.permissions import check_permission
@@ -95,10 +97,12 @@ class ImportKind:
 KINDS = {
     ImportJob.Kind.CUSTOMERS: ImportKind(
         columns=CUSTOMER_COLUMNS, check=customer_rows_check, write=_customers_import, display=customer_row_display,
-        headings=CUSTOMER_DISPLAY_HEADINGS, noun="customers", singular="customer", label_keys=("name", "phone")),
+        headings=CUSTOMER_DISPLAY_HEADINGS, noun=gettext_lazy("customers"),
+        singular=pgettext_lazy("one customer", "customer"), label_keys=("name", "phone")),
     ImportJob.Kind.PRODUCTS: ImportKind(
         columns=PRODUCT_COLUMNS, check=product_rows_check, write=_products_import, display=product_row_display,
-        headings=PRODUCT_DISPLAY_HEADINGS, noun="products", singular="product", label_keys=("sku", "name")),
+        headings=PRODUCT_DISPLAY_HEADINGS, noun=gettext_lazy("products"),
+        singular=pgettext_lazy("one product", "product"), label_keys=("sku", "name")),
 }
 
 
@@ -146,13 +150,13 @@ def import_job_create(*, shop: Shop, kind: str, upload, created_by=None, members
         if existing is not None:
             return existing
     if kind not in KINDS:
-        raise ImportJobError("Choose what to import: customers or products.", field="kind")
+        raise ImportJobError(_("Choose what to import: customers or products."), field="kind")
     content = read_upload(upload, max_bytes=MAX_FILE_BYTES)
     file_name = (getattr(upload, "name", "") or "upload")[-255:]
     sheet = read_sheet(content, filename=file_name, columns=kind_of(kind).columns, header_only=True,
                        count_up_to=BACKGROUND_ROWS)
     if sheet.row_count == 0:
-        raise ImportJobError("The file has no rows under its header row.", field="file")
+        raise ImportJobError(_("The file has no rows under its header row."), field="file")
     job = ImportJob(shop=shop, kind=kind, file_name=file_name, file_type=sheet.file_type,
                     content=zlib.compress(content), total_rows=sheet.row_count, created_by=created_by,
                     idempotency_key=idempotency_key, updated_at=timezone.now(),
@@ -191,14 +195,16 @@ def import_job_confirm(*, job: ImportJob, skip_bad_rows: bool = False, membershi
         if job.status != Status.PREVIEW:
             return job
         if job.total_rows == 0:
-            raise ImportJobError("The file has no rows to import.", field="skip_bad_rows")
+            raise ImportJobError(_("The file has no rows to import."), field="skip_bad_rows")
         if job.error_rows >= job.total_rows:
-            raise ImportJobError("No row of the file can be imported: every row has an error. Fix the file and "
-                                 "upload it again.", field="skip_bad_rows")
+            raise ImportJobError(_("No row of the file can be imported: every row has an error. Fix the file and "
+                                   "upload it again."), field="skip_bad_rows")
         if job.error_rows and not skip_bad_rows:
-            rows = "row has an error" if job.error_rows == 1 else "rows have errors"
-            raise ImportJobError(f"{job.error_rows:,} {rows}. Fix the file and upload it again, or choose to "
-                                 f"skip the rows with errors.", field="skip_bad_rows")
+            message = ngettext(
+                "%(count)s row has an error. Fix the file and upload it again, or choose to skip the rows with errors.",
+                "%(count)s rows have errors. Fix the file and upload it again, or choose to skip the rows with errors.",
+                job.error_rows) % {"count": f"{job.error_rows:,}"}
+            raise ImportJobError(message, field="skip_bad_rows")
         now = timezone.now()
         job.status, job.skip_bad_rows, job.confirmed_at = Status.QUEUED, bool(skip_bad_rows), now
         job.rows_done, job.updated_at, job.message = 0, now, ""
@@ -240,8 +246,8 @@ def import_job_fail_if_stale(*, job: ImportJob) -> bool:
     failed = ImportJob.objects.filter(shop_id=job.shop_id, pk=job.pk, status__in=RUNNING,
                                       updated_at__lt=cutoff).update(
         status=Status.FAILED, finished_at=timezone.now(), updated_at=timezone.now(),
-        message="The import stopped: the background worker was interrupted or is not running. "
-                "Nothing was imported. Retry it (start the worker if it is not running).")
+        message=_("The import stopped: the background worker was interrupted or is not running. "
+                  "Nothing was imported. Retry it (start the worker if it is not running)."))
     return bool(failed)
 
 
@@ -271,11 +277,11 @@ def import_job_process(*, shop: Shop, job_id: int, attempts: int) -> str:
         return "skipped"
     except Exception as exc:  # any failure of the step: recorded on the job, never a lost job
         if isinstance(exc, DomainError):
-            message = f"Nothing was imported: {exc}"
+            message = _("Nothing was imported: %(error)s") % {"error": exc}
         else:
             logger.exception("Import job %s failed", job_id)
-            message = (f"The import stopped because of an error ({type(exc).__name__}). Nothing was imported. "
-                       "You can retry it; if it fails again, check the file.")
+            message = _("The import stopped because of an error (%(error)s). Nothing was imported. You can retry "
+                        "it; if it fails again, check the file.") % {"error": type(exc).__name__}
         try:
             _update(job, mine, status=Status.FAILED, finished_at=timezone.now(), message=message)
         except JobLost:
@@ -334,8 +340,8 @@ def _import_step(job: ImportJob, mine: int) -> str:
         # The shop changed since the preview (a customer added with the same phone, …).
         _update(job, mine, status=Status.PREVIEW, rows_done=len(rows), errors=errors, error_rows=len(result.errors),
                 confirmed_at=None,
-                message="Nothing was imported: since the file was checked, rows got errors (another customer or "
-                        "product may have been added meanwhile). Look at the errors below.")
+                message=_("Nothing was imported: since the file was checked, rows got errors (another customer "
+                          "or product may have been added meanwhile). Look at the errors below."))
         return "preview"
     _update(job, mine, status=Status.WRITING, rows_done=len(rows))
     with transaction.atomic():

@@ -11,8 +11,15 @@ GST (issue #15): a regular shop issues tax invoices; a composition or unregister
 (``Shop.gst_mode``) issues bills of supply (rule 49) in their own series, without tax.
 The place of supply is the one chosen, else the customer's state, else the shop's; it
 makes the supply inter-state (IGST) when it is not the shop's state.
+
+Markets (issue 16): the shop's tax scheme (``Shop.market``) is snapshotted on the invoice
+with the seller's and the buyer's tax numbers outside India. In Bangladesh each line
+carries supplementary duty (its own SD rate, else its product's) and VAT is computed per
+line on the value with SD (``billing.totals``); every other scheme charges no SD. The
+payment methods taken at the counter are the market's.
 """
 
+import dataclasses
 import datetime
 import uuid
 from dataclasses import dataclass
@@ -20,6 +27,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import GstRegistration, Shop
 from accounts.permissions import check_actor
@@ -30,6 +38,7 @@ from billing.services.catalogue import products_lock, stock_move
 from billing.services.numbering import invoice_number_next, invoice_sequence_lock
 from billing.totals import InvoiceTotals, LineInput, TotalsError, compute_totals
 from core.gst import STATES, gstin_state
+from core.markets import TaxScheme
 from core.money import ZERO, format_money, quantize_money
 from customers.models import Customer
 from ledger.models import Payment
@@ -45,24 +54,39 @@ def _places(value) -> int:
 
 def _check_lines(shop: Shop, lines: list[LineInput]) -> None:
     if not lines:
-        raise BillingError("Add at least one item to the invoice.")
+        raise BillingError(_("Add at least one item to the invoice."))
     for line in lines:
+        item = {"item": line.description}
         if line.product is not None and line.product.shop_id != shop.pk:
-            raise BillingError("Choose products of this shop.")
+            raise BillingError(_("Choose products of this shop."))
         if line.quantity is None or line.quantity <= 0:
-            raise BillingError(f"The quantity of {line.description or 'an item'} must be more than zero.")
+            raise BillingError(_("The quantity of %(item)s must be more than zero.") % item if line.description
+                               else _("The quantity of an item must be more than zero."))
         if line.unit_price is None or line.unit_price < 0:
-            raise BillingError(f"The price of {line.description or 'an item'} cannot be negative.")
+            raise BillingError(_("The price of %(item)s cannot be negative.") % item if line.description
+                               else _("The price of an item cannot be negative."))
         if line.tax_rate is None or not 0 <= line.tax_rate <= 100:
-            raise BillingError(f"The tax rate of {line.description or 'an item'} must be between 0 and 100.")
+            raise BillingError(_("The tax rate of %(item)s must be between 0 and 100.") % item if line.description
+                               else _("The tax rate of an item must be between 0 and 100."))
+        if line.sd_rate is not None and not 0 <= line.sd_rate <= 100:
+            raise BillingError(_("The SD rate of %(item)s must be between 0 and 100.") % item if line.description
+                               else _("The SD rate of an item must be between 0 and 100."))
         if not (line.description or "").strip():
-            raise BillingError("Every item needs a description.")
+            raise BillingError(_("Every item needs a description."))
         # More places than the columns hold would be stored rounded, disagreeing with the totals.
-        for value, places, what in ((line.quantity, 3, "quantity"), (line.unit_price, 2, "price"),
-                                    (line.tax_rate, 2, "tax rate")):
-            if _places(value) > places:
-                raise BillingError(f"The {what} of {line.description.strip()} can have at most {places} decimal "
-                                   "places.")
+        values = {"item": line.description.strip()}
+        if _places(line.quantity) > 3:
+            raise BillingError(_("The quantity of %(item)s can have at most %(places)s decimal places.")
+                               % {**values, "places": 3})
+        if _places(line.unit_price) > 2:
+            raise BillingError(_("The price of %(item)s can have at most %(places)s decimal places.")
+                               % {**values, "places": 2})
+        if _places(line.tax_rate) > 2:
+            raise BillingError(_("The tax rate of %(item)s can have at most %(places)s decimal places.")
+                               % {**values, "places": 2})
+        if line.sd_rate is not None and _places(line.sd_rate) > 2:
+            raise BillingError(_("The SD rate of %(item)s can have at most %(places)s decimal places.")
+                               % {**values, "places": 2})
 
 
 def place_of_supply_for(*, shop: Shop, customer: Customer | None, chosen: str = "") -> str:
@@ -71,7 +95,7 @@ def place_of_supply_for(*, shop: Shop, customer: Customer | None, chosen: str = 
     (a walk-in sale). Raises ``BillingError`` (``field="place_of_supply"``) for an unknown code."""
     if chosen:
         if chosen not in STATES:
-            raise BillingError("Choose a state from the list.", field="place_of_supply")
+            raise BillingError(_("Choose a state from the list."), field="place_of_supply")
         return chosen
     if customer is not None:
         own = customer.state or gstin_state(customer.gstin)
@@ -92,24 +116,44 @@ def supply_is_inter_state(*, shop: Shop, place_of_supply: str, default: bool = F
 def _line_for_bill_of_supply(line: LineInput) -> LineInput:
     """A bill of supply charges no tax: the line's price is what the customer pays."""
     return LineInput(quantity=line.quantity, unit_price=line.unit_price, tax_rate=ZERO,
-                     description=line.description, product=line.product, hsn_code=line.hsn_code, unit=line.unit)
+                     description=line.description, product=line.product, hsn_code=line.hsn_code, unit=line.unit,
+                     sd_rate=ZERO)
+
+
+def _line_with_sd_rate(line: LineInput, *, with_sd: bool) -> LineInput:
+    """``line`` with the SD rate it is charged: its own, else its product's (Bangladesh,
+    ``with_sd``); 0 in every other scheme."""
+    if not with_sd:
+        rate = ZERO
+    elif line.sd_rate is not None:
+        rate = line.sd_rate
+    else:
+        rate = line.product.sd_rate if line.product is not None else ZERO
+    return dataclasses.replace(line, sd_rate=rate)
 
 
 @dataclass
 class SaleTerms:
     """How a sale is taxed and numbered, from the shop's GST registration and the place of
     supply: ``series`` (``billing.models.Series``), ``gst_split`` (CGST/SGST or IGST shown),
-    ``place_of_supply`` (state code or ""), ``inter_state``, ``registration`` (``Shop.gst_mode``)."""
+    ``place_of_supply`` (state code or ""), ``inter_state``, ``registration`` (``Shop.gst_mode``),
+    ``tax_scheme`` (the shop's ``core.markets.TaxScheme``)."""
 
     series: str
     gst_split: bool
     place_of_supply: str
     inter_state: bool
     registration: str
+    tax_scheme: str = TaxScheme.GST
 
     @property
     def is_bill_of_supply(self) -> bool:
         return self.series == Series.BILL_OF_SUPPLY
+
+    @property
+    def with_sd(self) -> bool:
+        """Bangladesh's VAT and SD: SD and VAT per line (``billing.totals``)."""
+        return self.tax_scheme == TaxScheme.VAT_BD
 
 
 def sale_terms(*, shop: Shop, customer: Customer | None, place_of_supply: str = "",
@@ -129,18 +173,29 @@ def sale_terms(*, shop: Shop, customer: Customer | None, place_of_supply: str = 
     return SaleTerms(series=Series.BILL_OF_SUPPLY if bill_of_supply else Series.INVOICE,
                      gst_split=mode == GstRegistration.REGULAR, place_of_supply=place,
                      inter_state=supply_is_inter_state(shop=shop, place_of_supply=place, default=inter_state),
-                     registration=mode)
+                     registration=mode, tax_scheme=shop.market.tax_scheme)
 
 
 def sale_totals(*, terms: SaleTerms, lines: list[LineInput], discount_type: str = Invoice.DiscountType.AMOUNT,
                 discount_value: Decimal = ZERO, round_off: bool = False) -> tuple[list[LineInput], InvoiceTotals]:
     """``(lines as charged, totals)`` of a sale on ``terms`` (nothing is written): a bill of
-    supply charges no tax (each line's price as it stands). Raises ``TotalsError``."""
+    supply charges no tax (each line's price as it stands); each line's SD rate is the one
+    charged (Bangladesh: its own or its product's; 0 elsewhere). Raises ``TotalsError``."""
     if terms.is_bill_of_supply:
         lines = [_line_for_bill_of_supply(line) for line in lines]
+    else:
+        lines = [_line_with_sd_rate(line, with_sd=terms.with_sd) for line in lines]
     totals = compute_totals(lines, discount_type=discount_type, discount_value=discount_value, round_off=round_off,
-                            gst_split=terms.gst_split, inter_state=terms.inter_state)
+                            gst_split=terms.gst_split, inter_state=terms.inter_state, with_sd=terms.with_sd)
     return lines, totals
+
+
+def check_payment_method(*, shop: Shop, method: str) -> None:
+    """Refuse (``BillingError``, ``field="payment_method"``) a method the shop's market does
+    not take at the counter (``core.markets.Market.payment_methods``: UPI in India, bKash
+    and Nagad in Bangladesh, M-Pesa in Kenya; cash, card and bank everywhere)."""
+    if method not in shop.market.payment_methods:
+        raise BillingError(_("Choose one of the payment methods offered."), field="payment_method")
 
 
 @transaction.atomic
@@ -162,7 +217,8 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
     ``inter_state`` only counts where the shop has no state (outside India).
     ``delivery_address`` is printed on the invoice (blank: the customer's address).
     ``amount_paid`` (Decimal, 0…total) is what was paid at the counter; a walk-in sale (no
-    ``customer``) must be paid in full. With cash and
+    ``customer``) must be paid in full; ``payment_method`` is one of the market's
+    (:func:`check_payment_method`). With cash and
     ``cash_tendered`` above the amount paid, the change is taken from the drawer.
     ``notes_tendered`` (``{value (Decimal): count (int)}``, optional, cash only) are the
     notes the customer handed over: they go into the drawer's counts, may come back as
@@ -186,7 +242,8 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
         raise BillingError(str(exc), field=exc.field) from None
     _check_lines(shop, lines)
     if customer is not None and (customer.shop_id != shop.pk or customer.is_archived):
-        raise BillingError("Choose an active customer of this shop.", field="customer")
+        raise BillingError(_("Choose an active customer of this shop."), field="customer")
+    check_payment_method(shop=shop, method=payment_method)
     terms = sale_terms(shop=shop, customer=customer, place_of_supply=place_of_supply, inter_state=inter_state)
     series, gst_split, place, inter_state = terms.series, terms.gst_split, terms.place_of_supply, terms.inter_state
     try:
@@ -196,12 +253,12 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
         raise BillingError(str(exc), field="discount_value") from None
     amount_paid = quantize_money(amount_paid or ZERO)
     if amount_paid < 0:
-        raise BillingError("The amount paid cannot be negative.", field="amount_paid")
+        raise BillingError(_("The amount paid cannot be negative."), field="amount_paid")
     if amount_paid > totals.total:
-        raise BillingError(f"The amount paid is more than the invoice total of "
-                           f"{format_money(totals.total, shop.currency, shop.locale)}.", field="amount_paid")
+        raise BillingError(_("The amount paid is more than the invoice total of %(total)s.")
+                           % {"total": format_money(totals.total, shop.currency, shop.locale)}, field="amount_paid")
     if customer is None and amount_paid != totals.total:
-        raise BillingError("A walk-in sale must be paid in full. Choose a customer to sell on credit.",
+        raise BillingError(_("A walk-in sale must be paid in full. Choose a customer to sell on credit."),
                            field="amount_paid")
     change = ZERO
     if payment_method != Payment.Method.CASH:
@@ -209,14 +266,16 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
     if notes_tendered:
         in_notes = notes_value(notes_tendered)
         if cash_tendered is not None and quantize_money(cash_tendered) != in_notes:
-            raise BillingError(f"The notes tendered add up to {format_money(in_notes, shop.currency, shop.locale)}, "
-                               f"not {format_money(cash_tendered, shop.currency, shop.locale)}. Correct one of "
-                               f"them, or leave cash tendered empty.", field="cash_tendered")
+            raise BillingError(_("The notes tendered add up to %(notes)s, not %(tendered)s. Correct one of them, or "
+                                 "leave cash tendered empty.")
+                               % {"notes": format_money(in_notes, shop.currency, shop.locale),
+                                  "tendered": format_money(cash_tendered, shop.currency, shop.locale)},
+                               field="cash_tendered")
         cash_tendered = in_notes
     if cash_tendered is not None:
         cash_tendered = quantize_money(cash_tendered)
         if cash_tendered < amount_paid:
-            raise BillingError("The cash tendered is less than the amount paid.", field="cash_tendered")
+            raise BillingError(_("The cash tendered is less than the amount paid."), field="cash_tendered")
         change = cash_tendered - amount_paid
 
     number, year, sequence = invoice_number_next(shop=shop, day=issued_on, series=series)
@@ -231,6 +290,7 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
     products = products_lock(shop=shop, product_ids=sold)
     if customer is not None:
         Customer.objects.select_for_update().get(shop=shop, pk=customer.pk)
+    with_tax_numbers = terms.tax_scheme in (TaxScheme.VAT_BD, TaxScheme.VAT_KE)
     invoice = Invoice.objects.create(
         shop=shop, number=number, series=series, financial_year=year, sequence_number=sequence, customer=customer,
         issued_on=issued_on, is_inter_state=inter_state, gst_split=gst_split, supplier_gstin=shop.gstin,
@@ -238,9 +298,13 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
         recipient_name=customer.name if customer else "", recipient_gstin=customer.gstin if customer else "",
         recipient_state=(customer.state or gstin_state(customer.gstin)) if customer else "",
         recipient_address=customer.address if customer else "", delivery_address=(delivery_address or "").strip(),
-        reverse_charge=False, discount_type=discount_type,
+        reverse_charge=False, tax_scheme=terms.tax_scheme,
+        supplier_tax_number=shop.tax_number if with_tax_numbers else "",
+        recipient_tax_number=customer.tax_number if customer and with_tax_numbers else "",
+        discount_type=discount_type,
         discount_value=discount_value or ZERO, round_off=round_off, subtotal=totals.subtotal,
-        discount_total=totals.discount_total, taxable_total=totals.taxable_total, tax_total=totals.tax_total,
+        discount_total=totals.discount_total, taxable_total=totals.taxable_total, sd_total=totals.sd_total,
+        tax_total=totals.tax_total,
         round_off_amount=totals.round_off_amount, total=totals.total, paid_at_counter=amount_paid,
         payment_method=payment_method, cash_tendered=cash_tendered, change_given=change,
         notes=notes.strip()[:200], created_by=created_by, idempotency_key=idempotency_key,
@@ -252,7 +316,8 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
                     unit=lt.line.unit or (lt.line.product.unit if lt.line.product else ""),
                     quantity=lt.line.quantity, unit_price=lt.line.unit_price,
                     price_includes_tax=lt.line.price_includes_tax, tax_rate=lt.line.tax_rate,
-                    line_net=lt.line_net, discount=lt.discount, taxable_value=lt.taxable_value)
+                    line_net=lt.line_net, discount=lt.discount, taxable_value=lt.taxable_value,
+                    sd_rate=lt.line.sd_rate or ZERO, sd_amount=lt.sd_amount)
         for i, lt in enumerate(totals.lines, start=1)
     ])
 
@@ -260,17 +325,19 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
         product = products[product_id]
         if product.track_stock:
             stock_move(product=product, quantity=-sold[product_id], kind=StockMovement.Kind.SALE,
-                       reason=f"Invoice {number}", invoice=invoice, created_by=created_by)
+                       reason=_("Invoice %(number)s") % {"number": number}, invoice=invoice, created_by=created_by)
 
     if customer is not None and totals.total > 0:
+        # ``source`` stays in English: it names the document for the ledger, which reads it back.
         invoice.due = ledger.due_create(shop=shop, customer=customer, amount=totals.total,
-                                        description=f"Invoice {number}", incurred_on=issued_on,
-                                        due_date=due_date, created_by=created_by, source=f"Invoice {number}")
+                                        description=_("Invoice %(number)s") % {"number": number},
+                                        incurred_on=issued_on, due_date=due_date, created_by=created_by,
+                                        source=f"Invoice {number}")
         if amount_paid > 0:
             outstanding = due_outstanding(invoice.due)
             invoice.payment = ledger.payment_create(
                 shop=shop, customer=customer, amount=amount_paid, received_on=issued_on, method=payment_method,
-                reference=number, note="Paid at the counter",
+                reference=number, note=_("Paid at the counter"),
                 due=invoice.due if 0 < amount_paid <= outstanding else None, created_by=created_by, at_counter=True,
                 source=f"Invoice {number}")
         invoice.save(update_fields=["due", "payment"])
@@ -294,14 +361,15 @@ def invoice_void(*, shop: Shop, invoice: Invoice, reason: str, voided_by=None, m
     membership = check_actor(shop=shop, action="invoice.void", membership=membership, user=voided_by)
     reason = (reason or "").strip()
     if not reason:
-        raise BillingError("Give a reason for voiding.", field="reason")
+        raise BillingError(_("Give a reason for voiding."), field="reason")
     invoice = Invoice.objects.select_for_update().get(shop=shop, pk=invoice.pk)
     if invoice.is_voided:
-        raise BillingError("This invoice is already void.")
+        raise BillingError(_("This invoice is already void."))
     notes = list(invoice.credit_notes.values_list("number", flat=True))
     if notes:
-        raise BillingError(f"Invoice {invoice.number} has credit notes ({', '.join(notes)}): goods were returned "
-                           "against it, so it cannot be voided. Raise a credit note for what is left instead.")
+        raise BillingError(_("Invoice %(number)s has credit notes (%(notes)s): goods were returned against it, so "
+                             "it cannot be voided. Raise a credit note for what is left instead.")
+                           % {"number": invoice.number, "notes": ", ".join(notes)})
     # Give back exactly what the sale took (its SALE movements), even if a product's
     # "track stock" flag has changed since.
     returned: dict[int, Decimal] = {}
@@ -310,8 +378,9 @@ def invoice_void(*, shop: Shop, invoice: Invoice, reason: str, voided_by=None, m
     products = products_lock(shop=shop, product_ids=returned)
     for product_id in sorted(returned):
         stock_move(product=products[product_id], quantity=returned[product_id], kind=StockMovement.Kind.SALE_VOID,
-                   reason=f"Invoice {invoice.number} voided", invoice=invoice, created_by=voided_by)
-    ledger_reason = f"Invoice {invoice.number} voided: {reason}"[:200]
+                   reason=_("Invoice %(number)s voided") % {"number": invoice.number}, invoice=invoice,
+                   created_by=voided_by)
+    ledger_reason = (_("Invoice %(number)s voided: %(reason)s") % {"number": invoice.number, "reason": reason})[:200]
     if invoice.payment is not None and not invoice.payment.is_voided:
         ledger.payment_void(shop=shop, payment=invoice.payment, reason=ledger_reason, voided_by=voided_by,
                             via_source=True, membership=membership)

@@ -5,6 +5,7 @@ digits, ``-`` and ``/`` — e.g. ``INV/26-27/0001``."""
 import datetime
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from accounts.models import Shop
 from billing.models import BillOfSupplySequence, CreditNoteSequence, InvoiceSequence, Series
@@ -26,8 +27,8 @@ def format_number(prefix: str, year: str, sequence: int) -> str:
     """``prefix/year/NNNN`` (at least 4 digits). Raises ``BillingError`` past 16 characters."""
     number = f"{prefix}/{year}/{sequence:04d}"
     if len(number) > MAX_LENGTH:
-        raise BillingError(f"Invoice number {number} would be longer than {MAX_LENGTH} characters; "
-                           "use a shorter invoice prefix in shop settings.")
+        raise BillingError(_("Invoice number %(number)s would be longer than %(max)s characters; use a shorter "
+                             "invoice prefix in shop settings.") % {"number": number, "max": MAX_LENGTH})
     return number
 
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.permissions import permission_required, require_permission
 from accounts.tenancy import shop_required
@@ -52,8 +53,9 @@ def cash_movement_create(request):
         except DomainError as exc:
             form_error(form, exc, fields=("note", "amount", "kind"))
         else:
-            messages.success(request, f"Recorded: {movement.get_kind_display().lower()} of "
-                                      f"{money(request, abs(movement.amount))} ({movement.note}).")
+            messages.success(request, _("Recorded: %(kind)s of %(amount)s (%(note)s).") % {
+                "kind": movement.get_kind_display().lower(), "amount": money(request, abs(movement.amount)),
+                "note": movement.note})
             return redirect("billing:cash_book")
     return render(request, "billing/cash_movement_form.html", {
         "form": form, "balance": selectors.drawer_balance(shop=shop)})
@@ -88,13 +90,14 @@ def drawer_close(request):
             except DomainError as exc:
                 form_error(form, exc, fields=("note",))
             else:
-                if close.difference:
-                    word = "short" if close.difference < 0 else "over"
-                    outcome = f"{money(request, abs(close.difference))} {word}, recorded"
+                if close.difference < 0:
+                    message = _("Day closed with %(counted)s in the drawer: %(difference)s short, recorded.")
+                elif close.difference > 0:
+                    message = _("Day closed with %(counted)s in the drawer: %(difference)s over, recorded.")
                 else:
-                    outcome = "the count matches the book"
-                messages.success(request, f"Day closed with {money(request, close.counted)} in the drawer: "
-                                          f"{outcome}.")
+                    message = _("Day closed with %(counted)s in the drawer: the count matches the book.")
+                messages.success(request, message % {"counted": money(request, close.counted),
+                                                     "difference": money(request, abs(close.difference))})
                 return redirect(close)
     return render(request, "billing/drawer_close.html", {
         "form": form, "preview": preview, "summary": selectors.drawer_summary(shop=shop, denominations=denominations)})

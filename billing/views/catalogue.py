@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.permissions import can, permission_required, require_permission
 from accounts.tenancy import shop_required
@@ -62,10 +63,14 @@ def product_create(request):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            note = f" with {_qty(product.stock_quantity)} {product.unit} in stock" if product.stock_quantity else ""
-            messages.success(request, f"Added {product.name}{note}.")
+            if product.stock_quantity:
+                message = _("Added %(name)s with %(quantity)s %(unit)s in stock.") % {
+                    "name": product.name, "quantity": _qty(product.stock_quantity), "unit": product.unit}
+            else:
+                message = _("Added %(name)s.") % {"name": product.name}
+            messages.success(request, message)
             return redirect(product)
-    return render(request, "billing/product_form.html", {"form": form, "title": "Add product"})
+    return render(request, "billing/product_form.html", {"form": form, "title": _("Add product")})
 
 
 @shop_required
@@ -74,7 +79,8 @@ def product_edit(request, product_id):
     product = _get_product(request, product_id)
     require_permission(request, "product.edit")
     # The form writes what was posted onto its instance; keep the saved name for the page.
-    context = {"product_id": product.pk, "product_name": product.name, "title": f"Edit {product.name}"}
+    context = {"product_id": product.pk, "product_name": product.name,
+               "title": _("Edit %(name)s") % {"name": product.name}}
     form = ProductForm(request.POST or None, instance=product, shop=request.shop)
     if request.method == "POST" and form.is_valid():
         try:
@@ -83,7 +89,7 @@ def product_edit(request, product_id):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, f"Saved {product.name}.")
+            messages.success(request, _("Saved %(name)s.") % {"name": product.name})
             return redirect(product)
     return render(request, "billing/product_form.html", {"form": form, **context})
 
@@ -122,9 +128,12 @@ def product_stock(request, product_id):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            done = "Received" if data["action"] == StockForm.RECEIVE else "Adjusted stock by"
-            messages.success(request, f"{done} {_qty(movement.quantity)} {product.unit} of {product.name}. "
-                                      f"Stock now {_qty(movement.balance_after)} {product.unit}.")
+            if data["action"] == StockForm.RECEIVE:
+                message = _("Received %(quantity)s %(unit)s of %(name)s. Stock now %(balance)s %(unit)s.")
+            else:
+                message = _("Adjusted stock by %(quantity)s %(unit)s of %(name)s. Stock now %(balance)s %(unit)s.")
+            messages.success(request, message % {"quantity": _qty(movement.quantity), "unit": product.unit,
+                                                 "name": product.name, "balance": _qty(movement.balance_after)})
             return redirect(product)
     return render(request, "billing/product_stock.html", {"form": form, "product": product,
                                                           "can_adjust": can_adjust})
@@ -143,7 +152,7 @@ def category_list(request):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, f"Added the category {category.name}.")
+            messages.success(request, _("Added the category %(name)s.") % {"name": category.name})
             return redirect("billing:category_list")
     context = {"form": form, "categories": selectors.category_list(shop=request.shop)}
     return render(request, "billing/category_list.html", context)
@@ -162,7 +171,8 @@ def category_edit(request, category_id):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, f"Renamed {old_name} to {category.name}.")
+            messages.success(request, _("Renamed %(old_name)s to %(new_name)s.") % {
+                "old_name": old_name, "new_name": category.name})
             return redirect("billing:category_list")
     return render(request, "billing/category_form.html", {"form": form, "category_id": category.pk,
                                                           "category_name": old_name})

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
 from accounts.permissions import require_permission
@@ -48,7 +49,8 @@ def credit_note_create(request, invoice_id):
         except BillingError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, f"Credit note {note.number} raised: {services.credit_note_summary(note)}")
+            messages.success(request, _("Credit note %(number)s raised: %(summary)s") % {
+                "number": note.number, "summary": services.credit_note_summary(note)})
             return redirect(note)
     return render(request, "billing/credit_note_form.html", {
         "form": form, "invoice": invoice, "nothing_left": not any(name for _l, _q, name in form.line_rows)})

@@ -13,22 +13,22 @@ from django.views.decorators.cache import cache_control
 from accounts.tenancy import shop_required
 from billing import pdf
 from billing.models import Invoice
-from billing.pdf import A4_TEMPLATE
+from billing.pdf import a4_template
 from billing.selectors.documents import invoice_document
 
 RECEIPT_TEMPLATE = "billing/documents/receipt_80mm.html"
 
 
 def _invoice(request, invoice_id) -> Invoice:
-    invoices = Invoice.objects.select_related("shop", "customer", "due")
+    invoices = Invoice.objects.select_related("shop", "customer", "due", "created_by")
     return get_object_or_404(invoices, shop=request.shop, pk=invoice_id)
 
 
 @shop_required
 def invoice_print(request, invoice_id):
     """The A4 invoice as a printable page (Print button, link to the PDF)."""
-    invoice = _invoice(request, invoice_id)
-    return render(request, A4_TEMPLATE, {**invoice_document(invoice=invoice), "pdf": False})
+    document = invoice_document(invoice=_invoice(request, invoice_id))
+    return render(request, a4_template(document), {**document, "pdf": False})
 
 
 @shop_required

@@ -6,6 +6,7 @@ the cash book and the day close. Everyone in the shop may look; changing it need
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.permissions import require_permission
 from accounts.tenancy import shop_required
@@ -50,12 +51,13 @@ def drawer(request):
             except DomainError as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, f"Removed {money(request, denomination.value)} from the drawer.")
+                messages.success(request, _("Removed %(value)s from the drawer.") % {
+                    "value": money(request, denomination.value)})
             return redirect("billing:drawer")
         require_permission(request, "drawer.count")
         if request.POST.get("action") == "setup":
             services.drawer_setup(shop=shop, membership=request.membership)
-            messages.success(request, "Added the usual notes and coins. Count them and save.")
+            messages.success(request, _("Added the usual notes and coins. Count them and save."))
             return redirect("billing:drawer")
         if request.POST.get("action") == "add":
             add_form = DenominationForm(request.POST)
@@ -66,7 +68,8 @@ def drawer(request):
                 except DomainError as exc:
                     form_error(add_form, exc)
                 else:
-                    messages.success(request, f"Added {money(request, added.value)} to the drawer.")
+                    messages.success(request, _("Added %(value)s to the drawer.") % {
+                        "value": money(request, added.value)})
                     return redirect("billing:drawer")
         else:
             counts_form = DrawerCountsForm(request.POST, shop=shop, denominations=denominations)
@@ -77,8 +80,8 @@ def drawer(request):
                 except DomainError as exc:
                     form_error(counts_form, exc)
                 else:
-                    messages.success(request, f"Saved the count: {money(request, drawer_total(shop=shop))} "
-                                              f"in the drawer.")
+                    messages.success(request, _("Saved the count: %(total)s in the drawer.") % {
+                        "total": money(request, drawer_total(shop=shop))})
                     return redirect("billing:drawer")
 
     check_form = ChangeCheckForm(request.GET if "change" in request.GET else None)

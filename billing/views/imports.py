@@ -119,6 +119,7 @@ def import_template(request, kind, file_type):
     if file_type == "csv":
         response = HttpResponse(template_csv(columns), content_type=CSV_CONTENT_TYPE)
     else:
-        response = HttpResponse(template_xlsx(columns, title=kind.capitalize()), content_type=XLSX_CONTENT_TYPE)
+        title = str(services.kind_of(kind).noun).capitalize()
+        response = HttpResponse(template_xlsx(columns, title=title), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="khata-{kind}-template.{file_type}"'
     return response

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import require_permission
@@ -23,6 +24,7 @@ def invoice_email(request, invoice_id):
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Invoice {invoice.number} is on its way to {message.to}. "
-                                  "The message log shows when it has been sent.")
+        messages.success(request, _("Invoice %(number)s is on its way to %(email)s. "
+                                    "The message log shows when it has been sent.") % {
+            "number": invoice.number, "email": message.to})
     return redirect(invoice)

@@ -1,5 +1,6 @@
 """Invoice pages: list, the new-invoice counter page (with its htmx helpers), detail,
-void, and the panels other apps' pages include (customer purchases, dashboard sales)."""
+void, Kenya's eTIMS references, and the panels other apps' pages include (customer
+purchases, dashboard sales)."""
 
 import datetime
 from dataclasses import dataclass
@@ -8,21 +9,24 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import permission_required, require_permission
+from accounts.permissions import can, permission_required, require_permission
 from accounts.tenancy import shop_required
 from billing.forms.invoices import (
+    EtimsForm,
     InvoiceForm,
     line_form_for_product,
     line_forms_from_post,
 )
-from billing.models import Invoice, Product
+from billing.models import TAX_RATE_PRESETS, TAX_RATE_PRESETS_BY_SCHEME, Invoice, Product
 from billing.selectors import invoices as selectors
 from billing.selectors.documents import invoice_document
 from billing.selectors.drawer import change_preview
 from billing.services import BillingError
 from billing.services import invoices as services
+from billing.services.etims import ETIMS_ACTION, invoice_etims_update
 from billing.totals import TotalsError
 from core.gst import state_label
 from core.money import ZERO
@@ -65,8 +69,10 @@ def _invoice_page(request, form, line_forms, errors=()):
     picked = str(form["customer"].value() or "")
     customer = (Customer.objects.filter(shop=request.shop, is_archived=False, pk=picked).first()
                 if picked.isdigit() else None)
+    presets = TAX_RATE_PRESETS_BY_SCHEME.get(request.shop.market.tax_scheme, TAX_RATE_PRESETS)
     return render(request, "billing/invoice_form.html", {
         "form": form, "line_forms": line_forms, "errors": errors, "picked_customer": customer,
+        "tax_presets": [f"{rate:f}" for rate in presets],
     })
 
 
@@ -85,7 +91,7 @@ def invoice_create(request):
     line_forms = line_forms_from_post(request.POST, shop=request.shop)
     errors = []
     if not line_forms:
-        errors.append("Add at least one item to the invoice.")
+        errors.append(_("Add at least one item to the invoice."))
     if form.is_valid() and all(f.is_valid() for f in line_forms) and not errors:
         data = form.cleaned_data
         try:
@@ -105,11 +111,13 @@ def invoice_create(request):
             else:
                 errors.append(str(exc))
         else:
-            message = f"Invoice {invoice.number} issued: {_money(request, invoice.total)}."
+            message = _("Invoice %(number)s issued: %(total)s.") % {
+                "number": invoice.number, "total": _money(request, invoice.total)}
             if invoice.balance_due:
-                message += f" {_money(request, invoice.balance_due)} added to {invoice.customer.name}'s dues."
+                message += " " + _("%(amount)s added to %(name)s's dues.") % {
+                    "amount": _money(request, invoice.balance_due), "name": invoice.customer.name}
             if invoice.change_given:
-                message += f" Give {_money(request, invoice.change_given)} change."
+                message += " " + _("Give %(amount)s change.") % {"amount": _money(request, invoice.change_given)}
             messages.success(request, message)
             return redirect(invoice)
     return _invoice_page(request, form, line_forms, errors)
@@ -182,17 +190,17 @@ def invoice_totals(request):
     line_forms = line_forms_from_post(request.POST, shop=request.shop)
     context = {"totals": None, "problem": "", "change": None}
     if not line_forms:
-        context["problem"] = "Add items to see the total."
+        context["problem"] = _("Add items to see the total.")
     elif not all(f.is_valid() for f in line_forms):
-        context["problem"] = "Fix the highlighted items to see the total."
+        context["problem"] = _("Fix the highlighted items to see the total.")
     elif not form.is_valid():
-        context["problem"] = "Fix the highlighted fields to see the total."
+        context["problem"] = _("Fix the highlighted fields to see the total.")
     else:
         data = form.cleaned_data
         try:
             terms = services.sale_terms(shop=request.shop, customer=data["customer"],
                                         place_of_supply=data.get("place_of_supply", ""))
-            _, totals = services.sale_totals(terms=terms, lines=[f.as_line_input() for f in line_forms],
+            _lines, totals = services.sale_totals(terms=terms, lines=[f.as_line_input() for f in line_forms],
                                              discount_type=data["discount_type"],
                                              discount_value=data["discount_value"], round_off=data["round_off"])
         except (TotalsError, BillingError) as exc:
@@ -213,14 +221,55 @@ def invoice_totals(request):
     return render(request, "billing/_invoice_totals.html", context)
 
 
+def _detail_invoice(request, invoice_id) -> Invoice:
+    return get_object_or_404(Invoice.objects.select_related("shop", "customer", "voided_by", "created_by", "due"),
+                             shop=request.shop, pk=invoice_id)
+
+
+def _detail_page(request, invoice: Invoice, etims_form: EtimsForm | None = None):
+    """The invoice's page: lines, totals, how it was paid; the scheme's details (seller's and
+    buyer's BIN or KRA PIN, time of issue, SD); on a Kenyan VAT invoice, its eTIMS references
+    and, for who may sell, the form that records them."""
+    document = invoice_document(invoice=invoice)
+    if (etims_form is None and invoice.is_kenya_vat and not invoice.is_voided
+            and can(request.membership, ETIMS_ACTION)):
+        etims_form = EtimsForm(initial={"etims_cu_number": invoice.etims_cu_number,
+                                        "etims_qr_url": invoice.etims_qr_url})
+    return render(request, "billing/invoice_detail.html", {
+        "invoice": invoice, "lines": document["lines"], "tax_rows": document["tax_rows"], "document": document,
+        "payments": selectors.invoice_payments(invoice=invoice), "etims_form": etims_form})
+
+
 @shop_required
 def invoice_detail(request, invoice_id):
-    invoice = get_object_or_404(Invoice.objects.select_related("customer", "voided_by", "created_by", "due"),
-                                shop=request.shop, pk=invoice_id)
-    document = invoice_document(invoice=invoice)
-    return render(request, "billing/invoice_detail.html", {
-        "invoice": invoice, "lines": document["lines"], "tax_rows": document["tax_rows"],
-        "payments": selectors.invoice_payments(invoice=invoice)})
+    return _detail_page(request, _detail_invoice(request, invoice_id))
+
+
+@shop_required
+def invoice_etims(request, invoice_id):
+    """POST: record a Kenyan invoice's eTIMS control unit invoice number and verification
+    link (``sale.create``); the invoice's page with the errors when refused. GET: the
+    invoice's page (another shop's invoice is a 404 either way)."""
+    invoice = _detail_invoice(request, invoice_id)
+    if request.method != "POST":
+        return redirect(invoice)
+    require_permission(request, ETIMS_ACTION)
+    form = EtimsForm(request.POST)
+    if form.is_valid():
+        try:
+            invoice_etims_update(shop=request.shop, invoice=invoice, cu_number=form.cleaned_data["etims_cu_number"],
+                                 qr_url=form.cleaned_data["etims_qr_url"], membership=request.membership,
+                                 user=request.user)
+        except BillingError as exc:
+            if exc.field not in ("etims_cu_number", "etims_qr_url"):
+                # Not a Kenyan invoice, or void: no form to correct.
+                messages.error(request, str(exc))
+                return redirect(invoice)
+            form_error(form, exc)
+        else:
+            messages.success(request, _("eTIMS references of invoice %(number)s saved.") % {"number": invoice.number})
+            return redirect(invoice)
+    return _detail_page(request, invoice, etims_form=form)
 
 
 @shop_required
@@ -235,8 +284,8 @@ def invoice_void(request, invoice_id):
         except BillingError as exc:
             form_error(form, exc, fields=("reason",))
         else:
-            messages.success(request, f"Invoice {invoice.number} is void. Stock was returned and its ledger "
-                                      "entries were voided.")
+            messages.success(request, _("Invoice %(number)s is void. Stock was returned and its ledger entries were "
+                                        "voided.") % {"number": invoice.number})
             return redirect(invoice)
     return render(request, "billing/invoice_void.html", {"form": form, "invoice": invoice})
 

@@ -3,6 +3,7 @@ the product box; khata.js asks this view which product the code names."""
 
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.permissions import permission_required
 from billing.selectors.catalogue import product_by_barcode
@@ -17,8 +18,8 @@ def product_scan(request):
     code = "".join(request.GET.get("code", "").split())[:32]
     product = product_by_barcode(shop=request.shop, barcode=code) if code else None
     if product is None:
-        return JsonResponse({"found": False, "message": f"No product has the barcode {code}." if code else
-                             "Scan or type a barcode."})
+        message = _("No product has the barcode %(code)s.") % {"code": code} if code else _("Scan or type a barcode.")
+        return JsonResponse({"found": False, "message": message})
     out_of_stock = product.track_stock and product.stock_quantity <= 0
     return JsonResponse({
         "found": True, "product": product.pk, "name": product.name,

@@ -3,22 +3,36 @@ shopkeeper's confirm/reject decision."""
 
 from django import forms
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 
 from core.money import AmountField
+from ledger import markets
 
 
 class ClaimForm(forms.Form):
     """What the customer reports on the public statement page. Nothing is posted to the
-    ledger from it: the shopkeeper confirms or rejects the resulting claim."""
+    ledger from it: the shopkeeper confirms or rejects the resulting claim.
 
-    amount = AmountField(label="Amount paid")
+    With ``shop``, the reference field asks for what the shop's market pays with (the UPI
+    reference in India, the M-Pesa code in Kenya, the bKash/Nagad TrxID in Bangladesh:
+    ``ledger.markets.claim_reference_field``); create it in the customer's language."""
+
+    amount = AmountField(label=_("Amount paid"))
     reference = forms.CharField(
-        label="UPI reference", max_length=100, required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "e.g. 412345678901"}),
-        help_text="The 12-digit UTR / transaction ID shown in your UPI app, so the shop can find the payment.",
+        label=_("UPI reference"), max_length=100, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("e.g. 412345678901")}),
+        help_text=_("The 12-digit UTR / transaction ID shown in your UPI app, so the shop can find the payment."),
     )
-    note = forms.CharField(max_length=200, required=False,
-                           widget=forms.TextInput(attrs={"placeholder": "Optional"}))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False,
+                           widget=forms.TextInput(attrs={"placeholder": _("Optional")}))
+
+    def __init__(self, *args, shop=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if shop is not None:
+            texts = markets.claim_reference_field(shop)
+            reference = self.fields["reference"]
+            reference.label, reference.help_text = texts.label, texts.help_text
+            reference.widget.attrs["placeholder"] = texts.placeholder
 
     def clean_reference(self):
         return " ".join(self.cleaned_data["reference"].split())

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.money import ZERO
 from customers.models import Customer
@@ -123,9 +124,11 @@ def customer_statement(*, customer: Customer) -> Statement:
             if not voided:
                 balance += entry.amount
                 statement.total_refunds += entry.amount
-            description = f"Refund of credit ({entry.get_method_display()})"
+            values = {"method": entry.get_method_display(), "reference": entry.reference}
             if entry.reference:
-                description += f" ref {entry.reference}"
+                description = _("Refund of credit (%(method)s) ref %(reference)s") % values
+            else:
+                description = _("Refund of credit (%(method)s)") % values
             description += f" · {entry.reason}"
             debit, credit = entry.amount, None
         else:
@@ -136,9 +139,11 @@ def customer_statement(*, customer: Customer) -> Statement:
                 # A sale return (billing's credit note): "Credit note CN/26-27/0001".
                 description = entry.source
             else:
-                description = f"Payment ({entry.get_method_display()})"
+                values = {"method": entry.get_method_display(), "reference": entry.reference}
                 if entry.reference:
-                    description += f" ref {entry.reference}"
+                    description = _("Payment (%(method)s) ref %(reference)s") % values
+                else:
+                    description = _("Payment (%(method)s)") % values
             if entry.note:
                 description += f" · {entry.note}"
             debit, credit = None, entry.amount

@@ -25,12 +25,15 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from accounts.forms import OneTimeKeyForm
 from accounts.models import Shop
 from accounts.reminder_schedule import describe_schedule, has_reminder_days, is_reminder_day
 from core.money import ZERO, format_money
 from customers.models import Customer
 from customers.phones import shop_e164
+from ledger.markets import pay_by
 from ledger.models import Due, StatementLink
 from ledger.services.allocation import OPEN_DUES_ORDER
 from messaging.links import absolute_url
@@ -113,14 +116,15 @@ def statement_url(*, shop: Shop, customer: Customer, request=None) -> str:
 
 def chat_text(*, shop: Shop, customer: Customer, amount: Decimal, statement_url: str = "") -> str:
     """The WhatsApp/SMS reminder text: who, how much (shop's currency format), where to
-    see the statement, how to pay by UPI."""
-    lines = [f"Hello {customer.name}, a reminder from {shop.name}: "
-             f"{format_money(amount, shop.currency, shop.locale)} is due on your account."]
+    see the statement, how to pay (:func:`ledger.markets.pay_by`: the UPI ID in India, the
+    M-Pesa till or paybill in Kenya, the bKash/Nagad number in Bangladesh)."""
+    lines = [_("Hello %(name)s, a reminder from %(shop)s: %(amount)s is due on your account.") % {
+        "name": customer.name, "shop": shop.name, "amount": format_money(amount, shop.currency, shop.locale)}]
     if statement_url:
-        lines.append(f"Your statement: {statement_url}")
-    if shop.upi_id:
-        lines.append(f"Pay by UPI to {shop.upi_id}.")
-    lines.append("Thank you!")
+        lines.append(_("Your statement: %(url)s") % {"url": statement_url})
+    if (pay := pay_by(shop)) is not None:
+        lines.append(pay.sentence())
+    lines.append(_("Thank you!"))
     return "\n".join(lines)
 
 

@@ -29,12 +29,15 @@ from django.db import transaction
 from django.db.models import F, Min, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Shop
 from accounts.permissions import check_actor
 from core.money import ZERO, quantize_money, rounded_sum
 from customers.models import Customer
-from ledger import signals
+from ledger import markets, signals
 from ledger.models import Allocation, Due, Payment, Refund
 from ledger.services import LedgerError
 from ledger.services.allocation import OPEN_DUES_ORDER, allocate
@@ -66,10 +69,12 @@ def check_entry_date(value: datetime.date | None, *, field: str, today: datetime
         return
     today = today or timezone.localdate()
     if value < EARLIEST_ENTRY_DATE:
-        raise LedgerError(f"Enter a date from {EARLIEST_ENTRY_DATE:%d %b %Y} on.", field=field)
+        raise LedgerError(_("Enter a date from %(date)s on.") % {"date": date_format(EARLIEST_ENTRY_DATE, "d M Y")},
+                          field=field)
     latest = _years_after(today, ENTRY_YEARS_AHEAD)
     if value > latest:
-        raise LedgerError(f"The date cannot be more than a year ahead (after {latest:%d %b %Y}).", field=field)
+        raise LedgerError(_("The date cannot be more than a year ahead (after %(date)s).")
+                          % {"date": date_format(latest, "d M Y")}, field=field)
 
 
 def check_due_date(value: datetime.date | None, *, field: str = "due_date",
@@ -80,8 +85,17 @@ def check_due_date(value: datetime.date | None, *, field: str = "due_date",
     today = today or timezone.localdate()
     latest = _years_after(today, DUE_DATE_YEARS_AHEAD)
     if value > latest:
-        raise LedgerError(f"The due date cannot be more than {DUE_DATE_YEARS_AHEAD} years ahead "
-                          f"(after {latest:%d %b %Y}).", field=field)
+        raise LedgerError(ngettext("The due date cannot be more than %(years)d year ahead (after %(date)s).",
+                                   "The due date cannot be more than %(years)d years ahead (after %(date)s).",
+                                   DUE_DATE_YEARS_AHEAD)
+                          % {"years": DUE_DATE_YEARS_AHEAD, "date": date_format(latest, "d M Y")}, field=field)
+
+
+def check_method(method: str, *, offered: tuple[str, ...], field: str = "method") -> None:
+    """Refuse a payment or refund ``method`` not among ``offered``, the methods of the shop's
+    market (``ledger.markets``: UPI is India's, M-Pesa Kenya's …). Raises ``LedgerError(field=field)``."""
+    if method not in offered:
+        raise LedgerError(_("Choose one of the payment methods this shop takes."), field=field)
 
 
 def _replayed(model, shop: Shop, idempotency_key: uuid.UUID | None):
@@ -99,7 +113,7 @@ def customer_lock(*, shop: Shop, customer: Customer) -> Customer:
     try:
         return Customer.objects.select_for_update().get(shop=shop, pk=customer.pk)
     except Customer.DoesNotExist:
-        raise LedgerError("That customer does not belong to this shop.") from None
+        raise LedgerError(_("That customer does not belong to this shop.")) from None
 
 
 def _open_dues(customer: Customer, exclude_pk=None) -> list:
@@ -223,9 +237,9 @@ def clean_amount(amount) -> Decimal:
     try:
         amount = quantize_money(amount)
     except (TypeError, ValueError):
-        raise LedgerError("Enter an amount such as 250 or 99.50.", field="amount") from None
+        raise LedgerError(_("Enter an amount such as 250 or 99.50."), field="amount") from None
     if amount <= 0:
-        raise LedgerError("The amount must be more than zero.", field="amount")
+        raise LedgerError(_("The amount must be more than zero."), field="amount")
     return amount
 
 
@@ -264,7 +278,7 @@ def due_create(*, shop: Shop, customer: Customer, amount, description: str, incu
               incurred_on=incurred_on, due_date=due_date, created_by=created_by,
               idempotency_key=idempotency_key, source=source)
     if due_date is not None and incurred_on is not None and due_date < incurred_on:
-        raise LedgerError("The due date cannot be before the date the credit was given.", field="due_date")
+        raise LedgerError(_("The due date cannot be before the date the credit was given."), field="due_date")
     _full_clean(due)
     due.save()
     _apply_credit(customer)
@@ -284,26 +298,28 @@ def payment_create(*, shop: Shop, customer: Customer, amount, received_on: datet
     counter records its own cash); it travels with the ``payment_recorded`` signal.
     ``source`` names the posting document, as for ``due_create``. A
     repeated ``idempotency_key`` returns the first payment and writes nothing. Raises
-    ``LedgerError`` for a bad amount, a date before 2000 or over a year ahead, a voided or
-    foreign due, or an amount above the chosen due's outstanding.
+    ``LedgerError`` for a bad amount, a date before 2000 or over a year ahead, a method the
+    shop's market does not offer (``ledger.markets.payment_methods``), a voided or foreign
+    due, or an amount above the chosen due's outstanding.
     """
     customer = customer_lock(shop=shop, customer=customer)
     if (existing := _replayed(Payment, shop, idempotency_key)) is not None:
         return existing
     amount = clean_amount(amount)
     check_entry_date(received_on, field="received_on")
+    check_method(method, offered=markets.payment_methods(shop))
     dues = _open_dues(customer)
     chosen = None
     if due is not None:
         chosen = next((d for d in dues if d.pk == due.pk), None)
         if chosen is None:
             if due.customer_id != customer.pk or due.shop_id != shop.pk or due.is_voided:
-                raise LedgerError("Choose one of this customer's open dues.", field="due")
-            raise LedgerError("That due is already paid.", field="due")
+                raise LedgerError(_("Choose one of this customer's open dues."), field="due")
+            raise LedgerError(_("That due is already paid."), field="due")
         if amount > chosen.outstanding:
             raise LedgerError(
-                f"This is more than the {chosen.outstanding} outstanding on the chosen due. "
-                "Lower the amount, or apply it to the oldest dues instead.",
+                _("This is more than the %(amount)s outstanding on the chosen due. "
+                  "Lower the amount, or apply it to the oldest dues instead.") % {"amount": chosen.outstanding},
                 field="amount",
             )
     payment = Payment(shop=shop, customer=customer, amount=amount, received_on=received_on, method=method,
@@ -335,27 +351,44 @@ def due_mark_paid(*, shop: Shop, due: Due, received_on: datetime.date | None = N
             return existing
         due = Due.objects.get(shop=shop, pk=due.pk)
         if due.is_voided:
-            raise LedgerError("A voided due cannot be paid.")
+            raise LedgerError(_("A voided due cannot be paid."))
         if due.outstanding <= 0:
-            raise LedgerError("This due is already paid.")
+            raise LedgerError(_("This due is already paid."))
+        note = _("Marked as paid: %(description)s") % {"description": due.description}
         return payment_create(shop=shop, customer=due.customer, amount=due.outstanding,
                               received_on=received_on or timezone.localdate(), method=method,
-                              note=f"Marked as paid: {due.description}"[:200], due=due, created_by=created_by,
+                              note=note[:200], due=due, created_by=created_by,
                               idempotency_key=idempotency_key)
 
 
+def _void_refusals(entry) -> tuple[str, str]:
+    """The messages refusing to void ``entry`` (a due, payment or refund): it is void
+    already; a document posted it (a format string taking ``%(source)s``)."""
+    if isinstance(entry, Due):
+        return (_("This due is already void."),
+                _("This due was posted by %(source)s. Void %(source)s instead, so its stock and cash are put "
+                  "right too."))
+    if isinstance(entry, Refund):
+        return (_("This refund is already void."),
+                _("This refund was posted by %(source)s. Void %(source)s instead, so its stock and cash are put "
+                  "right too."))
+    return (_("This payment is already void."),
+            _("This payment was posted by %(source)s. Void %(source)s instead, so its stock and cash are put "
+              "right too."))
+
+
 @transaction.atomic
-def _void(*, shop: Shop, entry, reason: str, voided_by, label: str, sign: int, via_source: bool = False):
+def _void(*, shop: Shop, entry, reason: str, voided_by, sign: int, via_source: bool = False):
     customer = customer_lock(shop=shop, customer=entry.customer)
     entry = type(entry).objects.select_for_update().get(shop=shop, pk=entry.pk)
+    already_void, posted_by_document = _void_refusals(entry)
     if entry.is_voided:
-        raise LedgerError(f"This {label} is already void.")
+        raise LedgerError(already_void)
     if entry.source and not via_source:
-        raise LedgerError(f"This {label} was posted by {entry.source}. Void {entry.source} instead, "
-                          f"so its stock and cash are put right too.")
+        raise LedgerError(posted_by_document % {"source": entry.source})
     reason = (reason or "").strip()
     if not reason:
-        raise LedgerError("Give a reason for voiding.", field="reason")
+        raise LedgerError(_("Give a reason for voiding."), field="reason")
     entry.voided_at = timezone.now()
     entry.voided_by = voided_by
     entry.void_reason = reason[:200]
@@ -393,7 +426,7 @@ def _check_refunds_covered(customer: Customer) -> None:
         shop_id=customer.shop_id, payment__customer=customer, payment__voided_at__isnull=True).aggregate(
         allocated=Coalesce(Sum("amount"), ZERO))["allocated"]
     if quantize_money(credit) < refunded:
-        raise LedgerError("Part of this payment's credit was refunded to the customer. Void the refund first.")
+        raise LedgerError(_("Part of this payment's credit was refunded to the customer. Void the refund first."))
 
 
 def due_void(*, shop: Shop, due: Due, reason: str, voided_by=None, via_source: bool = False,
@@ -408,7 +441,7 @@ def due_void(*, shop: Shop, due: Due, reason: str, voided_by=None, via_source: b
     ``voided_by``'s) may void entries (``entry.void``); nothing is written then.
     """
     check_actor(shop=shop, action="entry.void", membership=membership, user=voided_by)
-    return _void(shop=shop, entry=due, reason=reason, voided_by=voided_by, label="due", sign=-1,
+    return _void(shop=shop, entry=due, reason=reason, voided_by=voided_by, sign=-1,
                  via_source=via_source)
 
 
@@ -421,7 +454,7 @@ def payment_void(*, shop: Shop, payment: Payment, reason: str, voided_by=None, v
     not set (as for ``due_void``); ``PermissionError`` as for ``due_void``.
     """
     check_actor(shop=shop, action="entry.void", membership=membership, user=voided_by)
-    return _void(shop=shop, entry=payment, reason=reason, voided_by=voided_by, label="payment", sign=1,
+    return _void(shop=shop, entry=payment, reason=reason, voided_by=voided_by, sign=1,
                  via_source=via_source)
 
 
@@ -437,13 +470,15 @@ def refund_create(*, shop: Shop, customer: Customer, amount, refunded_on: dateti
                   reason: str, reference: str = "", created_by=None,
                   idempotency_key: uuid.UUID | None = None, membership=None) -> Refund:
     """Pay back ``amount`` (Decimal > 0, shop currency) of the customer's credit in cash,
-    by UPI or by bank transfer, with a reason (DESIGN §5).
+    by bank transfer or, in India, by UPI (``ledger.markets.refund_methods``), with a reason
+    (DESIGN §5).
 
     The refund raises the balance by ``amount`` (less credit) and is announced with the
     ``refund_recorded`` signal (a cash refund leaves the drawer). A repeated
     ``idempotency_key`` returns the first refund. Raises ``LedgerError`` for a bad amount or
-    date, no reason, or an amount above the credit held; ``accounts.permissions.PermissionError``
-    unless the acting ``membership`` (else ``created_by``'s) may refund (``refund.create``).
+    date, a method the shop does not offer, no reason, or an amount above the credit held;
+    ``accounts.permissions.PermissionError`` unless the acting ``membership`` (else
+    ``created_by``'s) may refund (``refund.create``).
     """
     check_actor(shop=shop, action="refund.create", membership=membership, user=created_by)
     customer = customer_lock(shop=shop, customer=customer)
@@ -451,14 +486,16 @@ def refund_create(*, shop: Shop, customer: Customer, amount, refunded_on: dateti
         return existing
     amount = clean_amount(amount)
     check_entry_date(refunded_on, field="refunded_on")
+    check_method(method, offered=markets.refund_methods(shop))
     reason = " ".join((reason or "").split())
     if not reason:
-        raise LedgerError("Give a reason for the refund.", field="reason")
+        raise LedgerError(_("Give a reason for the refund."), field="reason")
     credit = customer_credit(customer)
     if credit <= 0:
-        raise LedgerError(f"{customer.name} has no credit to refund.", field="amount")
+        raise LedgerError(_("%(name)s has no credit to refund.") % {"name": customer.name}, field="amount")
     if amount > credit:
-        raise LedgerError(f"This is more than the {credit} credit {customer.name} holds.", field="amount")
+        raise LedgerError(_("This is more than the %(amount)s credit %(name)s holds.")
+                          % {"amount": credit, "name": customer.name}, field="amount")
     refund = Refund(shop=shop, customer=customer, amount=amount, refunded_on=refunded_on, method=method,
                     reason=reason[:200], reference=(reference or "").strip(), created_by=created_by,
                     idempotency_key=idempotency_key)
@@ -474,4 +511,4 @@ def refund_void(*, shop: Shop, refund: Refund, reason: str, voided_by=None, memb
     any open dues). Raises ``LedgerError`` when already void or without a reason,
     ``PermissionError`` as for ``due_void``."""
     check_actor(shop=shop, action="entry.void", membership=membership, user=voided_by)
-    return _void(shop=shop, entry=refund, reason=reason, voided_by=voided_by, label="refund", sign=-1)
+    return _void(shop=shop, entry=refund, reason=reason, voided_by=voided_by, sign=-1)

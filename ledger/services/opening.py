@@ -22,6 +22,8 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Shop
 from customers.models import Customer
@@ -29,7 +31,8 @@ from ledger.models import Due
 from ledger.services import LedgerError
 from ledger.services.entries import check_due_date, check_entry_date, clean_amount, due_create
 
-OPENING_BALANCE = "Opening balance"
+#: The description of an opening balance's due (stored in the language active when it is posted).
+OPENING_BALANCE = gettext_lazy("Opening balance")
 #: Rows per INSERT / UPDATE / lock query.
 BATCH_SIZE = 1000
 
@@ -54,12 +57,14 @@ def _checked(row: OpeningBalance, index: int) -> OpeningBalance:
         check_entry_date(row.incurred_on, field="incurred_on")
         check_due_date(row.due_date)
     except LedgerError as exc:
-        raise LedgerError(f"Opening balance {index}: {exc}", field=exc.field) from None
+        raise LedgerError(_("Opening balance %(number)s: %(error)s") % {"number": index, "error": exc},
+                          field=exc.field) from None
     if row.incurred_on is None:
-        raise LedgerError(f"Opening balance {index}: enter the date it was owed on.", field="incurred_on")
+        raise LedgerError(_("Opening balance %(number)s: enter the date it was owed on.") % {"number": index},
+                          field="incurred_on")
     if row.due_date is not None and row.due_date < row.incurred_on:
-        raise LedgerError(f"Opening balance {index}: the due date cannot be before the date the credit was given.",
-                          field="due_date")
+        raise LedgerError(_("Opening balance %(number)s: the due date cannot be before the date the credit was "
+                            "given.") % {"number": index}, field="due_date")
     description = " ".join((row.description or OPENING_BALANCE).split())[:200]
     return OpeningBalance(customer_id=row.customer_id, amount=amount, incurred_on=row.incurred_on,
                           due_date=row.due_date, description=description)
@@ -76,7 +81,7 @@ def _lock_customers(shop: Shop, customer_ids: list[int]) -> dict[int, Customer]:
             (c.pk, c) for c in Customer.objects.select_for_update().filter(shop=shop, pk__in=batch)
             .only("pk", "shop_id", "balance", "oldest_open_due_date", "last_activity_at").order_by("pk"))
     if len(found) != len(ids):
-        raise LedgerError("That customer does not belong to this shop.")
+        raise LedgerError(_("That customer does not belong to this shop."))
     return found
 
 
@@ -109,10 +114,10 @@ def opening_balances_post(*, shop: Shop, rows, created_by=None) -> list[Due]:
                                     outstanding=row.amount, description=row.description,
                                     incurred_on=row.incurred_on, due_date=row.due_date, created_by=created_by)))
     if bulk:
-        created = _create_with_history([due for _, due in bulk], created_by=created_by)
-        for (index, _), due in zip(bulk, created, strict=True):
+        created = _create_with_history([due for _index, due in bulk], created_by=created_by)
+        for (index, _unsaved), due in zip(bulk, created, strict=True):
             dues[index] = due
-        _refresh_customers(customers, [due for _, due in bulk])
+        _refresh_customers(customers, [due for _index, due in bulk])
     return dues
 
 

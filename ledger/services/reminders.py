@@ -19,12 +19,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from accounts.i18n import customer_language
 from accounts.models import Shop
 from core.money import ZERO, format_money
 from customers.models import Customer
 from customers.phones import shop_e164
+from ledger.markets import pay_by
 from ledger.models import Due
 from ledger.selectors.entries import customer_open_dues
 from ledger.selectors.reminders import (
@@ -48,7 +51,8 @@ class ReminderError(LedgerError):
 
 
 def _subject(shop: Shop, total: Decimal) -> str:
-    return f"Payment reminder from {shop.name}: {format_money(total, shop.currency, shop.locale)} due"
+    return _("Payment reminder from %(shop)s: %(amount)s due") % {
+        "shop": shop.name, "amount": format_money(total, shop.currency, shop.locale)}
 
 
 def _queue_reminder(*, shop: Shop, customer: Customer, dues: list[Due], today: datetime.date, url: str,
@@ -63,14 +67,15 @@ def _queue_reminder(*, shop: Shop, customer: Customer, dues: list[Due], today: d
         "today": today,
         "overdue": any(due.is_overdue for due in dues),
         "statement_url": url,
-        "upi_id": shop.upi_id,
+        "pay_by": pay_by(shop),  # how to pay: the UPI ID, M-Pesa till, bKash/Nagad number (ledger.markets)
         "shop_phone": shop.phone,
     }
-    return email_queue(
-        shop=shop, kind=Message.Kind.REMINDER, to=customer.email, subject=_subject(shop, total),
-        template=REMINDER_TEMPLATE, context=context, customer=customer, for_date=for_date, created_by=created_by,
-        idempotency_key=idempotency_key,
-    )
+    with translation.override(customer_language(customer, shop)):  # the customer's language
+        return email_queue(
+            shop=shop, kind=Message.Kind.REMINDER, to=customer.email, subject=_subject(shop, total),
+            template=REMINDER_TEMPLATE, context=context, customer=customer, for_date=for_date,
+            created_by=created_by, idempotency_key=idempotency_key,
+        )
 
 
 @dataclass
@@ -142,21 +147,22 @@ def reminder_email_send(*, shop: Shop, customer: Customer, created_by=None, toda
     owes nothing, or when the key was used for another customer's message.
     """
     if customer.shop_id != shop.pk:
-        raise ReminderError("That customer does not belong to this shop.")
+        raise ReminderError(_("That customer does not belong to this shop."))
     customer = Customer.objects.select_for_update().get(shop=shop, pk=customer.pk)
     if idempotency_key is not None:
         seen = Message.objects.filter(shop=shop, idempotency_key=idempotency_key).first()
         if seen is not None:
             if seen.customer_id != customer.pk or seen.kind != Message.Kind.REMINDER:
-                raise ReminderError("This form was already used. Reload the page and try again.")
+                raise ReminderError(_("This form was already used. Reload the page and try again."))
             return seen
     if not customer.email:
-        raise ReminderError(f"{customer.name} has no email address. Add one with Edit, "
-                            f"or remind them by WhatsApp or SMS.", field="email")
+        raise ReminderError(_("%(name)s has no email address. Add one with Edit, or remind them by WhatsApp or SMS.")
+                            % {"name": customer.name}, field="email")
     today = today or timezone.localdate()
     dues = customer_open_dues(customer=customer, today=today)
     if not dues:
-        raise ReminderError(f"{customer.name} owes nothing: there are no open dues to remind them of.")
+        raise ReminderError(_("%(name)s owes nothing: there are no open dues to remind them of.")
+                            % {"name": customer.name})
     return _queue_reminder(shop=shop, customer=customer, dues=dues, today=today,
                            url=statement_url(shop=shop, customer=customer, request=request), for_date=None,
                            created_by=created_by, idempotency_key=idempotency_key)
@@ -183,16 +189,19 @@ def reminder_chat_log(*, shop: Shop, customer: Customer, channel: str, created_b
     if channel not in (Message.Channel.WHATSAPP, Message.Channel.SMS):
         raise ValueError(f"not a click-to-chat channel: {channel!r}")
     if customer.shop_id != shop.pk:
-        raise ReminderError("That customer does not belong to this shop.")
+        raise ReminderError(_("That customer does not belong to this shop."))
     number = shop_e164(customer.phone, shop=shop, mobile_only=True)
     if number is None:
-        shown = f" ({customer.phone})" if customer.phone else ""
-        raise ReminderError(f"{customer.name} has no valid mobile number{shown}. Correct it with Edit.",
-                            field="phone")
+        if customer.phone:
+            message = _("%(name)s has no valid mobile number (%(phone)s). Correct it with Edit.")
+        else:
+            message = _("%(name)s has no valid mobile number. Correct it with Edit.")
+        raise ReminderError(message % {"name": customer.name, "phone": customer.phone}, field="phone")
     if customer.balance <= 0:
-        raise ReminderError(f"{customer.name} owes nothing: there is nothing to remind them of.")
-    text = chat_text(shop=shop, customer=customer, amount=customer.balance,
-                     statement_url=statement_url(shop=shop, customer=customer, request=request))
+        raise ReminderError(_("%(name)s owes nothing: there is nothing to remind them of.") % {"name": customer.name})
+    with translation.override(customer_language(customer, shop)):  # the customer's language
+        text = chat_text(shop=shop, customer=customer, amount=customer.balance,
+                         statement_url=statement_url(shop=shop, customer=customer, request=request))
     message = message_log(shop=shop, channel=channel, kind=Message.Kind.REMINDER, to=number, body=text,
                           customer=customer, created_by=created_by, status=Message.Status.SENT)
     return ChatReminder(message=message, url=chat_url(channel, number, text))

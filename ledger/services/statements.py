@@ -9,7 +9,8 @@ The reads (the public statement, the share panel, the claims list) are in
   revokes the old token in the same transaction: it answers 404 at once.
 - ``claim_create``: a pending ``PaymentClaim`` from the public page. Nothing reaches
   the ledger. Rate-limited per link (see :data:`CLAIMS_PER_HOUR`).
-- ``claim_confirm``: records a real UPI ``Payment`` through
+- ``claim_confirm``: records a real ``Payment`` (UPI in India, M-Pesa in Kenya …:
+  :func:`ledger.markets.claim_method`) through
   :func:`ledger.services.entries.payment_create` (allocated oldest dues first) and links it.
 - ``claim_reject``: marks the claim rejected; writes no payment.
 """
@@ -19,11 +20,14 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Shop
 from core.money import AMOUNT_LIMIT, WHOLE_DIGITS
 from customers.models import Customer
-from ledger.models import Payment, PaymentClaim, StatementLink
+from ledger import markets
+from ledger.models import PaymentClaim, StatementLink
 from ledger.services import LedgerError
 from ledger.services.entries import clean_amount, customer_lock, payment_create
 
@@ -36,7 +40,8 @@ TOKEN_BYTES = 24  # secrets.token_urlsafe(24): 32 URL-safe characters, 192 rando
 CLAIMS_PER_HOUR = 3
 MAX_PENDING_CLAIMS = 10
 
-CONFIRMED_CLAIM_NOTE = "Confirmed from the customer's report"
+#: The note of the payment a confirmed claim records (stored in the language active then).
+CONFIRMED_CLAIM_NOTE = gettext_lazy("Confirmed from the customer's report")
 
 
 # Links ---------------------------------------------------------------------------------
@@ -79,7 +84,7 @@ def statement_link_revoke(*, shop: Shop, customer: Customer) -> int:
     customer = customer_lock(shop=shop, customer=customer)
     revoked = _active_links(shop, customer).update(revoked_at=timezone.now())
     if not revoked:
-        raise LedgerError("This customer has no active share link.")
+        raise LedgerError(_("This customer has no active share link."))
     return revoked
 
 
@@ -100,18 +105,24 @@ def claim_create(*, link: StatementLink, amount, reference: str = "", note: str 
     now = now or timezone.now()
     link = StatementLink.objects.select_for_update().filter(shop_id=link.shop_id, pk=link.pk).first()
     if link is None or link.revoked_at is not None:
-        raise LedgerError("This statement link is no longer active.")
+        raise LedgerError(_("This statement link is no longer active."))
     amount = clean_amount(amount)
     if amount >= AMOUNT_LIMIT:
-        raise LedgerError(f"That amount is too large (at most {WHOLE_DIGITS} digits before the decimal point).",
-                          field="amount")
+        raise LedgerError(_("That amount is too large (at most %(digits)s digits before the decimal point).")
+                          % {"digits": WHOLE_DIGITS}, field="amount")
     claims = PaymentClaim.objects.filter(shop_id=link.shop_id, link=link)
     if claims.filter(created_at__gt=now - datetime.timedelta(hours=1)).count() >= CLAIMS_PER_HOUR:
-        raise LedgerError(f"You have already sent {CLAIMS_PER_HOUR} payment reports in the last hour. "
-                          "Please wait a while before sending another.")
+        raise LedgerError(ngettext("You have already sent %(count)d payment report in the last hour. "
+                                   "Please wait a while before sending another.",
+                                   "You have already sent %(count)d payment reports in the last hour. "
+                                   "Please wait a while before sending another.", CLAIMS_PER_HOUR)
+                          % {"count": CLAIMS_PER_HOUR})
     if claims.filter(status=PaymentClaim.Status.PENDING).count() >= MAX_PENDING_CLAIMS:
-        raise LedgerError(f"{MAX_PENDING_CLAIMS} payment reports are already waiting for the shop to check them. "
-                          "Please wait until the shop has checked them.")
+        raise LedgerError(ngettext("%(count)d payment report is already waiting for the shop to check it. "
+                                   "Please wait until the shop has checked it.",
+                                   "%(count)d payment reports are already waiting for the shop to check them. "
+                                   "Please wait until the shop has checked them.", MAX_PENDING_CLAIMS)
+                          % {"count": MAX_PENDING_CLAIMS})
     claim = PaymentClaim(shop_id=link.shop_id, customer_id=link.customer_id, link=link, amount=amount,
                          reference=(reference or "").strip()[:100], note=(note or "").strip()[:200])
     claim.full_clean()
@@ -123,16 +134,19 @@ def _lock_pending_claim(shop: Shop, claim: PaymentClaim) -> PaymentClaim:
     try:
         claim = PaymentClaim.objects.select_for_update().get(shop=shop, pk=claim.pk)
     except PaymentClaim.DoesNotExist:
-        raise LedgerError("That payment report does not belong to this shop.") from None
+        raise LedgerError(_("That payment report does not belong to this shop.")) from None
+    if claim.status == PaymentClaim.Status.CONFIRMED:
+        raise LedgerError(_("This payment report was already confirmed."))
     if claim.status != PaymentClaim.Status.PENDING:
-        raise LedgerError(f"This payment report was already {claim.get_status_display().lower()}.")
+        raise LedgerError(_("This payment report was already rejected."))
     return claim
 
 
 @transaction.atomic
 def claim_confirm(*, shop: Shop, claim: PaymentClaim, decided_by=None,
                   received_on: datetime.date | None = None) -> PaymentClaim:
-    """Confirm a pending claim: record a UPI payment of its amount (reference = the
+    """Confirm a pending claim: record a payment of its amount by the market's method
+    (:func:`ledger.markets.claim_method`: UPI in India, M-Pesa in Kenya …; reference = the
     claim's reference, allocated oldest dues first), link it, mark the claim confirmed.
 
     ``received_on`` defaults to the day the customer reported it (shop time zone).
@@ -143,7 +157,8 @@ def claim_confirm(*, shop: Shop, claim: PaymentClaim, decided_by=None,
     payment = payment_create(
         shop=shop, customer=claim.customer, amount=claim.amount,
         received_on=received_on or timezone.localdate(claim.created_at),
-        method=Payment.Method.UPI, reference=claim.reference, note=CONFIRMED_CLAIM_NOTE, created_by=decided_by,
+        method=markets.claim_method(shop), reference=claim.reference, note=str(CONFIRMED_CLAIM_NOTE),
+        created_by=decided_by,
     )
     claim.payment = payment
     claim.status = PaymentClaim.Status.CONFIRMED

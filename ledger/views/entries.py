@@ -4,12 +4,14 @@ from functools import partial
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.permissions import require_permission
 from accounts.tenancy import shop_required
 from core.errors import DomainError
 from core.views import form_error, money
 from customers.models import Customer
+from ledger import markets
 from ledger.forms.entries import DueForm, MarkPaidForm, PaymentForm, RefundForm, VoidForm
 from ledger.models import Due, Payment, Refund
 from ledger.selectors import dashboard as dashboard_selectors
@@ -39,7 +41,8 @@ def customer_account(request, customer_id):
         "customer": customer,
         "open_dues": statement_open_dues(statement),
         "statement": statement,
-        **customer_share_context(customer=customer),  # share link + pending claims panel
+        **customer_share_context(customer=customer, shop=request.shop),  # share link + pending claims panel
+        "shop_tax_line": markets.tax_number_line(request.shop, shop=request.shop),  # the printed statement's header
         "reminder_options": reminder_options(shop=request.shop, customer=customer),
     }
     return render(request, "ledger/customer_account.html", context)
@@ -58,11 +61,13 @@ def due_create(request, customer_id):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, f"Recorded a due of {money(request, due.amount)} for {customer.name}.")
+            messages.success(request, _("Recorded a due of %(amount)s for %(name)s.")
+                             % {"amount": money(request, due.amount), "name": customer.name})
             updated = due.customer  # the service's locked copy, with the new balance
             if updated.credit_limit is not None and updated.balance > updated.credit_limit:
-                messages.warning(request, f"{customer.name} now owes {money(request, updated.balance)}, above "
-                                          f"the credit limit of {money(request, updated.credit_limit)}.")
+                messages.warning(request, _("%(name)s now owes %(balance)s, above the credit limit of %(limit)s.")
+                                 % {"name": customer.name, "balance": money(request, updated.balance),
+                                    "limit": money(request, updated.credit_limit)})
             return redirect(customer)
     return render(request, "ledger/due_form.html", {"form": form, "customer": customer})
 
@@ -84,7 +89,8 @@ def payment_create(request, customer_id):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, f"Recorded a payment of {money(request, payment.amount)} from {customer.name}.")
+            messages.success(request, _("Recorded a payment of %(amount)s from %(name)s.")
+                             % {"amount": money(request, payment.amount), "name": customer.name})
             return redirect(customer)
     return render(request, "ledger/payment_form.html", {"form": form, "customer": customer})
 
@@ -94,7 +100,7 @@ def due_mark_paid(request, due_id):
     """Shows the amount outstanding on the due and asks how it was paid, then records it."""
     due = get_object_or_404(Due.objects.select_related("customer"), shop=request.shop, pk=due_id)
     require_permission(request, "entry.create")
-    form = MarkPaidForm(request.POST or None)
+    form = MarkPaidForm(request.POST or None, shop=request.shop)
     if request.method == "POST" and form.is_valid():
         try:
             payment = services.due_mark_paid(shop=request.shop, due=due, created_by=request.user,
@@ -102,13 +108,27 @@ def due_mark_paid(request, due_id):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, f"Marked “{due.description}” as paid ({money(request, payment.amount)} "
-                                      f"received, {payment.get_method_display().lower()}).")
+            messages.success(request, _("Marked “%(description)s” as paid (%(amount)s received, %(method)s).")
+                             % {"description": due.description, "amount": money(request, payment.amount),
+                                "method": markets.method_in_sentence(payment)})
             return redirect(due.customer)
     return render(request, "ledger/mark_paid_form.html", {"form": form, "due": due, "customer": due.customer})
 
 
+def _void_texts(label: str) -> dict[str, str]:
+    """The void page's texts for an entry of kind ``label`` (``"due"``, ``"payment"`` or ``"refund"``)."""
+    if label == "due":
+        return {"title": _("Void due"), "question": _("Void this due?"),
+                "done": _("The due is void. Balances and allocations were updated.")}
+    if label == "refund":
+        return {"title": _("Void refund"), "question": _("Void this refund?"),
+                "done": _("The refund is void. Balances and allocations were updated.")}
+    return {"title": _("Void payment"), "question": _("Void this payment?"),
+            "done": _("The payment is void. Balances and allocations were updated.")}
+
+
 def _void_view(request, entry, void_service, label):
+    texts = _void_texts(label)
     form = VoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,9 +137,9 @@ def _void_view(request, entry, void_service, label):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, f"The {label} is void. Balances and allocations were updated.")
+            messages.success(request, texts["done"])
             return redirect(entry.customer)
-    return render(request, "ledger/void_form.html", {"form": form, "entry": entry, "label": label,
+    return render(request, "ledger/void_form.html", {"form": form, "entry": entry, "label": label, "texts": texts,
                                                       "customer": entry.customer})
 
 
@@ -136,7 +156,8 @@ def refund_create(request, customer_id):
     """Pay some or all of the customer's credit back (``refund.create``: owners and managers)."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
     require_permission(request, "refund.create")
-    form = RefundForm(request.POST or None, initial={"amount": services.customer_credit(customer) or None})
+    form = RefundForm(request.POST or None, shop=request.shop,
+                      initial={"amount": services.customer_credit(customer) or None})
     if request.method == "POST" and form.is_valid():
         try:
             refund = services.refund_create(shop=request.shop, customer=customer, created_by=request.user,
@@ -144,8 +165,9 @@ def refund_create(request, customer_id):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, f"Refunded {money(request, refund.amount)} of credit to {customer.name} "
-                                      f"({refund.get_method_display().lower()}).")
+            messages.success(request, _("Refunded %(amount)s of credit to %(name)s (%(method)s).")
+                             % {"amount": money(request, refund.amount), "name": customer.name,
+                                "method": markets.method_in_sentence(refund)})
             return redirect(customer)
     return render(request, "ledger/refund_form.html", {"form": form, "customer": customer,
                                                        "credit": services.customer_credit(customer)})

@@ -13,6 +13,7 @@ and sends one email. Links in the texts are on ``SITE_URL``, else on this reques
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.forms import OneTimeKeyForm
@@ -37,7 +38,7 @@ def customer_remind(request, customer_id):
     require_permission(request, "reminder.send")
     form = OneTimeKeyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "This page was out of date. Reload it and press the button again.")
+        messages.error(request, _("This page was out of date. Reload it and press the button again."))
         return redirect(customer)
     try:
         message = reminders.reminder_email_send(shop=request.shop, customer=customer, created_by=request.user,
@@ -46,7 +47,8 @@ def customer_remind(request, customer_id):
     except reminders.ReminderError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Reminder email to {customer.name} ({message.to}) is on its way.")
+        messages.success(request, _("Reminder email to %(name)s (%(email)s) is on its way.")
+                         % {"name": customer.name, "email": message.to})
     return redirect(customer)
 
 

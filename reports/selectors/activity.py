@@ -30,6 +30,8 @@ from django.db import connection, models
 from django.db.models import Case, F, QuerySet, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Shop
 from billing.models import Invoice, Product
@@ -42,41 +44,41 @@ PAGE_SIZE = 50
 
 #: The kinds of activity, as the filter offers them: (value, label).
 KINDS = [
-    ("dues", "Dues"),
-    ("payments", "Payments"),
-    ("refunds", "Refunds"),
-    ("invoices", "Invoices"),
-    ("customers", "Customers"),
-    ("products", "Products"),
-    ("settings", "Shop settings"),
-    ("staff", "Staff"),
-    ("logins", "Logins"),
+    ("dues", _("Dues")),
+    ("payments", _("Payments")),
+    ("refunds", _("Refunds")),
+    ("invoices", _("Invoices")),
+    ("customers", _("Customers")),
+    ("products", _("Products")),
+    ("settings", _("Shop settings")),
+    ("staff", _("Staff")),
+    ("logins", _("Logins")),
 ]
 KIND_LABELS = dict(KINDS)
 
 #: event → (kind, what happened). The event is the ``event`` column of every source.
 EVENTS = {
-    "due_created": ("dues", "Due recorded"),
-    "due_voided": ("dues", "Due voided"),
-    "payment_created": ("payments", "Payment recorded"),
-    "payment_voided": ("payments", "Payment voided"),
-    "refund_created": ("refunds", "Refund paid"),
-    "refund_voided": ("refunds", "Refund voided"),
-    "invoice_created": ("invoices", "Invoice issued"),
-    "invoice_voided": ("invoices", "Invoice voided"),
-    "customer_added": ("customers", "Customer added"),
-    "customer_changed": ("customers", "Customer edited"),
-    "customer_deleted": ("customers", "Customer deleted"),
-    "product_added": ("products", "Product added"),
-    "product_changed": ("products", "Product edited"),
-    "product_deleted": ("products", "Product deleted"),
-    "settings_added": ("settings", "Shop created"),
-    "settings_changed": ("settings", "Settings changed"),
-    "settings_deleted": ("settings", "Shop deleted"),
-    "staff_added": ("staff", "Staff added"),
-    "staff_changed": ("staff", "Staff changed"),
-    "staff_deleted": ("staff", "Staff removed"),
-    "login": ("logins", "Logged in"),
+    "due_created": ("dues", _("Due recorded")),
+    "due_voided": ("dues", _("Due voided")),
+    "payment_created": ("payments", _("Payment recorded")),
+    "payment_voided": ("payments", _("Payment voided")),
+    "refund_created": ("refunds", _("Refund paid")),
+    "refund_voided": ("refunds", _("Refund voided")),
+    "invoice_created": ("invoices", _("Invoice issued")),
+    "invoice_voided": ("invoices", _("Invoice voided")),
+    "customer_added": ("customers", _("Customer added")),
+    "customer_changed": ("customers", _("Customer edited")),
+    "customer_deleted": ("customers", _("Customer deleted")),
+    "product_added": ("products", _("Product added")),
+    "product_changed": ("products", _("Product edited")),
+    "product_deleted": ("products", _("Product deleted")),
+    "settings_added": ("settings", _("Shop created")),
+    "settings_changed": ("settings", _("Settings changed")),
+    "settings_deleted": ("settings", _("Shop deleted")),
+    "staff_added": ("staff", _("Staff added")),
+    "staff_changed": ("staff", _("Staff changed")),
+    "staff_deleted": ("staff", _("Staff removed")),
+    "login": ("logins", _("Logged in")),
 }
 
 #: The columns every source yields, in this order (a UNION matches columns by position):
@@ -311,13 +313,14 @@ def _entry_summary(row: dict, money: str, name: str) -> str:
     if name == "due":
         text = f"{money} · {row['detail']}"
     elif name == "payment":
-        text = f"{money} by {PAYMENT_METHODS.get(row['detail'], row['detail'])}"
+        text = gettext("%(amount)s by %(method)s") % {
+            "amount": money, "method": PAYMENT_METHODS.get(row["detail"], row["detail"])}
     else:
         text = f"{money} · {row['detail']}"
     if row["event"].endswith("_voided"):
-        return f"{text} · reason: {row['extra']}"
+        return gettext("%(summary)s · reason: %(reason)s") % {"summary": text, "reason": row["extra"]}
     if row["extra"] and row["extra"] not in text:  # the document that posted it
-        return f"{text} · via {row['extra']}"
+        return gettext("%(summary)s · via %(source)s") % {"summary": text, "source": row["extra"]}
     return text
 
 
@@ -326,12 +329,12 @@ def _history_summary(row: dict, entry: HistoryEntry | None, prefix: str) -> str:
         return ""
     if entry.action == "added":
         if prefix == "staff":
-            return f"as {ROLES.get(row['detail'], row['detail'])}"
+            return gettext("as %(role)s") % {"role": ROLES.get(row["detail"], row["detail"])}
         return f"SKU {row['detail']}" if prefix == "product" else ""
     if entry.action == "changed" and not entry.has_previous:
-        return "Saved (the earlier values were not recorded)"
+        return gettext("Saved (the earlier values were not recorded)")
     if entry.action == "changed" and not entry.changes:
-        return "Saved with no changes"
+        return gettext("Saved with no changes")
     return entry.summary
 
 
@@ -376,11 +379,11 @@ def present(*, shop: Shop, rows: list[dict]) -> list[dict]:
         if prefix in ("due", "payment", "refund"):
             summary = _entry_summary(row, format_shop_money(shop, amount), prefix)
         elif prefix == "invoice":
-            summary = format_shop_money(shop, amount) + (f" · {row['detail']}" if row["detail"] else " · walk-in")
+            summary = format_shop_money(shop, amount) + " · " + (row["detail"] or gettext("walk-in"))
             if event == "invoice_voided":
-                summary += f" · reason: {row['extra']}"
+                summary = gettext("%(summary)s · reason: %(reason)s") % {"summary": summary, "reason": row["extra"]}
         elif prefix == "login":
-            summary = f"from {row['detail'] or 'an unknown address'}"
+            summary = gettext("from %(address)s") % {"address": row["detail"] or gettext("an unknown address")}
         else:
             entry = entries.get((prefix, row["record_id"]))
             summary = _history_summary(row, entry, prefix)

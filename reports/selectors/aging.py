@@ -38,6 +38,8 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Shop
 from core.db import keyset_chunks
@@ -69,12 +71,12 @@ class Bucket:
 
 
 BUCKETS = [
-    Bucket("current", "Not yet due", None, 0, "Not due"),
-    Bucket("d1_30", "1–30 days", 1, 30, "1–30"),
-    Bucket("d31_60", "31–60 days", 31, 60, "31–60"),
-    Bucket("d61_90", "61–90 days", 61, 90, "61–90"),
-    Bucket("d91_120", "91–120 days", 91, 120, "91–120"),
-    Bucket("d120_plus", "Over 120 days", 121, None, "120+"),
+    Bucket("current", _("Not yet due"), None, 0, _("Not due")),
+    Bucket("d1_30", _("1–30 days"), 1, 30, "1–30"),
+    Bucket("d31_60", _("31–60 days"), 31, 60, "31–60"),
+    Bucket("d61_90", _("61–90 days"), 61, 90, "61–90"),
+    Bucket("d91_120", _("91–120 days"), 91, 120, "91–120"),
+    Bucket("d120_plus", _("Over 120 days"), 121, None, "120+"),
 ]
 BUCKET_KEYS = [bucket.key for bucket in BUCKETS]
 
@@ -244,7 +246,7 @@ def aging_totals(*, shop: Shop, as_of: datetime.date, today: datetime.date | Non
     )
 
 
-EXPORT_HEADER = ["Customer", "Phone", *[bucket.label for bucket in BUCKETS], "Total"]
+EXPORT_HEADER = [_("Customer"), _("Phone"), *[bucket.label for bucket in BUCKETS], _("Total")]
 
 
 def aging_export_rows(*, shop: Shop, as_of: datetime.date, today: datetime.date | None = None):
@@ -257,11 +259,12 @@ def aging_export_rows(*, shop: Shop, as_of: datetime.date, today: datetime.date 
     rows = aging_rows(shop=shop, as_of=as_of, today=today)
     totals = aging_totals(shop=shop, as_of=as_of, today=today)
     source = rows if isinstance(rows, _LiveRows) else rows.iterator(chunk_size=_CHUNK)
+    total_label = gettext("Total")
 
     def generate():
         for row in source:
             yield [row["name"], row["phone"], *[quantize_money(row[key]) for key in BUCKET_KEYS],
                    quantize_money(row["total"])]
-        yield ["Total", "", *[totals.buckets[key] for key in BUCKET_KEYS], totals.total]
+        yield [total_label, "", *[totals.buckets[key] for key in BUCKET_KEYS], totals.total]
 
     return generate()

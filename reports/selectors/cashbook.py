@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, Round, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from billing.models import CashMovement
 from billing.selectors.cash import day_bounds
@@ -52,8 +54,8 @@ class CashBook:
 
 def cash_book_report(*, shop, period: Period) -> CashBook:
     """The :class:`CashBook` of ``shop`` over ``period``; days are the active time zone's."""
-    start, _ = day_bounds(period.start)
-    _, end = day_bounds(period.end)
+    start, _end = day_bounds(period.start)
+    _start, end = day_bounds(period.end)
     movements = CashMovement.objects.filter(shop=shop).order_by()
     opening = quantize_money(movements.filter(created_at__lt=start).aggregate(total=rounded_sum("amount"))["total"])
     book = CashBook(period=period, opening=opening)
@@ -79,12 +81,12 @@ def _sum_where(condition: Q):
     return Coalesce(Round(Sum("amount", filter=condition), settings.MONEY_DECIMAL_PLACES), ZERO)
 
 
-EXPORT_HEADER = ["Date", "Opening", "Cash in", "Cash out", "Closing", "Movements"]
+EXPORT_HEADER = [_("Date"), _("Opening"), _("Cash in"), _("Cash out"), _("Closing"), _("Movements")]
 
 
 def cash_book_export_rows(book: CashBook):
     """Rows for the download: one per day with movements, then the period's totals."""
     for day in book.days:
         yield [day.day, day.opening, day.cash_in, day.cash_out, day.closing, day.movements]
-    yield ["Total", book.opening, book.cash_in, book.cash_out, book.closing,
+    yield [gettext("Total"), book.opening, book.cash_in, book.cash_out, book.closing,
            sum(day.movements for day in book.days)]

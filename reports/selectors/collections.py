@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, F, QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Shop
 from core.money import quantize_money, rounded_sum
@@ -55,7 +57,7 @@ def collections_report(*, shop: Shop, period: Period) -> Collections:
                        count=totals["count"], total=quantize_money(totals["total"]))
 
 
-EXPORT_HEADER = ["Date", "Method", "Recorded by", "Payments", "Amount"]
+EXPORT_HEADER = [_("Date"), _("Method"), _("Recorded by"), _("Payments"), _("Amount")]
 
 
 def collections_export_rows(*, shop: Shop, period: Period):
@@ -72,4 +74,4 @@ def collections_export_rows(*, shop: Shop, period: Period):
         total += amount
         yield [row["received_on"], METHOD_LABELS.get(row["method"], row["method"]), row["username"] or "",
                row["count"], amount]
-    yield ["Total", "", "", count, total]
+    yield [gettext("Total"), "", "", count, total]

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case, F, Value, When
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from billing.models import CashMovement, Invoice
 from billing.selectors.cash import day_bounds
@@ -67,22 +69,27 @@ def day_book(*, shop, day: datetime.date) -> DayBook:
     return book
 
 
-EXPORT_HEADER = ["Kind", "Reference", "Customer", "Description", "Amount"]
+EXPORT_HEADER = [_("Kind"), _("Reference"), _("Customer"), _("Description"), _("Amount")]
 
 
 def day_book_export_rows(book: DayBook):
     """Rows for the download: each entry, then one total row per kind."""
+    due, payment, refund = pgettext("a debt entry", "Due"), gettext("Payment"), gettext("Refund")
     for d in book.dues:
-        yield ["Due", f"D{d.pk}", d.customer.name, d.description, d.amount]
+        yield [due, f"D{d.pk}", d.customer.name, d.description, d.amount]
     for p in book.payments:
-        yield ["Payment", p.reference or f"P{p.pk}", p.customer.name, p.get_method_display(), p.amount]
+        yield [payment, p.reference or f"P{p.pk}", p.customer.name, p.get_method_display(), p.amount]
     for r in book.refunds:
-        yield ["Refund", r.reference or f"R{r.pk}", r.customer.name, r.reason, r.amount]
+        yield [refund, r.reference or f"R{r.pk}", r.customer.name, r.reason, r.amount]
+    invoice, walk_in = gettext("Invoice"), gettext("Walk-in")
     for i in book.invoices:
-        yield ["Invoice", i.number, i.customer.name if i.customer else "Walk-in", f"Paid {i.paid_at_counter}", i.total]
+        yield [invoice, i.number, i.customer.name if i.customer else walk_in,
+               gettext("Paid %(amount)s") % {"amount": i.paid_at_counter}, i.total]
+    cash = gettext("Cash")
     for m in book.cash:
-        yield ["Cash", m.reference or f"C{m.pk}", "", m.get_kind_display() + (f" · {m.note}" if m.note else ""),
+        yield [cash, m.reference or f"C{m.pk}", "", m.get_kind_display() + (f" · {m.note}" if m.note else ""),
                m.amount]
-    for label, key in [("Dues", "dues"), ("Payments", "payments"), ("Refunds", "refunds"), ("Invoices", "invoices"),
-                       ("Cash in", "cash_in"), ("Cash out", "cash_out")]:
-        yield [f"Total {label.lower()}", "", "", "", book.totals[key]]
+    for label, key in [(gettext("Total dues"), "dues"), (gettext("Total payments"), "payments"),
+                       (gettext("Total refunds"), "refunds"), (gettext("Total invoices"), "invoices"),
+                       (gettext("Total cash in"), "cash_in"), (gettext("Total cash out"), "cash_out")]:
+        yield [label, "", "", "", book.totals[key]]

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Shop
 from billing.models import InvoiceLine, Product, StockMovement
@@ -42,15 +44,15 @@ def _local_date(moment: datetime.datetime | None) -> datetime.date | None:
 
 
 def _yes(value: bool) -> str:
-    return "Yes" if value else "No"
+    return gettext("Yes") if value else gettext("No")
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-CUSTOMER_HEADER = ["Name", "Phone", "Email", "Address", "Notes", "Credit limit", "Balance", "Oldest open due date",
-                   "Last activity", "Archived", "Added on"]
+CUSTOMER_HEADER = [_("Name"), _("Phone"), _("Email"), _("Address"), _("Notes"), _("Credit limit"), _("Balance"),
+                   _("Oldest open due date"), _("Last activity"), _("Archived"), _("Added on")]
 
 
 def customer_export_rows(*, shop: Shop) -> Iterator[list]:
@@ -61,8 +63,8 @@ def customer_export_rows(*, shop: Shop) -> Iterator[list]:
                _local(c.last_activity_at), _yes(c.is_archived), _local_date(c.created_at)]
 
 
-ENTRY_HEADER = ["Date", "Kind", "Customer", "Phone", "Amount", "Description / method", "Reference",
-                "Due date", "Voided on", "Void reason"]
+ENTRY_HEADER = [_("Date"), _("Kind"), _("Customer"), _("Phone"), _("Amount"), _("Description / method"), _("Reference"),
+                _("Due date"), _("Voided on"), _("Void reason")]
 _KIND_ORDER = {"Due": 0, "Payment": 1, "Refund": 2}
 
 
@@ -87,11 +89,13 @@ def entry_export_rows(*, shop: Shop, start: datetime.date, end: datetime.date) -
                       ("refunded_on", "pk"))
 
     def rows(entries, kind: str, day: Callable, what: Callable, reference: Callable, due_date: Callable):
+        label = kind_labels[kind]
         for e in entries:
             yield (day(e), _KIND_ORDER[kind], e.pk), [
-                day(e), kind, e.customer.name, e.customer.phone, e.amount, what(e), reference(e), due_date(e),
+                day(e), label, e.customer.name, e.customer.phone, e.amount, what(e), reference(e), due_date(e),
                 _local_date(e.voided_at), e.void_reason]
 
+    kind_labels = {"Due": pgettext("a debt entry", "Due"), "Payment": gettext("Payment"), "Refund": gettext("Refund")}
     merged = heapq.merge(
         rows(dues, "Due", lambda d: d.incurred_on, lambda d: d.description, lambda d: d.source, lambda d: d.due_date),
         rows(payments, "Payment", lambda p: p.received_on, lambda p: _with_method(p.get_method_display(), p.note),
@@ -103,10 +107,11 @@ def entry_export_rows(*, shop: Shop, start: datetime.date, end: datetime.date) -
         yield row
 
 
-INVOICE_HEADER = ["Invoice", "Date", "Customer", "Status", "Line", "SKU", "Description", "HSN/SAC", "Quantity", "Unit",
-                  "Unit price", "Tax rate %", "Line net", "Line discount", "Taxable value", "Invoice subtotal",
-                  "Invoice discount", "Invoice taxable value", "Invoice tax", "Round-off", "Invoice total",
-                  "Paid at counter", "Balance due", "Voided on", "Void reason"]
+INVOICE_HEADER = [_("Invoice"), _("Date"), _("Customer"), _("Status"), _("Line"), "SKU", _("Description"), "HSN/SAC",
+                  _("Quantity"), _("Unit"), _("Unit price"), _("Tax rate %"), _("Line net"), _("Line discount"),
+                  _("Taxable value"), _("Invoice subtotal"), _("Invoice discount"), _("Invoice taxable value"),
+                  _("Invoice tax"), _("Round-off"), _("Invoice total"), _("Paid at counter"), _("Balance due"),
+                  _("Voided on"), _("Void reason")]
 
 
 def invoice_line_export_rows(*, shop: Shop, start: datetime.date, end: datetime.date) -> Iterator[list]:
@@ -117,9 +122,10 @@ def invoice_line_export_rows(*, shop: Shop, start: datetime.date, end: datetime.
     One query per chunk (invoice, customer, due and product joined)."""
     lines = (InvoiceLine.objects.filter(shop=shop, invoice__issued_on__range=(start, end))
              .select_related("invoice", "invoice__customer", "invoice__due", "product"))
+    walk_in = gettext("Walk-in")
     for line in _chunks(lines, ("invoice_id", "position", "pk")):
         inv = line.invoice
-        yield [inv.number, inv.issued_on, inv.customer.name if inv.customer_id else "Walk-in",
+        yield [inv.number, inv.issued_on, inv.customer.name if inv.customer_id else walk_in,
                inv.get_payment_status_display(), line.position, line.product.sku if line.product_id else "",
                line.description, line.hsn_code, line.quantity, line.unit, line.unit_price, line.tax_rate,
                line.line_net, line.discount, line.taxable_value, inv.subtotal, inv.discount_total, inv.taxable_total,
@@ -127,8 +133,8 @@ def invoice_line_export_rows(*, shop: Shop, start: datetime.date, end: datetime.
                _local_date(inv.voided_at), inv.void_reason]
 
 
-PRODUCT_HEADER = ["SKU", "Name", "Category", "Unit", "Sale price", "Cost price", "Tax rate %", "HSN/SAC", "Stock",
-                  "Low-stock level", "Tracks stock", "Sells below zero", "Active"]
+PRODUCT_HEADER = ["SKU", _("Name"), _("Category"), _("Unit"), _("Sale price"), _("Cost price"), _("Tax rate %"),
+                  "HSN/SAC", _("Stock"), _("Low-stock level"), _("Tracks stock"), _("Sells below zero"), _("Active")]
 
 
 def product_export_rows(*, shop: Shop) -> Iterator[list]:
@@ -140,7 +146,8 @@ def product_export_rows(*, shop: Shop) -> Iterator[list]:
                _yes(p.allow_negative_stock), _yes(p.is_active)]
 
 
-MOVEMENT_HEADER = ["Time", "SKU", "Product", "Kind", "Quantity", "Stock after", "Invoice", "Reason", "By"]
+MOVEMENT_HEADER = [_("Time"), "SKU", _("Product"), _("Kind"), _("Quantity"), _("Stock after"), _("Invoice"),
+                   _("Reason"), pgettext_lazy("the person who did it", "By")]
 
 
 def stock_movement_export_rows(*, shop: Shop, start: datetime.date, end: datetime.date) -> Iterator[list]:
@@ -159,28 +166,39 @@ def stock_movement_export_rows(*, shop: Shop, start: datetime.date, end: datetim
 
 @dataclass(frozen=True)
 class Dataset:
-    """One export: ``key`` (its URL name), ``title``, ``description``, ``dated`` (True: it
-    takes a date range, ``rows(shop=, start=, end=)``; else ``rows(shop=)``), ``header``."""
+    """One export: ``key`` (its URL name), ``title``, ``description`` (in the active
+    language; ``title_text``/``description_text`` are the texts marked for translation),
+    ``dated`` (True: it takes a date range, ``rows(shop=, start=, end=)``; else
+    ``rows(shop=)``), ``header``."""
 
     key: str
-    title: str
-    description: str
+    title_text: str
+    description_text: str
     dated: bool
     header: list
     rows: Callable[..., Iterator[list]]
 
+    @property
+    def title(self) -> str:
+        return str(self.title_text)
+
+    @property
+    def description(self) -> str:
+        return str(self.description_text)
+
 
 #: Every export, in the order the page lists them.
 DATASETS: dict[str, Dataset] = {d.key: d for d in [
-    Dataset("customers", "Customers", "Every customer with contact details, credit limit and balance.", False,
+    Dataset("customers", _("Customers"), _("Every customer with contact details, credit limit and balance."), False,
             CUSTOMER_HEADER, customer_export_rows),
-    Dataset("entries", "Ledger entries", "Dues, payments and refunds, one row each, voided ones marked.", True,
+    Dataset("entries", _("Ledger entries"), _("Dues, payments and refunds, one row each, voided ones marked."), True,
             ENTRY_HEADER, entry_export_rows),
-    Dataset("invoices", "Invoices with lines", "One row per invoice line, with the invoice's number, date, "
-            "customer and totals.", True, INVOICE_HEADER, invoice_line_export_rows),
-    Dataset("products", "Products", "The catalogue with prices, tax rates and stock.", False,
+    Dataset("invoices", _("Invoices with lines"), _("One row per invoice line, with the invoice's number, date, "
+                                                    "customer and totals."), True, INVOICE_HEADER,
+            invoice_line_export_rows),
+    Dataset("products", _("Products"), _("The catalogue with prices, tax rates and stock."), False,
             PRODUCT_HEADER, product_export_rows),
-    Dataset("movements", "Stock movements", "Every change of stock: received, sold, returned, adjusted.", True,
+    Dataset("movements", _("Stock movements"), _("Every change of stock: received, sold, returned, adjusted."), True,
             MOVEMENT_HEADER, stock_movement_export_rows),
 ]}
 

@@ -35,6 +35,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, Max, Min, Q, Sum
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import Shop
 from billing.models import CreditNoteLine, Invoice, InvoiceLine, Product
@@ -45,7 +46,7 @@ from core.money import ZERO, quantize_money
 
 HUNDRED = Decimal(100)
 #: The B2C rows' state for invoices issued before the place of supply was stored.
-NO_STATE = "not recorded"
+NO_STATE = gettext_noop("not recorded")
 #: GSTR-1 B2C large: an inter-state invoice of more than this value (₹2.5 lakh).
 B2CL_LIMIT = Decimal("250000")
 
@@ -100,6 +101,7 @@ def gst_sections(*, shop: Shop, start: datetime.date, end: datetime.date) -> dic
     all_invoices = set()
     totals = _zero_heads()
     b2b = []
+    no_state = gettext(NO_STATE)
     for row in rows.iterator():
         inter = row["invoice__is_inter_state"]
         section = "b2cl" if inter and row["invoice__total"] > B2CL_LIMIT else "b2cs"
@@ -117,7 +119,7 @@ def gst_sections(*, shop: Shop, start: datetime.date, end: datetime.date) -> dic
             _add(totals, tax_row)
             all_invoices.add(row["invoice_id"])
             continue
-        key = (state_label(row["invoice__place_of_supply"]) or NO_STATE, inter, tax_row.rate)
+        key = (state_label(row["invoice__place_of_supply"]) or no_state, inter, tax_row.rate)
         bucket = sections[section].setdefault(key, _zero_heads())
         _add(bucket, tax_row)
         _add(totals, tax_row)

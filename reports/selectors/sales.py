@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from accounts.models import Shop
 from billing.models import Invoice, InvoiceLine
@@ -98,8 +99,9 @@ def sales_by_category(*, shop: Shop, start: datetime.date, end: datetime.date) -
     Keys as :func:`sales_by_product` minus sku/unit."""
     rows = _line_rows(sales_lines(shop=shop, start=start, end=end),
                       {"category_id": "product__category_id", "name": "product__category__name"})
+    no_category = _("No category")
     for row in rows:
-        row["name"] = row["name"] or "No category"
+        row["name"] = row["name"] or no_category
     return rows
 
 

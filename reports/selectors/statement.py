@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Shop
 from core.money import ZERO, quantize_money, rounded_sum
 from customers.models import Customer
 from ledger.models import Due, Payment, Refund
-from reports.periods import Period
+from reports.periods import Period, day_label
 
 
 @dataclass
@@ -71,14 +73,18 @@ def customer_period_statement(*, shop: Shop, customer: Customer, period: Period)
     statement = PeriodStatement(customer=customer, period=period, opening=opening)
     lines = []
     for due in dues.filter(incurred_on__range=(period.start, period.end)).order_by("incurred_on", "pk"):
-        text = due.description + (f" (due {due.due_date:%-d %b %Y})" if due.due_date else "")
+        text = due.description
+        if due.due_date:
+            text = gettext("%(description)s (due %(date)s)") % {"description": text, "date": day_label(due.due_date)}
         lines.append(StatementEntry("due", due.incurred_on, text, due.amount, ZERO, pk=due.pk))
     for payment in payments.filter(received_on__range=(period.start, period.end)).order_by("received_on", "pk"):
-        text = f"Payment · {payment.get_method_display()}" + (f" · {payment.reference}" if payment.reference else "")
+        text = gettext("Payment · %(method)s") % {"method": payment.get_method_display()}
+        if payment.reference:
+            text += f" · {payment.reference}"
         lines.append(StatementEntry("payment", payment.received_on, text, ZERO, payment.amount, pk=payment.pk))
     for refund in refunds.filter(refunded_on__range=(period.start, period.end)).order_by("refunded_on", "pk"):
-        lines.append(StatementEntry("refund", refund.refunded_on, f"Refund · {refund.get_method_display()}",
-                                    refund.amount, ZERO, pk=refund.pk))
+        text = gettext("Refund · %(method)s") % {"method": refund.get_method_display()}
+        lines.append(StatementEntry("refund", refund.refunded_on, text, refund.amount, ZERO, pk=refund.pk))
     order = {"due": 0, "refund": 1, "payment": 2}
     lines.sort(key=lambda line: (line.date, order[line.kind], line.pk))
     balance = opening
@@ -91,12 +97,12 @@ def customer_period_statement(*, shop: Shop, customer: Customer, period: Period)
     return statement
 
 
-EXPORT_HEADER = ["Date", "Entry", "Kind", "Debit", "Credit", "Balance"]
+EXPORT_HEADER = [_("Date"), _("Entry"), _("Kind"), _("Debit"), _("Credit"), _("Balance")]
 
 
 def statement_export_rows(statement: PeriodStatement):
     """Rows for the download: the opening balance, each entry, the closing totals."""
-    yield [statement.period.start, "Opening balance", "", None, None, statement.opening]
+    yield [statement.period.start, gettext("Opening balance"), "", None, None, statement.opening]
     for line in statement.entries:
         yield [line.date, line.description, line.kind, line.debit or None, line.credit or None, line.balance]
-    yield [statement.period.end, "Closing balance", "", statement.debits, statement.credits, statement.closing]
+    yield [statement.period.end, gettext("Closing balance"), "", statement.debits, statement.credits, statement.closing]

@@ -1,6 +1,7 @@
 """The shop's Activity page (``/reports/activity/``): who did what and when (issue #13)."""
 
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from accounts.permissions import permission_required
 from reports.forms import ActivityFilterForm
@@ -32,5 +33,5 @@ def activity(request):
     for row in page.rows:
         row["badge"] = BADGES.get(row["kind"], "text-bg-light border")
     return render(request, "reports/activity.html", {
-        "title": "Activity", "filters": form, "target": form.target, "page": page, "page_size": PAGE_SIZE,
+        "title": _("Activity"), "filters": form, "target": form.target, "page": page, "page_size": PAGE_SIZE,
     })

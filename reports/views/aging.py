@@ -5,6 +5,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import require_permission
@@ -24,13 +26,14 @@ PER_PAGE = 100
 def aging(request):
     """``GET /reports/aging/?date=YYYY-MM-DD`` (default today): the aging table, 100
     customers a page, the totals over all of them; ``&export=csv|xlsx`` downloads every row."""
-    form, as_of = day_from_request(request, label="As of")
+    form, as_of = day_from_request(request, label=_("As of"))
     totals = aging_totals(shop=request.shop, as_of=as_of)
     paginator = Paginator(aging_rows(shop=request.shop, as_of=as_of), PER_PAGE)
     paginator.count = totals.customers  # known from the totals: saves a COUNT query
     page = paginator.get_page(request.GET.get("page"))
+    title = _("Aging")
     context = {
-        "title": "Aging",
+        "title": title,
         "form": form,
         "as_of": as_of,
         "buckets": BUCKETS,
@@ -42,7 +45,7 @@ def aging(request):
     }
     return render_report(request, "reports/aging.html", context, filename=f"aging-{as_of.isoformat()}",
                          header=EXPORT_HEADER, rows=lambda: aging_export_rows(shop=request.shop, as_of=as_of),
-                         title="Aging")
+                         title=title)
 
 
 @require_POST
@@ -54,7 +57,7 @@ def aging_remind(request):
     form = BucketRemindForm(request.POST)
     back = reverse("reports:aging")
     if not form.is_valid():
-        messages.error(request, "That reminder form was not valid. Reload the page and try again.")
+        messages.error(request, _("That reminder form was not valid. Reload the page and try again."))
         return redirect(back)
     as_of = form.cleaned_data["as_of"]
     back += "?" + urlencode({"date": as_of.isoformat()})
@@ -65,12 +68,15 @@ def aging_remind(request):
     except DomainError as error:
         messages.error(request, str(error))
         return redirect(back)
-    parts = [f"{result.queued} reminder{'s' if result.queued != 1 else ''} queued for {result.bucket}"]
+    parts = [ngettext("%(count)s reminder queued for %(bucket)s.", "%(count)s reminders queued for %(bucket)s.",
+                      result.queued) % {"count": result.queued, "bucket": result.bucket}]
     if result.already:
-        parts.append(f"{result.already} already queued by this form")
+        parts.append(ngettext("%(count)s already queued by this form.", "%(count)s already queued by this form.",
+                              result.already) % {"count": result.already})
     if result.skipped:
-        parts.append(f"{len(result.skipped)} skipped (" +
-                     "; ".join(f"{name}: {reason}" for name, reason in result.skipped[:5]) +
-                     ("…" if len(result.skipped) > 5 else "") + ")")
-    messages.success(request, ". ".join(parts) + ".")
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in result.skipped[:5])
+        parts.append(ngettext("%(count)s skipped (%(reasons)s).", "%(count)s skipped (%(reasons)s).",
+                              len(result.skipped)) % {"count": len(result.skipped),
+                                                      "reasons": reasons + ("…" if len(result.skipped) > 5 else "")})
+    messages.success(request, " ".join(parts))
     return redirect(back)

@@ -2,6 +2,7 @@
 (``/reports/panels/charts/``, loaded by htmx like billing's sales panel)."""
 
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from reports.charts import aging_chart, dues_payments_chart, sales_chart
 from reports.periods import local_today
@@ -24,7 +25,7 @@ def _charts(request) -> dict:
 @reports_required
 def charts(request):
     """``GET /reports/charts/``: every chart with its figures."""
-    return render(request, "reports/charts.html", {"title": "Charts", **_charts(request)})
+    return render(request, "reports/charts.html", {"title": _("Charts"), **_charts(request)})
 
 
 @reports_required

@@ -2,12 +2,14 @@
 its download."""
 
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django_scopes import scope
 
 from reports.exports import export_response
 
 #: The download formats a report offers, in the order the page shows them.
-EXPORT_LABELS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "pdf": "PDF"}
+EXPORT_LABELS = {"csv": "CSV", "xlsx": _("Excel (XLSX)"), "pdf": "PDF"}
 
 
 def export_links(request, formats=("csv", "xlsx")) -> list[dict]:
@@ -28,11 +30,17 @@ def wanted_export(request) -> str:
 
 
 def in_shop_scope(rows, shop):
-    """Iterate ``rows`` inside ``scope(shop=shop)``. A streaming response is read by the
-    server after the view returns, outside the tenancy middleware's scope, where a lazy
-    query of a tenant model would raise ``ScopeError``."""
-    with scope(shop=shop):
-        yield from rows
+    """Iterate ``rows`` inside ``scope(shop=shop)`` and in the language active now. A
+    streaming response is read by the server after the view returns, outside the tenancy
+    middleware's scope, where a lazy query of a tenant model would raise ``ScopeError``
+    (and the rows' labels must still be in the request's language)."""
+    language = translation.get_language()
+
+    def generate():
+        with scope(shop=shop), translation.override(language):
+            yield from rows
+
+    return generate()
 
 
 def render_report(request, template, context, *, filename, header=None, rows=None, formats=("csv", "xlsx"),

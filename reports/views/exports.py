@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from accounts.permissions import permission_required
 from reports.exports import export_response
@@ -30,7 +31,7 @@ def _page(request, form, period, *, status=200):
             links.append({"format": fmt, "label": EXPORT_LABELS[fmt], "url": f"{url}?{query}" if spec.dated else url})
         datasets.append({"spec": spec, "links": links})
     return render(request, "reports/exports.html", {
-        "title": "Data exports", "form": form, "period": period, "datasets": datasets}, status=status)
+        "title": _("Data exports"), "form": form, "period": period, "datasets": datasets}, status=status)
 
 
 @permission_required("data.export")

@@ -1,6 +1,9 @@
 """The sales report (``/reports/sales/``): by product, by category and by day, the totals
 row, average bill and top customers, for a period; CSV/XLSX of one breakdown."""
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from reports.periods import period_from_request
 from reports.permissions import reports_required
 from reports.selectors.sales import (
@@ -13,12 +16,13 @@ from reports.selectors.sales import (
 from reports.views.common import render_report
 
 #: The breakdowns a download may carry (GET ``by``), the page's order.
-BREAKDOWNS = {"product": "By product", "category": "By category", "day": "By day"}
+BREAKDOWNS = {"product": _("By product"), "category": _("By category"), "day": _("By day")}
 
 HEADERS = {
-    "product": ["Product", "SKU", "Category", "Unit", "Quantity", "Taxable value", "Tax", "Total", "Invoices"],
-    "category": ["Category", "Quantity", "Taxable value", "Tax", "Total"],
-    "day": ["Day", "Invoices", "Quantity", "Taxable value", "Tax", "Total"],
+    "product": [_("Product"), "SKU", _("Category"), _("Unit"), _("Quantity"), _("Taxable value"), _("Tax"), _("Total"),
+                _("Invoices")],
+    "category": [_("Category"), _("Quantity"), _("Taxable value"), _("Tax"), _("Total")],
+    "day": [_("Day"), _("Invoices"), _("Quantity"), _("Taxable value"), _("Tax"), _("Total")],
 }
 
 
@@ -29,16 +33,16 @@ def _export_rows(by: str, rows: list[dict], summary: dict):
         for r in rows:
             yield [r["name"], r["sku"], r["category"], r["unit"], r["quantity"], r["taxable_value"], r["tax"],
                    r["total"], r["invoices"]]
-        yield ["Total (invoices)", None, None, None, None, summary["taxable_value"], summary["tax"], summary["total"],
-               summary["invoices"]]
+        yield [gettext("Total (invoices)"), None, None, None, None, summary["taxable_value"], summary["tax"],
+               summary["total"], summary["invoices"]]
     elif by == "category":
         for r in rows:
             yield [r["name"], r["quantity"], r["taxable_value"], r["tax"], r["total"]]
-        yield ["Total (invoices)", None, summary["taxable_value"], summary["tax"], summary["total"]]
+        yield [gettext("Total (invoices)"), None, summary["taxable_value"], summary["tax"], summary["total"]]
     else:
         for r in rows:
             yield [r["day"], r["invoices"], r["quantity"], r["taxable_value"], r["tax"], r["total"]]
-        yield ["Total", summary["invoices"], None, summary["taxable_value"], summary["tax"], summary["total"]]
+        yield [gettext("Total"), summary["invoices"], None, summary["taxable_value"], summary["tax"], summary["total"]]
 
 
 @reports_required
@@ -54,7 +58,7 @@ def sales(request):
     breakdowns = {"product": sales_by_product(**span), "category": sales_by_category(**span),
                   "day": sales_by_day(**span)}
     context = {
-        "title": "Sales",
+        "title": gettext("Sales"),
         "form": form,
         "period": period,
         "summary": summary,

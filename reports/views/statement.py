@@ -5,6 +5,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
 from accounts.tenancy import shop_required
 from core.pdf import render_pdf
@@ -23,7 +24,7 @@ def statement_pick(request):
     """``GET /reports/statement/?q=…``: find the customer (by name or phone), 20 at most."""
     query = request.GET.get("q", "").strip()[:100]
     found = list(customer_list(shop=request.shop, query=query)[:20]) if query else []
-    return render(request, "reports/statement_pick.html", {"title": "Customer statement", "query": query,
+    return render(request, "reports/statement_pick.html", {"title": _("Customer statement"), "query": query,
                                                            "found": found})
 
 
@@ -39,8 +40,8 @@ def statement(request, customer_id):
     form, period = period_from_request(request)
     data = customer_period_statement(shop=request.shop, customer=customer, period=period)
     filename = f"statement-{customer.pk}-{period.start}-{period.end}"
-    context = {"title": f"Statement · {customer.name}", "form": form, "period": period, "customer": customer,
-               "statement": data}
+    context = {"title": _("Statement · %(name)s") % {"name": customer.name}, "form": form, "period": period,
+               "customer": customer, "statement": data}
     if wanted_export(request) == "pdf" and form.is_valid():
         html = render_to_string("reports/statement_pdf.html", {**context, "shop": request.shop}, request=request)
         response = HttpResponse(render_pdf(html, base_url=request.build_absolute_uri("/")),
@@ -49,4 +50,4 @@ def statement(request, customer_id):
         return response
     context["export_links"] = export_links(request, FORMATS) if form.is_valid() else []
     return render_report(request, "reports/statement.html", context, filename=filename, header=EXPORT_HEADER,
-                         rows=lambda: statement_export_rows(data), formats=FORMATS, title="Statement")
+                         rows=lambda: statement_export_rows(data), formats=FORMATS, title=_("Statement"))

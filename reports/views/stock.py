@@ -2,6 +2,8 @@
 price, and one product's movement register over a period."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from billing.models import Product
 from core.db import keyset_chunks
@@ -20,10 +22,11 @@ from reports.views.common import render_report
 PAGE_ROWS = 200
 
 EXPORTS = {
-    "valuation": ["Product", "SKU", "Category", "Unit", "Stock", "Cost price", "Value at cost", "Sale price",
-                  "Value at sale price"],
-    "low": ["Product", "SKU", "Category", "Unit", "Stock", "Low-stock level"],
-    "movements": ["Date", "Kind", "Quantity", "Balance after", "Invoice", "Reason", "By"],
+    "valuation": [_("Product"), "SKU", _("Category"), _("Unit"), _("Stock"), _("Cost price"), _("Value at cost"),
+                  _("Sale price"), _("Value at sale price")],
+    "low": [_("Product"), "SKU", _("Category"), _("Unit"), _("Stock"), _("Low-stock level")],
+    "movements": [_("Date"), _("Kind"), _("Quantity"), _("Balance after"), _("Invoice"), _("Reason"),
+                  pgettext_lazy("the person who did it", "By")],
 }
 
 
@@ -36,7 +39,7 @@ def _valuation_rows(products, totals):
         yield [p.name, p.sku, p.category.name if p.category else "", p.unit, p.stock_quantity, p.cost_price,
                quantize_money(p.cost_value) if p.cost_value is not None else None, p.sale_price,
                quantize_money(p.sale_value)]
-    yield ["Total", None, None, None, None, None, totals["cost_value"], None, totals["sale_value"]]
+    yield [gettext("Total"), None, None, None, None, None, totals["cost_value"], None, totals["sale_value"]]
 
 
 def _low_rows(products):
@@ -45,11 +48,11 @@ def _low_rows(products):
 
 
 def _movement_rows(register):
-    yield [None, "Opening balance", None, register["opening"], None, None, None]
+    yield [None, gettext("Opening balance"), None, register["opening"], None, None, None]
     for m in keyset_chunks(register["movements"], ("created_at", "pk")):
         yield [m.created_at, m.get_kind_display(), m.quantity, m.balance_after,
                m.invoice.number if m.invoice_id else "", m.reason, m.created_by.get_username() if m.created_by else ""]
-    yield [None, "Closing balance", None, register["closing"], None, None, None]
+    yield [None, gettext("Closing balance"), None, register["closing"], None, None, None]
 
 
 @reports_required
@@ -67,7 +70,7 @@ def stock(request):
         if raw.isdigit():
             product = get_object_or_404(Product, shop=shop, pk=int(raw))
         else:
-            product_error = "Pick a product from the list."
+            product_error = gettext("Pick a product from the list.")
     register = (stock_movement_register(shop=shop, product=product, start=period.start, end=period.end)
                 if product else None)
     totals = stock_valuation_totals(shop=shop)
@@ -93,7 +96,7 @@ def stock(request):
         p.cost_value = quantize_money(p.cost_value) if p.cost_value is not None else None
         p.sale_value = quantize_money(p.sale_value)
     context = {
-        "title": "Stock",
+        "title": gettext("Stock"),
         "form": form,
         "period": period,
         "product": product,

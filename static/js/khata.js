@@ -3,6 +3,15 @@
 (function () {
   "use strict";
 
+  // Translations come from Django's JavaScript catalogue (loaded before this file); a page
+  // without it shows the English source.
+  var gettext = window.gettext || function (text) { return text; };
+  function say(format, values) {
+    var text = gettext(format);
+    return window.interpolate ? window.interpolate(text, values, true)
+      : text.replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
+  }
+
   function linesChanged() {
     document.body.dispatchEvent(new CustomEvent("lines-changed", { bubbles: true }));
   }
@@ -87,11 +96,11 @@
       document.getElementById("picked-customer-label").textContent = option.dataset.label;
       document.getElementById("picked-customer").classList.remove("d-none");
       input.value = "";
-      input.placeholder = "Search another customer";
+      input.placeholder = gettext("Search another customer");
       input.classList.remove("is-invalid");
       input.removeAttribute("aria-invalid");
       closeList(input);
-      announce(input.dataset.status, "Customer: " + option.dataset.label + ".");
+      announce(input.dataset.status, say("Customer: %(name)s.", { name: option.dataset.label }));
       linesChanged();
       var next = document.getElementById("product-search");
       if (next) { next.focus(); }
@@ -105,7 +114,7 @@
       }
       closeList(input);
       input.value = "";
-      announce(input.dataset.status, option.dataset.name + " added.");
+      announce(input.dataset.status, say("%(name)s added.", { name: option.dataset.name }));
       if (window.htmx) {
         window.htmx.ajax("GET", option.dataset.lineUrl, { target: "#invoice-lines", swap: "beforeend" });
       }
@@ -213,14 +222,14 @@
           input.focus();
           return null;
         }
-        announce(input.dataset.status, data.name + " added.");
+        announce(input.dataset.status, say("%(name)s added.", { name: data.name }));
         input.dataset.scanned = "1";
         input.focus();
         return window.htmx ? window.htmx.ajax("GET", data.line_url, { target: "#invoice-lines", swap: "beforeend" })
           : null;
       })
       .catch(function () {
-        refuseScan(input, code, "The barcode could not be looked up. Scan it again.");
+        refuseScan(input, code, gettext("The barcode could not be looked up. Scan it again."));
       });
   }
 
@@ -284,7 +293,7 @@
       var input = document.getElementById(button.dataset.target);
       if (!input) { return; }
       input.select();
-      var done = function () { button.textContent = "Copied"; };
+      var done = function () { button.textContent = gettext("Copied"); };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(input.value).then(done);
       } else if (document.execCommand("copy")) {
@@ -298,7 +307,7 @@
       var name = row.querySelector("input[name=line-description]");
       row.remove();
       linesChanged();
-      announce("product-search-status", (name && name.value ? name.value : "Item") + " removed.");
+      announce("product-search-status", say("%(name)s removed.", { name: name && name.value ? name.value : gettext("Item") }));
       var search = document.getElementById("product-search");
       if (search) { search.focus(); }
     },
@@ -309,8 +318,8 @@
       document.getElementById("id_customer").value = "";
       document.getElementById("picked-customer").classList.add("d-none");
       var input = document.getElementById("customer-search");
-      input.placeholder = "Walk-in — or search a customer by name or phone";
-      announce(input.dataset.status, "Walk-in sale.");
+      input.placeholder = gettext("Walk-in — or search a customer by name or phone");
+      announce(input.dataset.status, gettext("Walk-in sale."));
       input.focus();
       linesChanged();
     },
@@ -326,6 +335,12 @@
     if (target && actions[target.dataset.action]) {
       actions[target.dataset.action](target, event);
     }
+  });
+
+  // The header's language switcher submits as soon as a language is picked.
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-language-switcher]");
+    if (form && event.target.name === "language") { form.submit(); }
   });
 
   // Product form tax rate: a preset clears the "Other" box; typing a rate there picks "Other".

@@ -244,7 +244,7 @@ def test_print_page_in_another_currency(owner_client, shop):
     invoice = issue(shop, lines)
     text = text_of(owner_client.get(reverse("billing:invoice_print", args=[invoice.pk])))
     assert "Kenyan Shillings One Thousand Two Hundred Thirty-Four Only" in text
-    assert f"Total {format_money(D('1234'), 'KES', 'en_KE')}" in text
+    assert f"Total {' '.join(format_money(D('1234'), 'KES', 'en_KE').split())}" in text
     assert "HSN/SAC" not in text  # no codes on the lines and not a tax invoice
 
 

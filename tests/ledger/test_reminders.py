@@ -601,7 +601,7 @@ def test_kenyan_shop_formats_its_currency_and_number(owner_client, shop):
     add_due(customer, "1234", due_date=TODAY)
     response = owner_client.post(reverse("ledger:customer_whatsapp", args=[customer.pk]))
     assert response["Location"].startswith("https://wa.me/254712345678?text=Hello%20Wanjiru%2C%20a%20reminder"
-                                           "%20from%20Mama%20Mboga%3A%20Ksh1%2C234.00%20is%20due")
+                                           "%20from%20Mama%20Mboga%3A%20KSh%C2%A01%2C234.00%20is%20due")
 
 
 @pytest.mark.parametrize("phone", ["", "12345", "011 2345 6789"])

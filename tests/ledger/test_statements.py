@@ -336,7 +336,7 @@ def test_claim_creates_a_pending_report_and_no_payment(client, customer, link):
     response = post(client, claim_url(link), {"amount": "500", "reference": " 412345678901 ", "note": "paid  today"})
 
     assert response.status_code == 302
-    assert response.url == page_url(link) + "?sent=1#paid"
+    assert response.url == page_url(link) + "?sent=1&lang=en#paid"
     assert_private_headers(response)
     claim = PaymentClaim.objects.get()
     assert (claim.amount, claim.reference, claim.note, claim.status, claim.customer, claim.link, claim.shop) == (

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from accounts.models import Shop
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         with scopes_disabled():
             found = Shop.objects.filter(pk=shop).first()
         if found is None:
-            raise CommandError(f"No shop with id {shop}.")
+            raise CommandError(_("No shop with id %(id)s.") % {"id": shop})
         target = Path(output)
         partial = target.with_name(target.name + ".part")
         try:
@@ -42,10 +43,12 @@ class Command(BaseCommand):
             os.replace(partial, target)
         except OSError as error:
             partial.unlink(missing_ok=True)
-            raise CommandError(f"Could not write {output}: {error.strerror or error}.") from error
+            raise CommandError(_("Could not write %(file)s: %(error)s.")
+                               % {"file": output, "error": error.strerror or error}) from error
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
         rows = sum(manifest["counts"].values())
-        self.stdout.write(f"Wrote {rows} rows of shop {found.pk} ({found.name}) in {len(manifest['files'])} files "
-                          f"to {output}.")
+        self.stdout.write(_("Wrote %(rows)s rows of shop %(id)s (%(name)s) in %(files)s files to %(file)s.")
+                          % {"rows": rows, "id": found.pk, "name": found.name, "files": len(manifest["files"]),
+                             "file": output})

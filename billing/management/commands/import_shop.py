@@ -8,6 +8,7 @@ username or created. A damaged or altered archive is refused and nothing is writ
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from billing.backup import ArchiveError, shop_archive_restore
 
@@ -25,12 +26,15 @@ class Command(BaseCommand):
             with open(archive, "rb") as handle:
                 result = shop_archive_restore(handle=handle, as_new_shop=as_new_shop)
         except OSError as error:
-            raise CommandError(f"Cannot read {archive}: {error.strerror or error}.") from error
+            raise CommandError(_("Cannot read %(file)s: %(error)s.")
+                               % {"file": archive, "error": error.strerror or error}) from error
         except ArchiveError as error:
-            raise CommandError(f"{archive} was not restored: {error}") from error
+            raise CommandError(_("%(file)s was not restored: %(error)s") % {"file": archive, "error": error}) from error
         shop = result.shop
-        self.stdout.write(f"Restored shop {shop.pk} ({shop.name}): {sum(result.counts.values())} rows.")
+        self.stdout.write(_("Restored shop %(id)s (%(name)s): %(rows)s rows.")
+                          % {"id": shop.pk, "name": shop.name, "rows": sum(result.counts.values())})
         if result.created:
-            self.stdout.write(f"Users created: {', '.join(result.created)}.")
+            self.stdout.write(_("Users created: %(users)s.") % {"users": ", ".join(result.created)})
         if result.matched:
-            self.stdout.write(f"Existing users matched by username: {', '.join(result.matched)}.")
+            self.stdout.write(_("Existing users matched by username: %(users)s.")
+                              % {"users": ", ".join(result.matched)})
