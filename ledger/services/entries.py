@@ -35,6 +35,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Shop
 from accounts.permissions import check_actor
+from core.db import bulk_create_with_history
 from core.money import ZERO, quantize_money, rounded_sum
 from customers.models import Customer
 from ledger import markets, signals
@@ -144,7 +145,7 @@ def _allocate(payment: Payment, available: Decimal, dues: list, *, new_payment: 
     Lowers each due's ``outstanding`` (in memory and stored); paid dues are left in the
     list at zero.
     """
-    new = []
+    rows = []
     touched = []
     # A payment may already hold an allocation to a due (it part-paid the due, then a
     # void freed more of it): add to that row, as (payment, due) is unique.
@@ -155,12 +156,19 @@ def _allocate(payment: Payment, available: Decimal, dues: list, *, new_payment: 
         if allocation is None:
             allocation = Allocation(shop_id=payment.shop_id, payment=payment, due=due, amount=ZERO)
         allocation.amount += amount
-        new.append(allocation)
+        rows.append(allocation)
         touched.append(due)
         due.outstanding -= amount
         available -= amount
-    for allocation in new:
-        # save() rather than bulk_create so history records each allocation.
+    # New rows in one INSERT and their history rows in another, however many dues the payment
+    # pays (the history user as save() records it: the request's user, from
+    # django-simple-history's middleware); a row the payment already held is changed with
+    # save(), which records its history too.
+    created = [allocation for allocation in rows if allocation.pk is None]
+    changed = [allocation for allocation in rows if allocation.pk is not None]
+    if created:
+        bulk_create_with_history(Allocation, created)
+    for allocation in changed:
         allocation.save()
     _save_outstanding(touched)
     return available
