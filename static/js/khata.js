@@ -3,13 +3,12 @@
 (function () {
   "use strict";
 
-  // Translations come from Django's JavaScript catalogue (loaded before this file); a page
-  // without it shows the English source.
-  var gettext = window.gettext || function (text) { return text; };
+  // Translations come from Django's JavaScript catalogue, loaded async (it must not hold
+  // back htmx, which binds its inputs once the page's scripts have run): each message is
+  // looked up when it is shown; until the catalogue has arrived, the English source.
+  function gettext(text) { return window.gettext ? window.gettext(text) : text; }
   function say(format, values) {
-    var text = gettext(format);
-    return window.interpolate ? window.interpolate(text, values, true)
-      : text.replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
+    return gettext(format).replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
   }
 
   function linesChanged() {
