@@ -47,8 +47,9 @@ class Market:
     """What ``country`` sets: ``currency`` (ISO 4217), ``locale`` (the Babel locale of
     formats in the shop's territory), ``language`` (a suggested code of
     ``settings.LANGUAGES``), ``financial_year_start_month`` (1–12), ``tax_scheme``,
-    ``default_tax_rate`` (percent, a ``Decimal``), and ``payment_methods`` (values of
-    ``ledger.Payment.Method``, in the order the payment form offers them)."""
+    ``default_tax_rate`` (percent, a ``Decimal``), ``payment_methods`` (values of
+    ``ledger.Payment.Method``, in the order the payment form offers them) and ``time_zone``
+    (an IANA name: the local time printed on invoices; ``""``: the site's ``TIME_ZONE``)."""
 
     country: str
     currency: str
@@ -58,15 +59,16 @@ class Market:
     tax_scheme: str
     default_tax_rate: Decimal
     payment_methods: tuple[str, ...]
+    time_zone: str = ""
 
 
 MARKETS = {
     Country.INDIA: Market(Country.INDIA, "INR", "en_IN", "hi", 4, TaxScheme.GST, Decimal("0"),
-                          ("cash", "upi", "card", "bank", "other")),
+                          ("cash", "upi", "card", "bank", "other"), "Asia/Kolkata"),
     Country.BANGLADESH: Market(Country.BANGLADESH, "BDT", "bn_BD", "bn", 7, TaxScheme.VAT_BD, Decimal("15"),
-                               ("cash", "bkash", "nagad", "card", "bank", "other")),
+                               ("cash", "bkash", "nagad", "card", "bank", "other"), "Asia/Dhaka"),
     Country.KENYA: Market(Country.KENYA, "KES", "en_KE", "sw", 1, TaxScheme.VAT_KE, Decimal("16"),
-                          ("cash", "mpesa", "card", "bank", "other")),
+                          ("cash", "mpesa", "card", "bank", "other"), "Africa/Nairobi"),
     Country.OTHER: Market(Country.OTHER, "USD", "en_US", "en", 1, TaxScheme.NONE, Decimal("0"),
                           ("cash", "card", "bank", "other")),
 }

@@ -32,8 +32,9 @@ from billing.totals import LineInput, compute_totals
 from billing.words import amount_in_words
 from core.gst import state_label
 from core.locales import CURRENCY_SYMBOLS
-from core.markets import Country, TaxScheme
+from core.markets import TaxScheme
 from core.money import ZERO, quantize_money
+from ledger.markets import pay_by
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +44,6 @@ logger = logging.getLogger(__name__)
 DELIVERY_DETAILS_FROM = Decimal("50000")
 #: The words rule 49 / section 31(3)(c) ask of a composition taxable person's bill of supply.
 COMPOSITION_NOTE = gettext_lazy("Composition taxable person, not eligible to collect tax on supplies")
-#: What a shop's ``mobile_money`` is, per country: printed as "Pay by <label>: <number>".
-MOBILE_MONEY = {Country.BANGLADESH: "bKash / Nagad", Country.KENYA: "M-Pesa"}
-#: The time zone of the time of issue printed on a Mushak-6.3 or a Kenyan invoice, per
-#: country (the shop's local time); others use the site's ``TIME_ZONE``.
-COUNTRY_TIME_ZONES = {Country.INDIA: "Asia/Kolkata", Country.BANGLADESH: "Asia/Dhaka",
-                      Country.KENYA: "Africa/Nairobi"}
 
 
 def plain_number(value: Decimal) -> str:
@@ -121,8 +116,8 @@ def line_vat(line) -> Decimal:
 
 def issue_time(invoice: Invoice) -> datetime.datetime:
     """When ``invoice`` was issued (its ``created_at``) in its shop's local time
-    (:data:`COUNTRY_TIME_ZONES`, else the site's time zone)."""
-    zone = COUNTRY_TIME_ZONES.get(invoice.shop.country)
+    (``core.markets.Market.time_zone``, else the site's time zone)."""
+    zone = invoice.shop.market.time_zone
     return timezone.localtime(invoice.created_at, zoneinfo.ZoneInfo(zone) if zone else None)
 
 
@@ -194,7 +189,7 @@ def invoice_document(*, invoice: Invoice) -> dict:
       ``tax_number`` (BIN / KRA PIN); ``sd_total``; on Bangladeshi and Kenyan invoices
       ``time_of_issue`` (``"14:05"``, local: :func:`issue_time`) and ``currency_symbol``
       (``"৳"``); ``mobile_money`` (the shop's bKash/Nagad number or M-Pesa till or paybill,
-      ``""`` in India) and ``mobile_money_label`` (``"M-Pesa"``: :data:`MOBILE_MONEY`)
+      ``""`` in India) and ``mobile_money_label`` (``"M-Pesa"``: ``ledger.markets.pay_by``)
     """
     shop = invoice.shop
     lines = list(InvoiceLine.objects.filter(shop_id=invoice.shop_id, invoice_id=invoice.pk).order_by("position"))
@@ -243,14 +238,17 @@ def invoice_document(*, invoice: Invoice) -> dict:
         title = _("Tax Invoice")
     else:
         title = _("Invoice")
+    mobile = pay_by(shop)
+    if mobile is not None and mobile.is_upi:
+        mobile = None  # India's UPI has its own block (the UPI ID and QR code)
     markets = {
         "tax_scheme": invoice.tax_scheme,
         "is_mushak": invoice.is_mushak,
         "is_kenya_vat": invoice.is_kenya_vat,
         "supplier_tax_number": invoice.supplier_tax_number,
         "sd_total": invoice.sd_total,
-        "mobile_money": shop.mobile_money if shop.country in MOBILE_MONEY else "",
-        "mobile_money_label": MOBILE_MONEY.get(shop.country, ""),
+        "mobile_money": mobile.account if mobile else "",
+        "mobile_money_label": mobile.label if mobile else "",
     }
     if invoice.is_mushak or invoice.is_kenya_vat:
         # A string: the template's time filter would turn a datetime back to the site's zone.

@@ -253,7 +253,7 @@ def mushak_fields(invoice) -> dict[str, str]:
         "in words": "Taka One Thousand Three Hundred Forty-Five and Fifty Poisha Only",
         "authorised person": "Name of the authorised person: Karim Rahman",
         "signature": "Signature and seal of the authorised person",
-        "mobile money": "Pay by bKash / Nagad: bKash 01712345678",
+        "mobile money": "Pay by bKash/Nagad: bKash 01712345678",
     }
 
 
@@ -275,7 +275,7 @@ def test_the_mushak_receipt_and_invoice_page(owner_client, bd_shop, owner):
                             "date and time": f"10-08-2026 {local_time(invoice, 'Asia/Dhaka')}",
                             "buyer's BIN": f"BIN {BUYER_BIN}", "SD": "SD ৳90.00", "VAT": "VAT ৳175.50",
                             "line": "(SD 10%, 15%)", "total": "TOTAL ৳1,345.50",
-                            "mobile money": "Pay by bKash / Nagad: bKash 01712345678"})
+                            "mobile money": "Pay by bKash/Nagad: bKash 01712345678"})
     detail = page_text(owner_client, "billing:invoice_detail", invoice)
     assert_fields(detail, {"layout": "Mushak-6.3 VAT invoice (Bangladesh)", "seller": f"Seller's BIN {SELLER_BIN}",
                            "buyer": f"Buyer's BIN {BUYER_BIN}",
