@@ -24,6 +24,12 @@ COPY requirements.txt build-constraints.txt ./
 ENV PIP_BUILD_CONSTRAINT=/app/build-constraints.txt
 RUN pip install -r requirements.txt
 
+# --- Assets stage: the front-end packages from npm, at package-lock.json's versions ---
+FROM node:20-bookworm-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
 # --- Runtime stage: only the MariaDB/MySQL client library, no compilers ---
 FROM python:3.11-slim-bookworm
 
@@ -40,6 +46,8 @@ COPY --from=build /opt/venv /opt/venv
 
 WORKDIR /app
 COPY . .
+# Only the date picker's dist folder (settings.STATICFILES_DIRS), not node_modules.
+COPY --from=assets /app/node_modules/flatpickr/dist ./node_modules/flatpickr/dist
 RUN DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput
 
 RUN groupadd --system --gid 10001 khata \

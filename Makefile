@@ -16,7 +16,13 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt build-constraints.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-install: $(BIN)/.installed .env
+# The front-end assets npm gives (the date picker, flatpickr), at package-lock.json's versions.
+node_modules/.package-lock.json: package.json package-lock.json
+	@bash scripts/os-deps.sh
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(BIN)/.installed node_modules/.package-lock.json .env
 
 # Development settings for this checkout (DEBUG on, a random key), so plain
 # `manage.py` commands work here. Never used by the tests; not copied into the image.

@@ -82,6 +82,9 @@ class ShopSettingsForm(forms.ModelForm):
         # Optional on the form: a post without them (an older page) keeps the shop's values.
         self.fields["language"].required = False
         self.fields["country"].required = False
+        # Empty means "not under GST": for shops outside India. An Indian shop must choose (_clean_gst).
+        self.fields["gst_registration"].choices = [("", gettext("Not under GST (outside India)")),
+                                                  *GstRegistration.choices]
 
     def clean_language(self):
         return self.cleaned_data.get("language") or self.instance.language or "en"
@@ -111,10 +114,20 @@ class ShopSettingsForm(forms.ModelForm):
 
     def _clean_gst(self, data):
         """GSTIN, state and registration agree: regular and composition need a GSTIN, an
-        unregistered shop has none, and with a GSTIN the state is the GSTIN's."""
+        unregistered shop has none, and with a GSTIN the state is the GSTIN's. An Indian shop
+        without a GSTIN chooses its registration (unregistered: bills of supply), so it never
+        prints tax it may not collect; left empty it is only for shops outside India. A post
+        without the field (an older page) keeps the shop's registration."""
+        if "gst_registration" not in self.data and "gst_registration" not in self.errors:
+            data["gst_registration"] = self.instance.gst_registration
         gstin, registration, state = data.get("gstin"), data.get("gst_registration"), data.get("state")
         if "gstin" in self.errors:
             return
+        if (not registration and not gstin and "gst_registration" in self.data
+                and data.get("country", Country.INDIA) == Country.INDIA):
+            self.add_error("gst_registration", gettext(
+                "Choose the shop's GST registration: without a GSTIN it is “Unregistered” (bills of supply, no "
+                "tax charged)."))
         if registration in (GstRegistration.REGULAR, GstRegistration.COMPOSITION) and not gstin:
             self.add_error("gstin", gettext("Enter the shop's GSTIN: a registered shop prints it on every invoice."))
         if registration == GstRegistration.UNREGISTERED and gstin:

@@ -52,9 +52,15 @@ PERMISSIONS: dict[str, frozenset] = {
     "sale.create": WRITERS,                # issue invoices, cash sales at the drawer
     "entry.create": WRITERS,               # record dues, payments, mark paid
     "customer.edit": WRITERS,              # add, edit, archive customers
+    # Reminders and statement links are not in the issue's cashier row, but they are part
+    # of collecting dues ("record dues and payments"), so cashiers keep them.
     "reminder.send": WRITERS,              # reminders and statement links
     "link.revoke": MANAGERS,               # regenerate or revoke a customer's statement link
-    "stock.receive": WRITERS,              # receive stock into a product
+    # Receiving stock is a stock change, which the issue's cashier row does not give
+    # ("stock adjustment" is refused), and the counter does not need it: an invoice takes
+    # its stock out by itself and never refuses a sale for lack of stock. Owners and
+    # managers receive deliveries.
+    "stock.receive": MANAGERS,             # receive stock into a product
     # Corrections and money out
     "entry.void": MANAGERS,                # void dues, payments, refunds
     "invoice.void": MANAGERS,

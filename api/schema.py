@@ -19,6 +19,8 @@ PROBLEM_STATUSES = {
     "415": "Send the body as application/json.",
     "422": "This Idempotency-Key was used for a different request.",
     "429": "Too many requests: wait for Retry-After seconds.",
+    "500": "An unexpected error on the server (logged: quote request_id).",
+    "503": "The database cannot be reached: try again after Retry-After seconds.",
 }
 
 
@@ -45,6 +47,8 @@ PROBLEM_SCHEMA = {
             }}},
         "confirm_phone": {"type": "string", "description": "Only with code duplicate_phone: send it back as "
                                                           "confirm_phone to save anyway."},
+        "request_id": {"type": "string", "description": "Only on 500 and 503: the request's X-Request-ID, for "
+                                                       "the shop's operator."},
     },
 }
 
@@ -80,8 +84,9 @@ def add_problems_and_keys(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for code, description in PROBLEM_STATUSES.items():
                 responses.setdefault(code, {"description": description, "content": problem})
-            responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"},
-                                                           "description": "Seconds to wait."}}
+            for code in ("429", "503"):
+                responses[code]["headers"] = {"Retry-After": {"schema": {"type": "integer"},
+                                                              "description": "Seconds to wait."}}
             if method == "post":
                 operation.setdefault("parameters", []).append({
                     "in": "header", "name": HEADER, "required": False,

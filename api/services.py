@@ -8,6 +8,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Shop
 from accounts.permissions import check_actor
@@ -56,9 +57,9 @@ def api_token_create(*, shop: Shop, user, name: str, read_only: bool = False, cr
             return existing, None
     name = " ".join((name or "").split())
     if not name:
-        raise ApiError("Give the token a name, such as the program that will use it.", field="name")
+        raise ApiError(_("Give the token a name, such as the program that will use it."), field="name")
     if not Membership.objects.filter(shop=shop, user=user, is_active=True, user__is_active=True).exists():
-        raise ApiError("That user has no active access to this shop.", field="user")
+        raise ApiError(_("That user has no active access to this shop."), field="user")
     raw = new_raw_token()
     token = ApiToken.objects.create(
         shop=shop, user=user, name=name[:80], prefix=raw[:SHOWN_PREFIX_LENGTH], token_hash=token_hash(raw),
@@ -76,7 +77,7 @@ def api_token_revoke(*, shop: Shop, token: ApiToken, revoked_by=None,
     check_actor(shop=shop, action="settings.change", membership=membership, user=None)
     locked = ApiToken.objects.select_for_update().filter(shop=shop, pk=token.pk).first()
     if locked is None:
-        raise ApiError("That token does not belong to this shop.")
+        raise ApiError(_("That token does not belong to this shop."))
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()
         locked.revoked_by = revoked_by

@@ -1,5 +1,6 @@
 """URLs of the api app, under ``/api/``: the REST API (``v1/``, namespace ``api:v1``), its
-schema and docs, and the API tokens page of the shop settings."""
+schema and docs, and the API tokens page of the shop settings. Every other path under
+``/api/`` is a 404 problem (``api.views.base.NotFoundView``)."""
 
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
@@ -31,4 +32,7 @@ urlpatterns = [
     path("docs/", docs.docs, name="docs"),
     path("tokens/", tokens.token_list, name="tokens"),
     path("tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
+    # Last: any other path under /api/ (/api/v2/…, /api/nothing) is a 404 problem (JSON), not
+    # the site's HTML page. Unnamed, so the URL walks of the tests do not take it for a page.
+    re_path(r"^.*$", NotFoundView.as_view()),
 ]

@@ -6,8 +6,11 @@ Needs a shop built by ``bench/generate_load_data.py`` (see README). Measures, th
 Django's test client as the shop's owner (one process, no gunicorn, so the figures are
 the server's own time, without the network):
 
-* the aging page (``reports:aging``, as of today) and the sales page (``reports:sales``,
-  this financial year): median and worst of ``--runs`` requests, and the queries per page;
+* the aging page (``reports:aging``) as of today (the live report, from the customers'
+  stored balances) and as of ``--past-days`` ago (the past-date report: one GROUP BY over
+  every due given by then, less what was paid by then), and the sales page
+  (``reports:sales``, this financial year): median and worst of ``--runs`` requests, and
+  the queries per page;
 * the aging report's CSV and XLSX downloads (every customer who owes), read to the end
   without keeping the body;
 * a ``--rows``-row CSV and XLSX written by ``reports.exports`` from the shop's ledger
@@ -19,6 +22,7 @@ Prints a table; paste it, dated and with the data size, into bench/README.md.
 """
 
 import argparse
+import datetime
 import os
 import statistics
 import sys
@@ -38,6 +42,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from django_scopes import scope, scopes_disabled  # noqa: E402
 from django_scopes.exceptions import ScopeError  # noqa: E402
 
@@ -118,6 +123,7 @@ def main(argv=None) -> int:
     parser.add_argument("--shop-name", default=DEFAULT_SHOP)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--past-days", type=int, default=90, help="the past aging date: this many days ago")
     args = parser.parse_args(argv)
 
     with scopes_disabled():
@@ -132,8 +138,11 @@ def main(argv=None) -> int:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(owner.user)
     results = []
+    past = timezone.localdate() - datetime.timedelta(days=args.past_days)
     for name, url, params in [
         ("aging page", reverse("reports:aging"), {}),
+        (f"aging page as of {past.isoformat()} ({args.past_days} days ago)", reverse("reports:aging"),
+         {"date": past.isoformat()}),
         ("sales page (this FY)", reverse("reports:sales"), {"period": "this_fy"}),
     ]:
         page = time_page(client, url, params, args.runs)

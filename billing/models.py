@@ -213,6 +213,13 @@ class BillOfSupplySequence(NumberSequence):
                                                name="bos_sequence_unique_shop_year")]
 
 
+#: GST rule 46(e): a tax invoice of this value (Decimal rupees) or more to an unregistered
+#: recipient carries the recipient's name, the delivery address and the state's name and
+#: code. Compared with the invoice's total (at least its taxable value), so the details are
+#: asked for and printed whenever either reaches it (``billing.services.invoices``).
+LARGE_UNREGISTERED_SUPPLY = Decimal("50000")
+
+
 class Series(models.TextChoices):
     """An invoice's series, each numbered on its own: invoices (tax or plain)
     ``INV/26-27/0001`` with the shop's prefix (``InvoiceSequence``), bills of supply
@@ -413,10 +420,12 @@ class DocumentLine(models.Model):
     """The fields every document line snapshots from the sale (an invoice's line, a credit
     note's returned line): ``position``, ``product`` (kept for stock, may be gone from the
     catalogue), ``description``, ``hsn_code``, ``unit``, ``quantity`` (Decimal, 3 places),
-    ``unit_price``, ``tax_rate``, ``line_net`` (quantity × unit price), ``discount`` (its
-    share of the document's discount) and ``taxable_value`` (always before tax); money is
-    Decimal in the shop's currency. Bangladesh: ``sd_rate`` (percent) and ``sd_amount``, the
-    line's supplementary duty (``billing.totals.sd_and_vat``); 0 elsewhere."""
+    ``unit_price`` (including tax when ``price_includes_tax``: an MRP), ``tax_rate``,
+    ``line_net`` (quantity × unit price), ``discount`` (its share of the document's discount)
+    and ``taxable_value`` (always before tax: worked back from ``line_net − discount`` for an
+    MRP, ``billing.totals.line_figures``); money is Decimal in the shop's currency.
+    Bangladesh: ``sd_rate`` (percent) and ``sd_amount``, the line's supplementary duty
+    (``billing.totals.sd_and_vat``); 0 elsewhere."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveSmallIntegerField()
@@ -426,6 +435,7 @@ class DocumentLine(models.Model):
     unit = models.CharField(max_length=10, blank=True)
     quantity = QuantityField()
     unit_price = MoneyField()
+    price_includes_tax = models.BooleanField(default=False)
     tax_rate = TaxRateField()
     line_net = MoneyField()
     discount = MoneyField(default=0)
@@ -445,7 +455,6 @@ class InvoiceLine(DocumentLine):
     quantity × unit price as entered and ``taxable_value`` is always before tax."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    price_includes_tax = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position"]
@@ -834,8 +843,10 @@ class CreditNote(models.Model):
 
 class CreditNoteLine(DocumentLine):
     """One returned line: ``quantity`` of ``invoice_line``, with the invoice line's
-    description, HSN, unit, unit price and tax rate, and its ``taxable_value`` (the
-    returned share of the line's taxable value, after its discount share)."""
+    description, HSN, unit, unit price, price kind (``price_includes_tax``) and tax rate;
+    ``line_net`` and ``discount`` are the returned shares of the invoice line's, and its
+    ``taxable_value`` is worked back from them as at issue (the last return of a line takes
+    what is left of each: ``billing.services.credit_notes``)."""
 
     credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
     invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="returns")

@@ -192,78 +192,85 @@ def sd_and_vat(taxable: Decimal, sd_rate: Decimal, vat_rate: Decimal) -> tuple[D
     return sd, quantize_money((taxable + sd) * vat_rate / HUNDRED)
 
 
+def line_figures(line: LineInput, line_net: Decimal, discount: Decimal, *, with_sd: bool = False) -> LineTotals:
+    """One line's :class:`LineTotals` from its ``line_net`` and ``discount`` share (Decimal
+    money): the amount after the discount is the taxable value, or, with
+    ``line.price_includes_tax``, the taxable value is worked back from it
+    (:func:`taxable_from_inclusive`, half up). With SD (``with_sd``, Bangladesh) the line's SD
+    and VAT are computed too (:func:`sd_and_vat`); otherwise both stay 0 (tax is per rate)."""
+    rate = _plain_rate(line.tax_rate)
+    sd_rate = _plain_rate(line.sd_rate or ZERO) if with_sd else ZERO
+    amount = line_net - discount
+    taxable = taxable_from_inclusive(amount, rate, sd_rate) if line.price_includes_tax else amount
+    figures = LineTotals(line=line, line_net=line_net, discount=discount, taxable_value=taxable)
+    if with_sd:
+        figures.sd_amount, figures.tax = sd_and_vat(taxable, sd_rate, rate)
+    return figures
+
+
 def compute_totals(lines: list[LineInput], *, discount_type: str = "amount", discount_value: Decimal = ZERO,
                    round_off: bool = False, gst_split: bool = False, inter_state: bool = False,
                    with_sd: bool = False) -> InvoiceTotals:
     """Totals of an invoice. ``gst_split`` shows tax as CGST+SGST (or IGST when
     ``inter_state``). The discount is spread over the line amounts as entered (with or
     without tax). Lines with ``price_includes_tax`` have their taxable value worked back
-    per line; per rate, whatever the taxable values plus tax miss of what the customer
-    sees (the inclusive amounts, plus the exclusive lines with their own tax) is
-    ``inclusive_rounding``. ``round_off`` rounds the total to the nearest whole unit
-    (half up). ``round_off_amount`` = total − taxable − SD − tax: both roundings.
-    ``with_sd`` (Bangladesh's VAT and SD): SD and VAT per line (:func:`_totals_with_sd`);
-    otherwise each line's ``sd_rate`` is ignored. Raises ``TotalsError`` for a bad discount."""
-    result = InvoiceTotals()
+    per line (:func:`line_figures`); the rest is :func:`totals_of_lines`. ``round_off``
+    rounds the total to the nearest whole unit (half up). ``with_sd`` (Bangladesh's VAT and
+    SD): SD and VAT per line; otherwise each line's ``sd_rate`` is ignored. Raises
+    ``TotalsError`` for a bad discount."""
     nets = [quantize_money(line.quantity * line.unit_price) for line in lines]
-    result.subtotal = sum(nets, ZERO)
-    result.discount_total = invoice_discount(result.subtotal, discount_type, discount_value)
-    shares = spread_discount(nets, result.discount_total)
+    subtotal = sum(nets, ZERO)
+    discount_total = invoice_discount(subtotal, discount_type, discount_value)
+    shares = spread_discount(nets, discount_total)
+    figures = [line_figures(line, net, share, with_sd=with_sd) for line, net, share in zip(lines, nets, shares,
+                                                                                          strict=True)]
+    return totals_of_lines(figures, round_off=round_off, gst_split=gst_split, inter_state=inter_state,
+                           with_sd=with_sd)
+
+
+def totals_of_lines(lines: list[LineTotals], *, round_off: bool = False, gst_split: bool = False,
+                    inter_state: bool = False, with_sd: bool = False) -> InvoiceTotals:
+    """The totals of lines whose own figures are known (:func:`line_figures`, or the stored
+    figures of a document's lines, as a credit note's returned lines): subtotal and discount
+    are their sums. Tax is computed per rate on the sum of the taxable values at that rate
+    (:func:`tax_row`); with SD (``with_sd``) the lines' own SD and VAT are summed per rate.
+    Whatever the taxable values plus SD and tax miss of what the customer sees (the
+    tax-inclusive lines' amounts, plus the exclusive lines with their own tax) is
+    ``inclusive_rounding``; ``round_off`` then rounds the total to the nearest whole unit (half
+    up); ``round_off_amount`` = total − taxable − SD − tax: both roundings."""
+    result = InvoiceTotals(lines=list(lines))
+    result.subtotal = sum((lt.line_net for lt in lines), ZERO)
+    result.discount_total = sum((lt.discount for lt in lines), ZERO)
     if with_sd:
-        return _totals_with_sd(result, lines, nets, shares, round_off=round_off)
-    by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
-    inclusive: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)  # per rate: what the customer pays
-    exclusive: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)  # per rate: taxable of exclusive lines
-    for line, net, share in zip(lines, nets, shares, strict=True):
-        rate = _plain_rate(line.tax_rate)
-        amount = net - share
-        if line.price_includes_tax:
-            taxable = taxable_from_inclusive(amount, rate)
-            inclusive[rate] += amount
-        else:
-            taxable = amount
-            exclusive[rate] += amount
-        result.lines.append(LineTotals(line=line, line_net=net, discount=share, taxable_value=taxable))
-        by_rate[rate] += taxable
-    for rate in sorted(by_rate):
-        row = tax_row(by_rate[rate], rate, gst_split=gst_split, inter_state=inter_state)
-        result.tax_rows.append(row)
-        if rate in inclusive:
-            seen = inclusive[rate] + exclusive[rate]
-            if exclusive[rate]:
-                seen += tax_row(exclusive[rate], rate, gst_split=gst_split, inter_state=inter_state).tax
-            result.inclusive_rounding += seen - row.taxable_value - row.tax
-    result.taxable_total = sum((row.taxable_value for row in result.tax_rows), ZERO)
-    result.tax_total = sum((row.tax for row in result.tax_rows), ZERO)
-    taxed = result.taxable_total + result.tax_total
-    before = taxed + result.inclusive_rounding
-    result.total = round_to_whole(before) if round_off else before
-    result.round_off_amount = result.total - taxed
-    return result
-
-
-def _totals_with_sd(result: InvoiceTotals, lines: list[LineInput], nets: list[Decimal], shares: list[Decimal], *,
-                    round_off: bool) -> InvoiceTotals:
-    """:func:`compute_totals` for Bangladesh's VAT and SD: per line (after its discount
-    share ``shares``), the taxable value (worked back from a tax-inclusive price through
-    both rates), SD and VAT (:func:`sd_and_vat`); per VAT rate, the sums of the lines'
-    taxable values, SD and VAT. A tax-inclusive line's rounding (its amount − taxable − SD
-    − VAT) goes to ``inclusive_rounding``."""
-    by_rate: dict[Decimal, TaxRow] = {}
-    for line, net, share in zip(lines, nets, shares, strict=True):
-        rate, sd_rate = _plain_rate(line.tax_rate), _plain_rate(line.sd_rate or ZERO)
-        amount = net - share
-        taxable = taxable_from_inclusive(amount, rate, sd_rate) if line.price_includes_tax else amount
-        sd, vat = sd_and_vat(taxable, sd_rate, rate)
-        if line.price_includes_tax:
-            result.inclusive_rounding += amount - taxable - sd - vat
-        result.lines.append(LineTotals(line=line, line_net=net, discount=share, taxable_value=taxable,
-                                       sd_amount=sd, tax=vat))
-        row = by_rate.setdefault(rate, TaxRow(rate=rate, taxable_value=ZERO))
-        row.taxable_value += taxable
-        row.sd += sd
-        row.tax += vat
-    result.tax_rows = [by_rate[rate] for rate in sorted(by_rate)]
+        by_rate: dict[Decimal, TaxRow] = {}
+        for lt in lines:
+            rate = _plain_rate(lt.line.tax_rate)
+            if lt.line.price_includes_tax:
+                result.inclusive_rounding += lt.line_net - lt.discount - lt.taxable_value - lt.sd_amount - lt.tax
+            row = by_rate.setdefault(rate, TaxRow(rate=rate, taxable_value=ZERO))
+            row.taxable_value += lt.taxable_value
+            row.sd += lt.sd_amount
+            row.tax += lt.tax
+        result.tax_rows = [by_rate[rate] for rate in sorted(by_rate)]
+    else:
+        taxable_by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+        inclusive: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)  # per rate: what the customer pays
+        exclusive: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)  # per rate: taxable of exclusive lines
+        for lt in lines:
+            rate = _plain_rate(lt.line.tax_rate)
+            if lt.line.price_includes_tax:
+                inclusive[rate] += lt.line_net - lt.discount
+            else:
+                exclusive[rate] += lt.taxable_value
+            taxable_by_rate[rate] += lt.taxable_value
+        for rate in sorted(taxable_by_rate):
+            row = tax_row(taxable_by_rate[rate], rate, gst_split=gst_split, inter_state=inter_state)
+            result.tax_rows.append(row)
+            if rate in inclusive:
+                seen = inclusive[rate] + exclusive[rate]
+                if exclusive[rate]:
+                    seen += tax_row(exclusive[rate], rate, gst_split=gst_split, inter_state=inter_state).tax
+                result.inclusive_rounding += seen - row.taxable_value - row.tax
     result.taxable_total = sum((row.taxable_value for row in result.tax_rows), ZERO)
     result.sd_total = sum((row.sd for row in result.tax_rows), ZERO)
     result.tax_total = sum((row.tax for row in result.tax_rows), ZERO)

@@ -115,6 +115,10 @@ def server_error(request, *args, **kwargs):
     from django.http import HttpResponse
     from django.template import loader
 
+    from api.exceptions import server_error_problem, wants_problem
+
+    if wants_problem(request):  # an API client gets a problem (RFC 9457), not the HTML page
+        return server_error_problem(request)
     unavailable = database_unavailable(sys.exc_info()[1])
     status, title = (503, "Khata cannot reach its database") if unavailable else (500, "Something went wrong")
     context = {"request_id": getattr(request, "request_id", ""), "retry_after": RETRY_AFTER_SECONDS}

@@ -12,9 +12,13 @@ Variables (all optional in development):
 - ``DEFAULT_FROM_EMAIL``: its address is the sender of customer emails, under the
   shop's name.
 - ``REDIS_URL``: e.g. ``redis://127.0.0.1:6379/1``: the cache (which the password-reset
-  limit counts in) is Redis through django-redis; unset, Django's database cache (table
-  ``khata_cache``, made by ``manage.py createcachetable``). Either way every process
-  shares it.
+  limit counts in) is Redis through django-redis, and sessions are read from it
+  (``cached_db``); unset, Django's database cache (table ``khata_cache``, made by
+  ``manage.py createcachetable``) and database sessions. Either way every process
+  shares them.
+- ``REPLICA_DATABASE_URL``: a read replica of ``DATABASE_URL`` (same form); the
+  dashboard's and the reports' selectors read from it (``core/db_router.py``).
+  ``REPLICA_READS=false`` keeps them on the primary.
 - ``TASK_BACKEND``: django-tasks backend for background work (default the database
   backend; run ``manage.py run_worker``).
 - ``SITE_URL``: the site's address as customers reach it (e.g.
@@ -120,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.shop",
                 "ledger.context_processors.pending_claims",
+                "core.context_processors.datepicker",
             ],
         },
     },
@@ -132,34 +137,45 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-_db = DATABASES["default"]
-if _db["ENGINE"] == "django.db.backends.sqlite3":
-    _db.setdefault("OPTIONS", {}).update(
-        {
-            # WAL lets readers work while a write is in progress; IMMEDIATE takes the
-            # write lock at BEGIN so two writers queue instead of failing mid-transaction.
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )
-elif _db["ENGINE"] == "django.db.backends.mysql":
-    _db.setdefault("OPTIONS", {}).update(
-        {
-            "charset": "utf8mb4",
-            "init_command": (
-                "SET sql_mode='STRICT_TRANS_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
-                "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"
-            ),
-            "isolation_level": "read committed",
-        }
-    )
-    _db.setdefault("TEST", {}).update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"})
-_db["ATOMIC_REQUESTS"] = False
-_db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-# A kept connection (CONN_MAX_AGE > 0) is checked before each request reuses it, so the
-# first request after a database restart gets a new connection instead of an error.
-_db["CONN_HEALTH_CHECKS"] = _db["CONN_MAX_AGE"] != 0
+# A read replica of the primary (MariaDB/MySQL replication): only the dashboard's and the
+# reports' selectors read from it (core/db_router.py; docs/scaling.md). REPLICA_READS=false
+# sends them back to the primary without removing the replica.
+REPLICA_DATABASE_URL = env("REPLICA_DATABASE_URL", default="")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
+    # Under test the replica is the primary's test database as replication brings it
+    # (the primary's CREATE DATABASE test_… replicates too): no database of its own.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
+REPLICA_READS = bool(REPLICA_DATABASE_URL) and env.bool("REPLICA_READS", default=True)
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.sqlite3":
+        _db.setdefault("OPTIONS", {}).update(
+            {
+                # WAL lets readers work while a write is in progress; IMMEDIATE takes the
+                # write lock at BEGIN so two writers queue instead of failing mid-transaction.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            }
+        )
+    elif _db["ENGINE"] == "django.db.backends.mysql":
+        _db.setdefault("OPTIONS", {}).update(
+            {
+                "charset": "utf8mb4",
+                "init_command": (
+                    "SET sql_mode='STRICT_TRANS_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
+                    "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"
+                ),
+                "isolation_level": "read committed",
+            }
+        )
+        _db.setdefault("TEST", {}).update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"})
+    _db["ATOMIC_REQUESTS"] = False
+    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    # A kept connection (CONN_MAX_AGE > 0) is checked before each request reuses it, so the
+    # first request after a database restart gets a new connection instead of an error.
+    _db["CONN_HEALTH_CHECKS"] = _db["CONN_MAX_AGE"] != 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -198,9 +214,13 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The date picker (flatpickr) comes from npm (`npm ci`: package.json); where it is not
+# installed the pages keep the browser's native date inputs (core/datepicker.py).
+FLATPICKR_DIST = BASE_DIR / "node_modules" / "flatpickr" / "dist"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("bootstrap", xstatic.pkg.bootstrap.BASE_DIR),
+    *([("flatpickr", FLATPICKR_DIST)] if FLATPICKR_DIST.is_dir() else []),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -290,10 +310,23 @@ CONTENT_SECURITY_POLICY = {
 # limit counts in it: a per-process cache would give each worker its own limit.
 # Default: Django's database cache; `manage.py createcachetable` makes its table and runs
 # wherever migrate runs (make migrate, docker-compose's web command; the test database
-# gets it from Django's test setup). With REDIS_URL: Redis through django-redis.
+# gets it from Django's test setup). With REDIS_URL: Redis through django-redis, and the
+# sessions too.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "khata"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "khata",
+            # A hung Redis fails the request after 5 s instead of holding the worker forever.
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 5, "SOCKET_TIMEOUT": 5},
+        }
+    }
+    # Sessions: cached_db, not the cache alone. Every request reads its session from Redis;
+    # only a changed session (login, logout) is also written to the database, so a Redis
+    # restart, flush or eviction logs nobody out (Redis runs without persistence: a cache).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "khata_cache"}}
 

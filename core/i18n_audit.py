@@ -235,6 +235,9 @@ def unmarked_in_python(source: str, name: str = "module", error_classes=frozense
 #: in English (its problem details name fields), migrations replay history.
 APPS = ("accounts", "core", "customers", "ledger", "billing", "reports", "messaging")
 SKIP_PARTS = frozenset({"migrations", "tests", "__pycache__"})
+#: The API's texts are for developers and stay English, except the shop settings' API tokens
+#: page, which the shopkeeper uses: its view and form are scanned like the apps.
+SHOPKEEPER_API_FILES = ("api/views/tokens.py", "api/forms.py")
 
 
 def python_files(root: Path):
@@ -242,12 +245,13 @@ def python_files(root: Path):
         for path in sorted((root / app).rglob("*.py")):
             if not SKIP_PARTS & set(path.relative_to(root).parts):
                 yield path
+    for name in SHOPKEEPER_API_FILES:
+        yield root / name
 
 
 def template_files(root: Path):
     for path in sorted((root / "templates").rglob("*.html")):
-        if "api" not in path.relative_to(root / "templates").parts[:1]:
-            yield path
+        yield path
     for path in sorted((root / "templates").rglob("*.txt")):
         yield path
 
@@ -277,7 +281,9 @@ def catalogue_languages() -> list[str]:
 DOMAINS = ("django", "djangojs")
 #: What ``makemessages`` reads, besides the apps: the templates, the settings, the scripts.
 EXTRACT_FROM = (*APPS, "templates", "config", "static")
-MAKEMESSAGES_IGNORE = ("api/*", "static/bootstrap*", "*/migrations/*", "*/tests/*", "*.min.js", "staticfiles/*",
+# Not "api/*": makemessages would then skip every folder named api, templates/api/ included.
+MAKEMESSAGES_IGNORE = ("api/serializers/*", "api/authentication.py", "api/pagination.py", "api/permissions.py",
+                       "static/bootstrap*", "*/migrations/*", "*/tests/*", "*.min.js", "staticfiles/*",
                        "tests/*", "bench/*", "scripts/*", "docs/*", "test-artifacts/*", "node_modules/*")
 
 

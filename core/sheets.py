@@ -1,5 +1,6 @@
 """Reading and writing the spreadsheets of imports: CSV (UTF-8, with or without a byte
-order mark) and XLSX (openpyxl), as rows of text keyed by column.
+order mark) and XLSX, read with tablib (its CSV and XLSX formats; openpyxl under the
+latter), as rows of text keyed by column; the templates are written with csv and openpyxl.
 
 An import describes its columns with :class:`Column` (a key, the header the template
 writes, the other headers people use for it: "Mobile" for the phone). The first row of a
@@ -29,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+import tablib
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
@@ -139,33 +141,30 @@ def file_type_of(content: bytes, filename: str = "") -> str:
 
 def read_sheet(content: bytes, *, filename: str = "", columns: Sequence[Column], max_rows: int = MAX_ROWS,
                header_only: bool = False, count_up_to: int | None = None) -> Sheet:
-    """Read ``content`` (the bytes of a CSV or XLSX file) for ``columns``.
+    """Read ``content`` (the bytes of a CSV or XLSX file) for ``columns``, with tablib.
 
     With ``header_only`` the rows are not kept: ``Sheet.rows`` is empty and ``row_count`` is
     the number of data rows for CSV; for XLSX the size the sheet states (which may count
-    trailing blank rows), or, for a sheet that states none (openpyxl's write-only workbooks,
-    such as the report exports), the rows counted, at most ``count_up_to`` + 1 (reading an
-    XLSX is slow: ``count_up_to + 1`` then means "more than ``count_up_to``", and ``max_rows``
-    is left for the full read to check). Raises ``SheetError`` (see the module doc).
+    trailing blank rows; only the header row is read), or, for a sheet that states none
+    (openpyxl's write-only workbooks, such as the report exports), the rows counted, at most
+    ``count_up_to`` + 1 (reading an XLSX is slow: ``count_up_to + 1`` then means "more than
+    ``count_up_to``", and ``max_rows`` is left for the full read to check). Raises
+    ``SheetError`` (see the module doc).
     """
     file_type = file_type_of(content, filename)
     if file_type == XLSX:
-        records, estimate = _xlsx_records(content)
+        records, estimate = _xlsx_records(content, header_only=header_only, count_up_to=count_up_to)
     else:
         records, estimate = _csv_records(content), None
-    try:
-        return _read(records, estimate, file_type=file_type, columns=columns, max_rows=max_rows,
-                     header_only=header_only, count_up_to=count_up_to if file_type == XLSX else None)
-    finally:
-        records.close()
+    return _read(records, estimate, file_type=file_type, columns=columns, max_rows=max_rows,
+                 header_only=header_only, count_up_to=count_up_to if file_type == XLSX else None)
 
 
-def _read(records, estimate: int | None, *, file_type: str, columns: Sequence[Column], max_rows: int,
+def _read(records: "_Records", estimate: int | None, *, file_type: str, columns: Sequence[Column], max_rows: int,
           header_only: bool, count_up_to: int | None) -> Sheet:
-    header = next(records, None)
-    if header is None:
+    if not records.height:
         raise SheetError(_("The file is empty."))
-    headers, positions, ignored = _match_headers(header, columns)
+    headers, positions, ignored = _match_headers(records[0], columns)
     sheet = Sheet(file_type=file_type, headers=headers, ignored=ignored)
     if header_only and estimate is not None:
         if estimate > max_rows:
@@ -173,8 +172,8 @@ def _read(records, estimate: int | None, *, file_type: str, columns: Sequence[Co
         sheet.row_count = estimate
         return sheet
     count = 0
-    for number, record in enumerate(records, start=2):
-        cells = [_cell_text(value) for value in record[:MAX_COLUMNS]]
+    for number, record in enumerate(records[1:], start=2):
+        cells = [_cell_text(value) for value in record]
         if not any(cells):
             continue
         count += 1
@@ -231,9 +230,44 @@ def _match_headers(header: Sequence, columns: Sequence[Column]) -> tuple[dict[st
     return headers, positions, ignored
 
 
-def _csv_records(content: bytes) -> Iterator[list[str]]:
-    """The records of a UTF-8 CSV file (a byte order mark is dropped), with the delimiter
-    the header line uses most: ``,``, ``;`` or a tab."""
+class _Records(tablib.Dataset):
+    """A tablib ``Dataset`` (no headers: the header is record 0) that keeps every record of
+    a sheet, ragged ones included: each record is cut or padded (``None``) to the width of
+    the first (up to its last non-empty cell, at most :data:`MAX_COLUMNS`), where tablib
+    itself refuses a record longer than the first. ``blank`` is a character that stands
+    for an empty line (see :func:`_csv_records`) and is taken out of every cell."""
+
+    blank = ""
+    _row_width: int | None = None
+
+    def append(self, row, tags=()):
+        row = list(row)
+        if self._row_width is None:
+            cut = row[:MAX_COLUMNS]
+            filled = [index for index, value in enumerate(cut) if value not in (None, "", self.blank)]
+            self._row_width = filled[-1] + 1 if filled else 1
+        width = self._row_width
+        row = row[:width] + [None] * (width - len(row))
+        if self.blank:
+            row = [value.replace(self.blank, "") if isinstance(value, str) and self.blank in value else value
+                   for value in row]
+        super().append(row, tags)
+
+
+#: Characters that may stand for an empty CSV line (the first the file does not contain):
+#: Unicode private-use code points, which no spreadsheet writes.
+_BLANK_MARKS = tuple(chr(code) for code in range(0xE000, 0xE100))
+_LINE_ENDS = frozenset({"\n", "\r\n", "\r"})
+
+
+def _csv_records(content: bytes) -> _Records:
+    """The records of a UTF-8 CSV file (a byte order mark is dropped), read by tablib with
+    the delimiter the header line uses most: ``,``, ``;`` or a tab.
+
+    tablib drops the empty records of blank lines, which would shift the row numbers of
+    every row under one; so each blank line is handed to it with a mark that no cell holds
+    (:data:`_BLANK_MARKS`), read as an empty record, and taken out of the cells again (a
+    blank line inside a quoted cell comes back as it was)."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -241,21 +275,46 @@ def _csv_records(content: bytes) -> Iterator[list[str]]:
                            ".xlsx file itself.")) from None
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = _Records()
+    records.blank = next((mark for mark in _BLANK_MARKS if mark not in text), "")
+    lines = io.StringIO(text, newline="")
+    if records.blank:
+        lines = (records.blank + line if line in _LINE_ENDS else line for line in lines)
+    try:
+        records.load(lines, format=CSV, headers=False, delimiter=delimiter)
+    except csv.Error as exc:
+        raise SheetError(_("The CSV file is malformed near row %(row)s: %(error)s.")
+                         % {"row": records.height + 1, "error": exc}) from None
+    return records
 
-    def records():
-        try:
-            yield from reader
-        except csv.Error as exc:
-            raise SheetError(_("The CSV file is malformed near row %(row)s: %(error)s.")
-                             % {"row": reader.line_num, "error": exc}) from None
 
-    return records()
+@dataclass
+class _SheetPart:
+    """What tablib's XLSX reader (``import_sheet``) reads of a worksheet: its title and
+    (some of) its rows of cells."""
+
+    title: str
+    rows: Iterator
 
 
-def _xlsx_records(content: bytes) -> tuple[Iterator[tuple], int | None]:
-    """The rows of the first worksheet of an XLSX file (cell values), and the number of data
-    rows the sheet states (``None`` when it does not say)."""
+def _rows_until(rows: Iterator, data_rows: int) -> Iterator:
+    """The header row and the rows under it up to the ``data_rows``-th non-empty one."""
+    seen = 0
+    for number, row in enumerate(rows):
+        yield row
+        if number and any(cell.value not in (None, "") for cell in row):
+            seen += 1
+            if seen >= data_rows:
+                return
+
+
+def _xlsx_records(content: bytes, *, header_only: bool = False,
+                  count_up_to: int | None = None) -> tuple[_Records, int | None]:
+    """The rows of the first worksheet of an XLSX file (cell values), read by tablib's XLSX
+    reader, and the number of data rows the sheet states (``None`` when it does not say).
+
+    With ``header_only`` only the header row is read when the sheet states its size, else
+    the rows up to the ``count_up_to + 1``-th non-empty data row (all when ``None``)."""
     from openpyxl import load_workbook
 
     try:
@@ -268,24 +327,28 @@ def _xlsx_records(content: bytes) -> tuple[Iterator[tuple], int | None]:
         raise SheetError(message) from None
     if "xl/workbook.xml" not in names:
         raise SheetError(_("This is a zip file, not an Excel workbook. Upload a .xlsx or CSV file."))
+    unreadable = _("The workbook could not be read. Save it again as .xlsx and upload it.")
     try:
+        # tablib's own loader (Dataset.load) opens the same read-only workbook but reads the
+        # active sheet, and all of it; the size the sheet states needs the workbook anyway.
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a damaged file)
+        raise SheetError(unreadable) from None
+    records = _Records()
+    try:
         sheet = workbook.worksheets[0]
         stated = sheet.max_row
+        rows = sheet.iter_rows(max_col=MAX_COLUMNS, max_row=1 if header_only and stated else None)
+        if header_only and not stated and count_up_to is not None:
+            rows = _rows_until(rows, count_up_to + 1)
+        tablib.formats.registry.get_format(XLSX).import_sheet(records, _SheetPart(sheet.title, rows), headers=False)
     except SheetError:
         raise
-    except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a damaged file)
-        raise SheetError(_("The workbook could not be read. Save it again as .xlsx and upload it.")) from None
-
-    def records():
-        try:
-            yield from sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-        except Exception:  # noqa: BLE001 (a damaged sheet part)
-            raise SheetError(_("The workbook could not be read. Save it again as .xlsx and upload it.")) from None
-        finally:
-            workbook.close()
-
-    return records(), (stated - 1 if stated else None)
+    except Exception:  # noqa: BLE001 (a damaged sheet part)
+        raise SheetError(unreadable) from None
+    finally:
+        workbook.close()
+    return records, (stated - 1 if stated else None)
 
 
 def _cell_text(value) -> str:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Shop
+from accounts.permissions import check_actor
 from core.errors import DomainError
 from core.gst import state_with_gstin
 from customers import selectors
@@ -51,6 +52,14 @@ def _gst_fields(gstin: str, state: str) -> tuple[str, str]:
         raise CustomerError(str(error), field="state") from error
 
 
+def _check_editor(*, customer: Customer, membership) -> None:
+    """Raise ``accounts.permissions.PermissionError`` unless ``membership`` (the acting
+    user's, or ``None`` for commands and tasks: not checked) may edit ``customer``'s shop's
+    customers (``customer.edit``)."""
+    if membership is not None:
+        check_actor(shop=customer.shop, action="customer.edit", membership=membership)
+
+
 def _check_duplicate_phone(*, shop: Shop, phone_e164: str, exclude_pk: int | None, confirm_phone: str) -> None:
     """Raise ``DuplicatePhoneError`` if another active customer of ``shop`` has
     ``phone_e164``, unless the user confirmed that very number."""
@@ -64,8 +73,13 @@ def _check_duplicate_phone(*, shop: Shop, phone_e164: str, exclude_pk: int | Non
 @transaction.atomic
 def customer_create(*, shop: Shop, name: str, phone: str = "", email: str = "", address: str = "",
                     gstin: str = "", state: str = "", notes: str = "", credit_limit=None,
-                    language: str = "", tax_number: str = "", confirm_phone: str = "") -> Customer:
+                    language: str = "", tax_number: str = "", confirm_phone: str = "",
+                    membership=None) -> Customer:
     """Add a customer to ``shop`` with a zero balance.
+
+    ``membership``: the acting user's (a view passes ``request.membership``); raises
+    ``accounts.permissions.PermissionError`` unless its role may ``customer.edit``
+    (``None``: a command or task, not checked).
 
     ``phone`` is stored as given, and in E.164 (``phone_e164``) with the shop's country.
     Raises ``DuplicatePhoneError`` when another active customer of the shop has the same
@@ -75,6 +89,7 @@ def customer_create(*, shop: Shop, name: str, phone: str = "", email: str = "", 
     GSTIN, stored in upper case; ``state``: a ``core.gst`` state code, the GSTIN's when
     left empty); ``ValidationError`` for invalid fields (an invalid GSTIN included).
     """
+    check_actor(shop=shop, action="customer.edit", membership=membership)
     gstin, state = _gst_fields(gstin, state)
     customer = Customer(shop=shop, name=name, phone=phone, email=email, address=address, gstin=gstin, state=state,
                         notes=notes, credit_limit=credit_limit, language=language,
@@ -87,15 +102,17 @@ def customer_create(*, shop: Shop, name: str, phone: str = "", email: str = "", 
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, confirm_phone: str = "", **fields) -> Customer:
+def customer_update(*, customer: Customer, confirm_phone: str = "", membership=None, **fields) -> Customer:
     """Change a customer's contact fields (see ``EDITABLE_FIELDS``).
 
     A changed ``phone`` updates ``phone_e164``; if the new number belongs to another
     active customer of the shop, raises ``DuplicatePhoneError`` unless ``confirm_phone``
     is that number in E.164 (nothing is saved). Keeping a number that is shared already
     needs no confirmation. Raises ``TypeError`` for fields that are not editable and
-    ``ValidationError`` for invalid values.
+    ``ValidationError`` for invalid values. ``membership`` as for :func:`customer_create`
+    (``PermissionError`` unless it may ``customer.edit``; nothing is saved).
     """
+    _check_editor(customer=customer, membership=membership)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
@@ -119,12 +136,15 @@ def customer_update(*, customer: Customer, confirm_phone: str = "", **fields) ->
 
 
 @transaction.atomic
-def customer_archive(*, customer: Customer) -> Customer:
-    """Hide a customer from the list. Raises ``CustomerError`` unless the balance is zero.
+def customer_archive(*, customer: Customer, membership=None) -> Customer:
+    """Hide a customer from the list. Raises ``CustomerError`` unless the balance is zero,
+    ``PermissionError`` unless ``membership`` (as for :func:`customer_create`) may
+    ``customer.edit``.
 
     The row is locked so a payment or due posted at the same time cannot slip in
     between the check and the update.
     """
+    _check_editor(customer=customer, membership=membership)
     locked = Customer.objects.select_for_update().get(shop_id=customer.shop_id, pk=customer.pk)
     if locked.balance != 0:
         raise CustomerError(_("Only a customer with a zero balance can be archived. Settle the account first."))
@@ -134,8 +154,10 @@ def customer_archive(*, customer: Customer) -> Customer:
 
 
 @transaction.atomic
-def customer_unarchive(*, customer: Customer) -> Customer:
-    """Show an archived customer in the list again."""
+def customer_unarchive(*, customer: Customer, membership=None) -> Customer:
+    """Show an archived customer in the list again. Raises ``PermissionError`` unless
+    ``membership`` (as for :func:`customer_create`) may ``customer.edit``."""
+    _check_editor(customer=customer, membership=membership)
     customer.is_archived = False
     customer.save(update_fields=["is_archived", "updated_at"])
     return customer

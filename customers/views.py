@@ -52,7 +52,8 @@ def customer_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.customer_create(shop=request.shop, **form.cleaned_data,
-                                                confirm_phone=request.POST.get("confirm_phone", ""))
+                                                confirm_phone=request.POST.get("confirm_phone", ""),
+                                                membership=request.membership)
         except services.DuplicatePhoneError as exc:
             duplicate = exc
         else:
@@ -72,7 +73,8 @@ def customer_edit(request, customer_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_update(customer=customer, **form.cleaned_data,
-                                     confirm_phone=request.POST.get("confirm_phone", ""))
+                                     confirm_phone=request.POST.get("confirm_phone", ""),
+                                     membership=request.membership)
         except services.DuplicatePhoneError as exc:
             duplicate = exc
         else:
@@ -89,7 +91,7 @@ def customer_archive(request, customer_id):
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
     require_permission(request, "customer.edit")
     try:
-        services.customer_archive(customer=customer)
+        services.customer_archive(customer=customer, membership=request.membership)
     except services.CustomerError as exc:
         messages.error(request, str(exc))
         return redirect(customer)
@@ -103,6 +105,6 @@ def customer_unarchive(request, customer_id):
     """Bring an archived customer back to the list (``customer.edit``)."""
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
     require_permission(request, "customer.edit")
-    services.customer_unarchive(customer=customer)
+    services.customer_unarchive(customer=customer, membership=request.membership)
     messages.success(request, _("%(name)s is back in the customer list.") % {"name": customer.name})
     return redirect(customer)

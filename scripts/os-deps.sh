@@ -5,13 +5,15 @@
 # - to RUN WeasyPrint (invoice PDFs): the Pango, Pango-FT2 and HarfBuzz-subset shared
 #   libraries, a font with the rupee sign (DejaVu), and the Noto fonts of Devanagari and
 #   Bengali (Hindi and Bengali invoices and statements);
-# - for the translation catalogues (`make messages`, the guard in `make test`): gettext.
+# - for the translation catalogues (`make messages`, the guard in `make test`): gettext;
+# - for the front-end assets from npm (`npm ci`: the date picker): Node.js and npm.
 # Called by the Makefile before `pip install`. Silent and fast when everything is there.
 set -euo pipefail
 
 MYSQL_PACKAGES="pkg-config default-libmysqlclient-dev build-essential"
 WEASYPRINT_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core"
 GETTEXT_PACKAGES="gettext"
+NODE_PACKAGES="nodejs npm"
 
 have_mysql_deps() {
     command -v pkg-config >/dev/null 2>&1 || return 1
@@ -49,6 +51,7 @@ missing_packages() {
     have_mysql_deps || packages="$packages $MYSQL_PACKAGES"
     have_weasyprint_deps || packages="$packages $WEASYPRINT_PACKAGES"
     command -v msgfmt >/dev/null 2>&1 && command -v xgettext >/dev/null 2>&1 || packages="$packages $GETTEXT_PACKAGES"
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages="$packages $NODE_PACKAGES"
     echo "${packages# }"
 }
 
@@ -70,6 +73,7 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     fi
     have_mysql_deps || echo "os-deps: apt-get finished, but pkg-config still cannot find mysqlclient/libmariadb." >&2
     have_weasyprint_deps || echo "os-deps: apt-get finished, but the Pango/HarfBuzz libraries are still missing." >&2
+    command -v npm >/dev/null 2>&1 || echo "os-deps: apt-get finished, but npm is still missing." >&2
     exit 1
 fi
 
@@ -77,11 +81,11 @@ cat >&2 <<EOF
 os-deps: OS packages are missing. The mysqlclient Python package is built from source
 and needs pkg-config, the MySQL/MariaDB client headers and a C compiler; WeasyPrint
 (invoice PDFs) needs the Pango and HarfBuzz libraries and the DejaVu and Noto fonts; the
-translation guard needs gettext. Install them with:
+translation guard needs gettext; the date picker comes from npm (Node.js 18+). Install them with:
 
     sudo apt-get install -y $PACKAGES
 
-(macOS with Homebrew: brew install mysql-client pkg-config pango, and add
+(macOS with Homebrew: brew install mysql-client pkg-config pango node, and add
  \$(brew --prefix mysql-client)/lib/pkgconfig to PKG_CONFIG_PATH.)
 Then run the make command again.
 EOF

@@ -53,6 +53,18 @@ def _workers_have_no_scope(monkeypatch):
     monkeypatch.setattr(ImmediateBackend, "_execute_task", task_without_scope)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _reads_stay_on_the_primary():
+    """With ``REPLICA_DATABASE_URL`` set (CI), the suite still reads from the primary: test
+    transactions are invisible to the replica, and a test's own writes reach it only after
+    the replication delay. ``tests/test_replica.py`` turns replica reads on where it tests
+    them (``settings.REPLICA_READS = True`` with pytest-django's ``settings`` fixture)."""
+    from django.conf import settings
+
+    settings.REPLICA_READS = False
+    yield
+
+
 @pytest.fixture
 def cross_shop():
     """Disable scopes for the test (cross-shop maintenance code only: admin, migrations,

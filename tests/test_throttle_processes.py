@@ -8,6 +8,7 @@ cache only the limit's worth is accepted. Runs in ``make test`` on any database 
 servers use their own temporary SQLite file); about 10 seconds.
 """
 
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -72,19 +73,14 @@ class Browser:
         return status, text
 
 
-@pytest.fixture
-def two_servers(tmp_path):
-    """Base URLs of two server processes on one fresh SQLite database."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings", "ENV_FILE": "",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}", "DEBUG": "false",
-           "ALLOWED_HOSTS": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
-    for name in ("REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
-        env.pop(name, None)
-    subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=env, check=True, timeout=120)  # noqa: S603
-
+@contextlib.contextmanager
+def servers_running(tmp_path, env: dict, *, count: int = 2, start_within: float = 30):
+    """Start ``count`` ``runserver`` processes with ``env`` (each on a free loopback port, its
+    log in ``tmp_path``), wait until each answers ``/healthz`` (at most ``start_within``
+    seconds), yield their base URLs, and stop them all on the way out."""
     servers, urls = [], []
     try:
-        for index in range(2):
+        for index in range(count):
             port = _free_port()
             log = open(tmp_path / f"server{index}.log", "wb")  # noqa: SIM115 (closed below)
             process = subprocess.Popen(  # noqa: S603 (our own interpreter and manage.py)
@@ -92,7 +88,7 @@ def two_servers(tmp_path):
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
             servers.append((process, log))
             urls.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_within
         for index, (url, (process, _)) in enumerate(zip(urls, servers, strict=True)):
             while True:
                 assert process.poll() is None, (tmp_path / f"server{index}.log").read_text()
@@ -100,7 +96,7 @@ def two_servers(tmp_path):
                     with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310 (loopback)
                         break
                 except OSError:
-                    assert time.monotonic() < deadline, "the servers did not start within 30 s"
+                    assert time.monotonic() < deadline, f"the servers did not start within {start_within:g} s"
                     time.sleep(0.1)
         yield urls
     finally:
@@ -113,6 +109,20 @@ def two_servers(tmp_path):
                 process.kill()
                 process.wait()
             log.close()
+
+
+@pytest.fixture
+def two_servers(tmp_path):
+    """Base URLs of two server processes on one fresh SQLite database."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings", "ENV_FILE": "",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}", "DEBUG": "false",
+           "ALLOWED_HOSTS": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
+    for name in ("REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
+    subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=env, check=True, timeout=300)  # noqa: S603
+
+    with servers_running(tmp_path, env, start_within=90) as urls:
+        yield urls
 
 
 def test_limits_hold_across_two_server_processes(two_servers):

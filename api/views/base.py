@@ -11,6 +11,8 @@ import contextlib
 import logging
 import time
 
+from django.http import HttpResponsePermanentRedirect
+from django.urls import Resolver404, resolve
 from django_scopes import scope
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, viewsets
@@ -88,13 +90,36 @@ class ShopViewSet(ShopScopeMixin, viewsets.GenericViewSet):
         return super().get_object()
 
 
+def _with_slash(request) -> str | None:
+    """The path and query with a ``/`` added, when ``request`` is a GET/HEAD of a path
+    without one that names a route with it (``/api/docs`` → ``/api/docs/``), else ``None``.
+    What ``APPEND_SLASH`` does for the rest of the site: the catch-all routes match every
+    path, so ``CommonMiddleware`` never sees a 404 to redirect."""
+    path = request.path_info
+    if request.method not in ("GET", "HEAD") or path.endswith("/"):
+        return None
+    try:
+        match = resolve(f"{path}/", getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    if getattr(match.func, "cls", None) is NotFoundView:
+        return None
+    return request.get_full_path(force_append_slash=True)
+
+
 @extend_schema(exclude=True)
 class NotFoundView(ShopScopeMixin, APIView):
-    """Any path under ``/api/v1/`` that names no route: a 404 problem for every method."""
+    """Any path under ``/api/`` that names no route: a 404 problem for every method, not
+    the site's HTML page. A GET of a route's path without its final ``/`` is redirected
+    (301) to it, as on the rest of the site."""
 
     authentication_classes = []
     permission_classes = []
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        raise exceptions.NotFound("No API route at this address. See /api/docs/.")
+        if _with_slash(request._request) is None:
+            raise exceptions.NotFound("No API route at this address. See /api/docs/.")
+
+    def get(self, request, *args, **kwargs):
+        return HttpResponsePermanentRedirect(_with_slash(request._request))

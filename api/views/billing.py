@@ -58,7 +58,8 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
         data = dict(serializer.validated_data)
         opening_stock = data.pop("opening_stock", None)
         product = catalogue_services.product_create(shop=request.shop, opening_stock=opening_stock,
-                                                    created_by=request.user, **data)
+                                                    created_by=request.user, membership=request.membership,
+                                                    **data)
         product.refresh_from_db()
         return Response(self.get_serializer(product).data, status=status.HTTP_201_CREATED)
 
@@ -75,7 +76,8 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
         serializer = self.get_serializer(product, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         fields = {name: value for name, value in serializer.validated_data.items() if name in PRODUCT_FIELDS}
-        product = catalogue_services.product_update(shop=request.shop, product=product, **fields)
+        product = catalogue_services.product_update(shop=request.shop, product=product, membership=request.membership,
+                                                    **fields)
         return Response(self.get_serializer(product).data)
 
     @extend_schema(responses={204: None})
@@ -83,7 +85,8 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
         """Deactivate the product: it leaves the lists and the counter, and keeps its stock
         history and the invoices that sold it (``is_active`` true brings it back)."""
         product = self.get_object()
-        catalogue_services.product_update(shop=request.shop, product=product, is_active=False)
+        catalogue_services.product_update(shop=request.shop, product=product, is_active=False,
+                                         membership=request.membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=StockReceiveSerializer, responses={201: StockMovementSerializer})
@@ -95,7 +98,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
         serializer = StockReceiveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         movement = catalogue_services.stock_receive(shop=request.shop, product=product, created_by=request.user,
-                                                    **serializer.validated_data)
+                                                    membership=request.membership, **serializer.validated_data)
         return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=StockAdjustSerializer, responses={201: StockMovementSerializer})
@@ -107,7 +110,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
         serializer = StockAdjustSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         movement = catalogue_services.stock_adjust(shop=request.shop, product=product, created_by=request.user,
-                                                   **serializer.validated_data)
+                                                   membership=request.membership, **serializer.validated_data)
         return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
 
 
@@ -132,7 +135,8 @@ class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopView
         """Add a category (names are unique in the shop, ignoring case)."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        category = catalogue_services.category_save(shop=request.shop, name=serializer.validated_data["name"])
+        category = catalogue_services.category_save(shop=request.shop, name=serializer.validated_data["name"],
+                                                       membership=request.membership)
         return Response(self.get_serializer(self._read(category)).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, pk=None):
@@ -149,14 +153,15 @@ class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopView
         serializer.is_valid(raise_exception=True)
         if "name" in serializer.validated_data:
             category = catalogue_services.category_save(shop=request.shop, category=category,
-                                                        name=serializer.validated_data["name"])
+                                                        name=serializer.validated_data["name"],
+                                                        membership=request.membership)
         return Response(self.get_serializer(self._read(category)).data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
         """Delete the category; its products stay, without a category."""
         category = self.get_object()
-        catalogue_services.category_delete(shop=request.shop, category=category)
+        catalogue_services.category_delete(shop=request.shop, category=category, membership=request.membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -197,7 +202,8 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
             round_off=data["round_off"], inter_state=data["inter_state"],
             place_of_supply=data["place_of_supply"], amount_paid=data["amount_paid"],
             payment_method=data["payment_method"], cash_tendered=data["cash_tendered"], due_date=data["due_date"],
-            notes=data["notes"], created_by=request.user, idempotency_key=one_time_key(request))
+            notes=data["notes"], created_by=request.user, membership=request.membership,
+            idempotency_key=one_time_key(request))
         return Response(self.get_serializer(self._read(invoice)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=VoidSerializer, responses=InvoiceSerializer)
@@ -209,7 +215,8 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
         serializer = VoidSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         invoice = invoice_services.invoice_void(shop=request.shop, invoice=invoice,
-                                                reason=serializer.validated_data["reason"], voided_by=request.user)
+                                                reason=serializer.validated_data["reason"], voided_by=request.user,
+                                                membership=request.membership)
         return Response(self.get_serializer(self._read(invoice)).data)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY,

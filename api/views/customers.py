@@ -44,7 +44,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopView
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         customer = services.customer_create(shop=request.shop, confirm_phone=data.get("confirm_phone", ""),
-                                            **_fields(data))
+                                            membership=request.membership, **_fields(data))
         return Response(self.get_serializer(customer).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, pk=None):
@@ -61,7 +61,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopView
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         customer = services.customer_update(customer=customer, confirm_phone=data.get("confirm_phone", ""),
-                                            **_fields(data))
+                                            membership=request.membership, **_fields(data))
         return Response(self.get_serializer(customer).data)
 
     @extend_schema(request=None, responses=CustomerSerializer)
@@ -69,7 +69,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopView
     @idempotent
     def archive(self, request, pk=None):
         """Hide the customer from the list; refused (400) unless the balance is zero."""
-        customer = services.customer_archive(customer=self.get_object())
+        customer = services.customer_archive(customer=self.get_object(), membership=request.membership)
         return Response(self.get_serializer(customer).data)
 
     @extend_schema(request=None, responses=CustomerSerializer)
@@ -77,7 +77,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopView
     @idempotent
     def unarchive(self, request, pk=None):
         """Show an archived customer in the list again."""
-        customer = services.customer_unarchive(customer=self.get_object())
+        customer = services.customer_unarchive(customer=self.get_object(), membership=request.membership)
         return Response(self.get_serializer(customer).data)
 
     @extend_schema(responses=StatementSerializer)

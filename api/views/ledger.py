@@ -43,7 +43,7 @@ class DueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
         due = services.due_create(
             shop=request.shop, customer=data["customer"], amount=data["amount"], description=data["description"],
             incurred_on=data.get("incurred_on") or timezone.localdate(), due_date=data.get("due_date"),
-            created_by=request.user, idempotency_key=one_time_key(request))
+            created_by=request.user, membership=request.membership, idempotency_key=one_time_key(request))
         due.refresh_from_db(fields=["outstanding"])  # credit may have paid part of it
         return Response(self.get_serializer(due).data, status=status.HTTP_201_CREATED)
 
@@ -56,7 +56,7 @@ class DueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
         serializer = VoidSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         due = services.due_void(shop=request.shop, due=due, reason=serializer.validated_data["reason"],
-                                voided_by=request.user)
+                                voided_by=request.user, membership=request.membership)
         due.refresh_from_db()
         return Response(self.get_serializer(due).data)
 
@@ -90,7 +90,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
             shop=request.shop, customer=data["customer"], amount=data["amount"],
             received_on=data.get("received_on") or timezone.localdate(), method=data["method"],
             reference=data["reference"], note=data["note"], due=data["due"], created_by=request.user,
-            idempotency_key=one_time_key(request))
+            membership=request.membership, idempotency_key=one_time_key(request))
         return Response(self.get_serializer(self._read(payment)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=VoidSerializer, responses=PaymentSerializer)
@@ -102,5 +102,6 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
         serializer = VoidSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         payment = services.payment_void(shop=request.shop, payment=payment,
-                                        reason=serializer.validated_data["reason"], voided_by=request.user)
+                                        reason=serializer.validated_data["reason"], voided_by=request.user,
+                                        membership=request.membership)
         return Response(self.get_serializer(self._read(payment)).data)

@@ -1,8 +1,10 @@
 """Shop settings → API: the owner's page to make and revoke API tokens
-(``settings.change``). A new token's secret is shown once, on the page that made it."""
+(``settings.change``). A new token's secret is shown once, on the page that made it.
+A page of the shop's, so its text is translated (the API's own JSON stays English)."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -33,9 +35,9 @@ def token_list(request):
             form_error(form, exc)
         else:
             if raw is None:
-                messages.info(request, f"The token “{created.name}” was made already; its secret was shown once "
-                                       "and cannot be shown again. Revoke it and make a new one if it was not "
-                                       "copied.")
+                messages.info(request, _("The token “%(name)s” was made already; its secret was shown once and "
+                                         "cannot be shown again. Revoke it and make a new one if it was not "
+                                         "copied.") % {"name": created.name})
             form = TokenForm(members=members, initial={"user": request.user.pk})
     return render(request, "api/tokens.html", {
         "form": form, "tokens": selectors.api_token_list(shop=request.shop), "created": created, "raw": raw,
@@ -50,5 +52,6 @@ def token_revoke(request, token_id):
     require_permission(request, "settings.change")
     services.api_token_revoke(shop=request.shop, token=token, revoked_by=request.user,
                               membership=request.membership)
-    messages.success(request, f"Revoked the token “{token.name}”. Programs using it are refused from now on.")
+    messages.success(request, _("Revoked the token “%(name)s”. Programs using it are refused from now on.")
+                     % {"name": token.name})
     return redirect("api:tokens")

@@ -9,7 +9,9 @@ removed in the page without renumbering; :func:`line_forms_from_post` pairs them
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -62,10 +64,14 @@ class InvoiceForm(OneTimeKeyForm):
     round_off = forms.BooleanField(required=False, label=_("Round off to the nearest rupee"))
     place_of_supply = forms.ChoiceField(
         required=False, label=_("Place of supply"),
-        help_text=_("Sets CGST + SGST (your state) or IGST (another state). Walk-in: your state."))
+        help_text=_("Sets CGST + SGST (your state) or IGST (another state). Walk-in: the buyer's state if "
+                    "entered, else yours."))
     delivery_address = forms.CharField(
         required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}), label=_("Delivery address"),
         help_text=_("Optional: where the goods go, if not the customer's address."))
+    # GST rule 46(e): a walk-in tax invoice of ₹50,000 or more names its buyer (billing.services.invoices).
+    buyer_name = forms.CharField(required=False, max_length=120, label=_("Buyer's name"))
+    buyer_state = forms.ChoiceField(required=False, label=_("Buyer's state"))
     amount_paid = money_field(label=_("Paid now"))
     payment_method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.CASH,
                                        label=_("Method"))
@@ -86,8 +92,10 @@ class InvoiceForm(OneTimeKeyForm):
             self.fields["place_of_supply"].choices = [
                 ("", gettext("Customer's state, else %(state)s") % {"state": state} if state
                  else gettext("Customer's state")), *STATE_CHOICES]
+            self.fields["buyer_state"].choices = [("", gettext("Choose a state")), *STATE_CHOICES]
         else:
             del self.fields["place_of_supply"], self.fields["delivery_address"]
+            del self.fields["buyer_name"], self.fields["buyer_state"]
         # Cash: the notes tendered, optional, one count field per note or coin of the drawer.
         self.currency, self.locale = shop.currency, shop.locale
         self.denominations = list(Denomination.objects.filter(shop=shop).order_by("-value"))
@@ -113,6 +121,12 @@ class InvoiceForm(OneTimeKeyForm):
         return data
 
     @property
+    def buyer_open(self) -> bool:
+        """Whether the page shows the walk-in buyer's details opened (a value entered, or an error in them)."""
+        return bool(self.is_bound and "buyer_name" in self.fields
+                    and any(self[name].value() or self[name].errors for name in ("buyer_name", "buyer_state")))
+
+    @property
     def tendered_fields(self) -> list[tuple[Denomination, forms.BoundField]]:
         """``[(denomination, its bound "notes tendered" count field), …]``, largest first."""
         return [(d, self[f"tendered_{d.pk}"]) for d in self.denominations]
@@ -130,9 +144,27 @@ class InvoiceForm(OneTimeKeyForm):
         return {d.value: count for d in self.denominations if (count := data.get(f"tendered_{d.pk}"))}
 
 
+class ProductChoiceField(forms.ModelChoiceField):
+    """A line's product, found among ``known`` (``{id: product}``: the products of all the
+    posted lines, read in one query by :func:`line_forms_from_post`) when it is given, else
+    read from the queryset as ``ModelChoiceField`` does. An id not known is an invalid choice."""
+
+    known: dict[int, Product] | None = None
+
+    def to_python(self, value):
+        if self.known is None or value in self.empty_values:
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        try:
+            return self.known[int(value)]
+        except (KeyError, TypeError, ValueError):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                  params={"value": value}) from None
+
+
 class LineForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=Product.objects.none(), required=False, widget=forms.HiddenInput,
-                                     error_messages={"invalid_choice": _("That product is not in your catalogue.")})
+    product = ProductChoiceField(queryset=Product.objects.none(), required=False, widget=forms.HiddenInput,
+                                 error_messages={"invalid_choice": _("That product is not in your catalogue.")})
     description = forms.CharField(label=_("Description"), max_length=200,
                                   error_messages={"required": _("Describe the item.")})
     quantity = DecimalFormField(label=_("Quantity"), max_digits=14, decimal_places=3,
@@ -158,9 +190,10 @@ class LineForm(forms.Form):
                                                   "max_digits": _("Between 0 and 100."),
                                                   "max_whole_digits": _("Between 0 and 100.")})
 
-    def __init__(self, *args, shop, **kwargs):
+    def __init__(self, *args, shop, products: dict[int, Product] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = Product.objects.filter(shop=shop, is_active=True)
+        self.fields["product"].queryset = _sellable(shop)
+        self.fields["product"].known = products
 
     def as_line_input(self) -> LineInput:
         data = self.cleaned_data
@@ -171,16 +204,23 @@ class LineForm(forms.Form):
                          hsn_code=product.hsn_code if product else "", unit=product.unit if product else "")
 
 
+def _sellable(shop) -> QuerySet:
+    return Product.objects.filter(shop=shop, is_active=True)
+
+
 def line_forms_from_post(post, *, shop) -> list[LineForm]:
-    """One bound :class:`LineForm` per posted row, skipping rows left entirely empty."""
+    """One bound :class:`LineForm` per posted row, skipping rows left entirely empty. The
+    products of all the rows are read in one query, however many rows there are."""
     columns = [post.getlist(f"line-{name}") for name in LINE_FIELDS]
     rows = max((len(c) for c in columns), default=0)
+    ids = {int(value) for value in columns[LINE_FIELDS.index("product")] if str(value).strip().isdecimal()}
+    products = {p.pk: p for p in _sellable(shop).filter(pk__in=ids)} if ids else {}
     forms_ = []
     for i in range(rows):
         data = {name: (column[i] if i < len(column) else "") for name, column in zip(LINE_FIELDS, columns, strict=True)}
         if not any(str(v).strip() for name, v in data.items() if name not in LINE_FLAGS):
             continue
-        forms_.append(LineForm(data, shop=shop))
+        forms_.append(LineForm(data, shop=shop, products=products))
     return forms_
 
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from billing.models import Invoice, InvoiceLine
+from billing.models import LARGE_UNREGISTERED_SUPPLY, Invoice, InvoiceLine
 from billing.totals import LineInput, compute_totals
 from billing.words import amount_in_words
 from core.gst import state_label
@@ -39,9 +39,8 @@ from ledger.markets import pay_by
 logger = logging.getLogger(__name__)
 
 #: Rule 46(e): an unregistered recipient's invoice of this value or more carries the
-#: delivery address and the state's name and code. Compared with the invoice's total
-#: (at least its taxable value), so the address is printed whenever either reaches it.
-DELIVERY_DETAILS_FROM = Decimal("50000")
+#: delivery address and the state's name and code (``billing.models``).
+DELIVERY_DETAILS_FROM = LARGE_UNREGISTERED_SUPPLY
 #: The words rule 49 / section 31(3)(c) ask of a composition taxable person's bill of supply.
 COMPOSITION_NOTE = gettext_lazy("Composition taxable person, not eligible to collect tax on supplies")
 
@@ -152,6 +151,42 @@ def _mushak(lines: list[InvoiceLine]) -> dict:
     return totals
 
 
+def document_parties(invoice: Invoice) -> dict:
+    """Who an invoice (and a credit note against it) names, from the copy saved at issue
+    (rule 46 for an invoice, rule 53(1A) for a credit note): ``supplier_gstin``,
+    ``place_of_supply`` (``"Maharashtra (27)"``, ``""`` when none), ``reverse_charge``
+    (``"No"``/``"Yes"``), ``recipient`` (dict: name, gstin, address, state (a label),
+    tax_number) — the customer's details as saved, or a walk-in buyer's entered at the
+    counter; ``None`` for a walk-in sale without them — and ``delivery_address`` with
+    ``delivery_state`` (a label). The delivery address is printed when not blank: a B2B
+    invoice delivered elsewhere, or an unregistered recipient's invoice of ₹50,000 or more
+    (``DELIVERY_DETAILS_FROM``), then with the state's name and code. Reads
+    ``invoice.customer`` for invoices from before the saved copy (no query when loaded)."""
+    recipient = None
+    if invoice.customer_id is not None:
+        recipient = {"name": invoice.recipient_name or invoice.customer.name, "gstin": invoice.recipient_gstin,
+                     "address": invoice.recipient_address if invoice.recipient_name else invoice.customer.address,
+                     "state": state_label(invoice.recipient_state), "tax_number": invoice.recipient_tax_number}
+    elif invoice.recipient_name:  # a walk-in buyer's details, entered at the counter
+        recipient = {"name": invoice.recipient_name, "gstin": "", "address": invoice.recipient_address,
+                     "state": state_label(invoice.recipient_state), "tax_number": ""}
+    large_unregistered = (recipient is not None and not invoice.recipient_gstin
+                          and invoice.total >= DELIVERY_DETAILS_FROM)
+    delivery_address = invoice.delivery_address
+    if large_unregistered and not delivery_address:
+        delivery_address = recipient["address"]
+    if delivery_address and recipient and not large_unregistered and delivery_address == recipient["address"]:
+        delivery_address = ""
+    return {
+        "supplier_gstin": invoice.supplier_gstin or (invoice.shop.gstin if invoice.gst_split else ""),
+        "place_of_supply": state_label(invoice.place_of_supply),
+        "reverse_charge": _("Yes") if invoice.reverse_charge else _("No"),
+        "recipient": recipient,
+        "delivery_address": delivery_address,
+        "delivery_state": (recipient["state"] or state_label(invoice.place_of_supply)) if large_unregistered else "",
+    }
+
+
 def invoice_document(*, invoice: Invoice) -> dict:
     """Everything an invoice document needs, as a dict for the template context.
 
@@ -164,13 +199,15 @@ def invoice_document(*, invoice: Invoice) -> dict:
       Supply"`` or ``"Invoice"``;
       ``is_tax_invoice``, ``is_bill_of_supply``, ``composition_note`` (the rule 49 words
       for a composition shop, else ``""``)
-    - GST fields (rule 46): ``supplier_gstin``, ``place_of_supply`` (``"Maharashtra (27)"``,
-      ``""`` when none), ``reverse_charge`` (``"No"``/``"Yes"``), ``recipient`` (dict:
-      name, gstin, address, state: a label) or ``None`` for a walk-in sale,
-      ``delivery_address`` (printed when not blank: a B2B invoice delivered elsewhere, or
-      an unregistered recipient's invoice of ₹50,000 or more: then with ``delivery_state``)
+    - GST fields (rule 46, :func:`document_parties`): ``supplier_gstin``,
+      ``place_of_supply`` (``"Maharashtra (27)"``, ``""`` when none), ``reverse_charge``
+      (``"No"``/``"Yes"``), ``recipient`` (dict: name, gstin, address, state: a label) or
+      ``None`` for a walk-in sale without a buyer's details, ``delivery_address`` (printed
+      when not blank: a B2B invoice delivered elsewhere, or an unregistered recipient's
+      invoice of ₹50,000 or more: then with ``delivery_state``)
     - ``lines``: ``InvoiceLine`` list with ``quantity_label`` and ``rate_label`` added
-    - ``has_hsn``, ``has_discount``
+    - ``has_hsn``, ``has_discount``; ``shows_taxable`` (a "Taxable value" total is printed:
+      it differs from the subtotal, after a discount or with tax-inclusive prices)
     - ``tax_mode``: ``"cgst_sgst"``, ``"igst"`` or ``"tax"``; ``tax_rows``
       (:class:`DocumentTaxRow`) and ``tax_row_totals`` (dict: taxable_value, cgst,
       sgst, igst, tax); ``tax_matches`` (their tax equals the stored ``tax_total``)
@@ -220,18 +257,6 @@ def invoice_document(*, invoice: Invoice) -> dict:
     if invoice.discount_total and invoice.discount_type == Invoice.DiscountType.PERCENT:
         discount_label = f"{plain_number(invoice.discount_value)}%"
 
-    recipient = None
-    if invoice.customer_id is not None:
-        recipient = {"name": invoice.recipient_name or invoice.customer.name, "gstin": invoice.recipient_gstin,
-                     "address": invoice.recipient_address if invoice.recipient_name else invoice.customer.address,
-                     "state": state_label(invoice.recipient_state), "tax_number": invoice.recipient_tax_number}
-    large_unregistered = (recipient is not None and not invoice.recipient_gstin
-                          and invoice.total >= DELIVERY_DETAILS_FROM)
-    delivery_address = invoice.delivery_address
-    if large_unregistered and not delivery_address:
-        delivery_address = recipient["address"]
-    if delivery_address and recipient and not large_unregistered and delivery_address == recipient["address"]:
-        delivery_address = ""
     if invoice.is_bill_of_supply:
         title = _("Bill of Supply")
     elif invoice.gst_split or invoice.is_mushak or invoice.is_kenya_vat:
@@ -270,15 +295,11 @@ def invoice_document(*, invoice: Invoice) -> dict:
         "is_tax_invoice": invoice.gst_split,
         "is_bill_of_supply": invoice.is_bill_of_supply,
         "composition_note": str(COMPOSITION_NOTE) if invoice.supplier_registration == "composition" else "",
-        "supplier_gstin": invoice.supplier_gstin or (shop.gstin if invoice.gst_split else ""),
-        "place_of_supply": state_label(invoice.place_of_supply),
-        "reverse_charge": _("Yes") if invoice.reverse_charge else _("No"),
-        "recipient": recipient,
-        "delivery_address": delivery_address,
-        "delivery_state": (recipient["state"] or state_label(invoice.place_of_supply)) if large_unregistered else "",
+        **document_parties(invoice),
         "lines": lines,
         "has_hsn": any(line.hsn_code for line in lines),
         "has_discount": invoice.discount_total > 0,
+        "shows_taxable": invoice.taxable_total != invoice.subtotal,
         "tax_mode": tax_mode,
         "tax_rows": tax_rows,
         "tax_row_totals": tax_row_totals,

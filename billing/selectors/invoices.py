@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from billing.models import Invoice, Product
+from core.db import replica_reads
 from core.money import ZERO
 from customers.models import Customer
 from ledger.models import Allocation, Payment
@@ -102,6 +103,7 @@ class SalesSummary:
     low_stock: list[Product]
 
 
+@replica_reads
 def sales_summary(*, shop: Shop, today: datetime.date | None = None, low_stock_limit: int = 5) -> SalesSummary:
     """Sales today and this month (void invoices excluded) and the products lowest on
     stock relative to their low-stock level. Two queries."""

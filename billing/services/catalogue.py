@@ -1,11 +1,15 @@
 """Products, categories and stock. ``Product.stock_quantity`` changes only through
-:func:`stock_move`, which writes a ``StockMovement`` in the same transaction under a
-row lock of the product (``select_for_update(of=("self",))``, as Saleor does)."""
+:func:`stock_moves` (:func:`stock_move` for one product), which writes a
+``StockMovement`` per product in the same transaction under the row locks of the
+products (``select_for_update(of=("self",))``, as Saleor does, taken in id order by
+:func:`products_lock`). However many products move, that is one locking read, one
+UPDATE and one INSERT."""
 
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Shop
@@ -14,6 +18,7 @@ from billing.barcodes import clean_barcode
 from billing.models import Category, Product, StockMovement
 from billing.selectors.catalogue import barcode_in_use, sku_in_use
 from billing.services import BillingError
+from core.db import bulk_insert
 from core.money import QUANTITY_LIMIT, QUANTITY_STEP
 
 
@@ -53,38 +58,73 @@ def products_lock(*, shop: Shop, product_ids) -> dict[int, Product]:
     return {p.pk: p for p in products}
 
 
+def _stock_refusal(product: Product) -> BillingError:
+    return BillingError(
+        _("Not enough stock of %(product)s: %(quantity)s %(unit)s left.")
+        % {"product": product.name, "quantity": f"{product.stock_quantity.normalize():f}",
+           "unit": product.get_unit_display()},
+        field="quantity",
+    )
+
+
+def stock_moves(*, products: dict[int, Product], changes: dict[int, Decimal], kind: str, reason: str = "",
+                invoice=None, created_by=None) -> list[StockMovement]:
+    """Change the stock of several locked products at once and record a movement of each.
+
+    ``products``: ``{id: product}`` as :func:`products_lock` returns them (the caller holds
+    their row locks); ``changes``: ``{product id: signed quantity (Decimal, not 0)}`` for
+    some of them. Every product is checked before anything is written: ``BillingError``
+    (``field="quantity"``, naming the first such product in id order) when a tracked
+    product that does not allow it would go below zero. Then, whatever the number of
+    products, one ``UPDATE`` stores the new stock levels (``bulk_update``: one
+    ``CASE`` per column) and one ``INSERT`` the movements (``core.db.bulk_insert``), each
+    movement's ``balance_after`` the product's new stock. The products in ``products``
+    carry their new ``stock_quantity``. Returns the movements, in product id order.
+    """
+    moving = [(products[product_id], changes[product_id]) for product_id in sorted(changes)]
+    for product, quantity in moving:
+        if product.track_stock and product.stock_quantity + quantity < 0 and not product.allow_negative_stock:
+            raise _stock_refusal(product)
+    if not moving:
+        return []
+    # Stock is left out of the product's history (its movements are its history): a history
+    # record here would change nothing and clutter the product's Activity. bulk_update()
+    # writes none, and sends no signal.
+    now = timezone.now()
+    movements = []
+    for product, quantity in moving:
+        product.stock_quantity += quantity
+        product.updated_at = now
+        movements.append(StockMovement(shop_id=product.shop_id, product=product, kind=kind, quantity=quantity,
+                                       balance_after=product.stock_quantity, reason=reason[:200], invoice=invoice,
+                                       created_by=created_by))
+    shop_ids = {product.shop_id for product, _quantity in moving}
+    Product.objects.filter(shop_id__in=shop_ids).bulk_update([product for product, _quantity in moving],
+                                                             ["stock_quantity", "updated_at"])
+    bulk_insert(StockMovement, movements)
+    return movements
+
+
 def stock_move(*, product: Product, quantity: Decimal, kind: str, reason: str = "", invoice=None,
                created_by=None) -> StockMovement:
-    """Change a locked ``product``'s stock by ``quantity`` (signed) and record it.
+    """Change a locked ``product``'s stock by ``quantity`` (signed) and record it
+    (:func:`stock_moves` for one product: one UPDATE, one INSERT).
 
     The caller holds the product's row lock (see :func:`products_lock`). Raises
     ``BillingError`` when stock would go below zero for a tracked product that does
     not allow it.
     """
-    new_balance = product.stock_quantity + quantity
-    if product.track_stock and new_balance < 0 and not product.allow_negative_stock:
-        raise BillingError(
-            _("Not enough stock of %(product)s: %(quantity)s %(unit)s left.")
-            % {"product": product.name, "quantity": f"{product.stock_quantity.normalize():f}",
-               "unit": product.get_unit_display()},
-            field="quantity",
-        )
-    product.stock_quantity = new_balance
-    # Stock is left out of the product's history (its movements are its history): a history
-    # record here would change nothing and clutter the product's Activity.
-    product.skip_history_when_saving = True
-    try:
-        product.save(update_fields=["stock_quantity", "updated_at"])
-    finally:
-        del product.skip_history_when_saving
-    return StockMovement.objects.create(shop_id=product.shop_id, product=product, kind=kind, quantity=quantity,
-                                        balance_after=new_balance, reason=reason[:200], invoice=invoice,
-                                        created_by=created_by)
+    return stock_moves(products={product.pk: product}, changes={product.pk: quantity}, kind=kind, reason=reason,
+                       invoice=invoice, created_by=created_by)[0]
 
 
 @transaction.atomic
-def stock_receive(*, shop: Shop, product: Product, quantity, reason: str = "", created_by=None) -> StockMovement:
-    """Add received/purchased stock (``quantity`` > 0)."""
+def stock_receive(*, shop: Shop, product: Product, quantity, reason: str = "", created_by=None,
+                  membership=None) -> StockMovement:
+    """Add received/purchased stock (``quantity`` > 0). Raises ``BillingError`` for a bad
+    quantity and ``accounts.permissions.PermissionError`` unless ``membership`` (the acting
+    user's; ``None``: a command or task, not checked) may receive stock (``stock.receive``)."""
+    check_actor(shop=shop, action="stock.receive", membership=membership)
     quantity = clean_quantity(quantity)
     product = products_lock(shop=shop, product_ids=[product.pk])[product.pk]
     return stock_move(product=product, quantity=quantity, kind=StockMovement.Kind.RECEIVE,
@@ -140,9 +180,12 @@ PRODUCT_FIELDS = ("sku", "name", "category", "unit", "sale_price", "price_includ
 
 
 @transaction.atomic
-def product_create(*, shop: Shop, opening_stock=None, created_by=None, **fields) -> Product:
+def product_create(*, shop: Shop, opening_stock=None, created_by=None, membership=None, **fields) -> Product:
     """Add a product (fields: ``PRODUCT_FIELDS``); ``opening_stock`` > 0 is recorded as
-    a received movement. Raises ``BillingError`` (e.g. a duplicate SKU)."""
+    a received movement. Raises ``BillingError`` (e.g. a duplicate SKU) and
+    ``accounts.permissions.PermissionError`` unless ``membership`` (the acting user's;
+    ``None``: a command or task, not checked) may edit products (``product.edit``)."""
+    check_actor(shop=shop, action="product.edit", membership=membership)
     unknown = set(fields) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"unknown product fields: {sorted(unknown)}")
@@ -186,8 +229,11 @@ def product_update(*, shop: Shop, product: Product, membership=None, **fields) -
 
 
 @transaction.atomic
-def category_save(*, shop: Shop, name: str, category: Category | None = None) -> Category:
-    """Create (or rename ``category``) with a name unique in the shop."""
+def category_save(*, shop: Shop, name: str, category: Category | None = None, membership=None) -> Category:
+    """Create (or rename ``category``) with a name unique in the shop. Raises
+    ``BillingError`` for a name taken and ``accounts.permissions.PermissionError`` unless
+    ``membership`` (the acting user's; ``None``: not checked) may ``product.edit``."""
+    check_actor(shop=shop, action="product.edit", membership=membership)
     category = category or Category(shop=shop)
     category.name = " ".join((name or "").split())
     others = Category.objects.filter(shop=shop, name__iexact=category.name)
@@ -202,9 +248,12 @@ def category_save(*, shop: Shop, name: str, category: Category | None = None) ->
 
 
 @transaction.atomic
-def category_delete(*, shop: Shop, category: Category) -> None:
+def category_delete(*, shop: Shop, category: Category, membership=None) -> None:
     """Delete ``category`` of ``shop``; its products stay, without a category. Raises
-    ``BillingError`` for a category of another shop."""
+    ``BillingError`` for a category of another shop and
+    ``accounts.permissions.PermissionError`` unless ``membership`` (the acting user's;
+    ``None``: not checked) may ``product.edit``."""
+    check_actor(shop=shop, action="product.edit", membership=membership)
     deleted, _ = Category.objects.filter(shop=shop, pk=category.pk).delete()
     if not deleted:
         raise BillingError(_("That category does not belong to this shop."))

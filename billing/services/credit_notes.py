@@ -22,10 +22,10 @@ from accounts.models import Shop
 from accounts.permissions import check_actor
 from billing.models import CashMovement, CreditNote, CreditNoteLine, Invoice, InvoiceLine, StockMovement
 from billing.services import BillingError
-from billing.services.catalogue import products_lock, stock_move
+from billing.services.catalogue import products_lock, stock_moves
 from billing.services.drawer import record_amount
 from billing.services.numbering import credit_note_number_next
-from billing.totals import LineInput, compute_totals
+from billing.totals import LineInput, LineTotals, line_figures, totals_of_lines
 from core.money import ZERO, format_money, quantize_money, round_to_whole
 from ledger.models import Payment
 from ledger.selectors.entries import due_outstanding
@@ -42,13 +42,38 @@ def returned_quantities(*, invoice: Invoice) -> dict[int, Decimal]:
     return {row["invoice_line_id"]: Decimal(row["quantity"]) for row in rows}
 
 
-def _returned_values(invoice: Invoice) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
-    """``{invoice line id: (line net, taxable value, SD) already returned}``."""
+def _returned_values(invoice: Invoice) -> dict[int, tuple[Decimal, Decimal, Decimal, Decimal]]:
+    """``{invoice line id: (line net, discount, taxable value, SD) already returned}``."""
     rows = (CreditNoteLine.objects.filter(shop_id=invoice.shop_id, credit_note__invoice=invoice)
             .values("invoice_line_id")
-            .annotate(net=Sum("line_net"), taxable=Sum("taxable_value"), sd=Sum("sd_amount")).order_by())
-    return {row["invoice_line_id"]: (quantize_money(row["net"]), quantize_money(row["taxable"]),
-                                     quantize_money(row["sd"])) for row in rows}
+            .annotate(net=Sum("line_net"), discount=Sum("discount"), taxable=Sum("taxable_value"),
+                      sd=Sum("sd_amount")).order_by())
+    return {row["invoice_line_id"]: (quantize_money(row["net"]), quantize_money(row["discount"]),
+                                     quantize_money(row["taxable"]), quantize_money(row["sd"])) for row in rows}
+
+
+def _returned_line(line: InvoiceLine, quantity: Decimal, *, last: bool, before: tuple, with_sd: bool) -> LineTotals:
+    """The figures of ``quantity`` of ``line`` coming back (Decimal money): its share of the
+    line's net and of its discount, and the taxable value (and, with SD, SD and VAT) worked
+    back from them as at issue (``billing.totals.line_figures``: from the price the customer
+    paid for an MRP line). The ``last`` return of a line takes what is left of each figure
+    (``before``: what earlier notes returned, :func:`_returned_values`), so a line's returns
+    add up to it exactly."""
+    sold = LineInput(quantity=quantity, unit_price=line.unit_price, tax_rate=line.tax_rate,
+                     description=line.description, price_includes_tax=line.price_includes_tax,
+                     sd_rate=line.sd_rate)
+    net_before, discount_before, taxable_before, sd_before = before
+    if last:
+        taxable, sd = line.taxable_value - taxable_before, line.sd_amount - sd_before
+        figures = LineTotals(line=sold, line_net=line.line_net - net_before,
+                             discount=max(ZERO, line.discount - discount_before), taxable_value=taxable,
+                             sd_amount=sd if with_sd else ZERO)
+        if with_sd:
+            figures.tax = quantize_money((taxable + sd) * line.tax_rate / 100)
+        return figures
+    line_net = quantize_money(line.line_net * quantity / line.quantity)
+    discount = min(quantize_money(line.discount * quantity / line.quantity), line_net)
+    return line_figures(sold, line_net, discount, with_sd=with_sd)
 
 
 def _places(value: Decimal) -> int:
@@ -105,12 +130,15 @@ def credit_note_create(*, shop: Shop, invoice: Invoice, quantities: dict[int, De
     returned)}``; lines left out or at 0 are not returned. ``reason`` is required.
     ``refund_method``: a ``CreditNote.RefundMethod`` value.
 
-    Figures (Decimal, shop currency): each returned line takes the invoice line's price
-    and tax rate; its taxable value is the returned share of the line's taxable value (so
-    its share of the invoice discount comes off too; the last return of a line takes
-    exactly what is left of it). Tax is computed per rate with the invoice's split (CGST +
-    SGST, IGST or plain tax), as at issue; on a Bangladeshi invoice (Mushak-6.3) each line
-    returns its share of its SD and its VAT is computed per line on the value with SD. An
+    Figures (Decimal, shop currency): each returned line takes the invoice line's price,
+    price kind and tax rate, and the returned share of the line's net and of its discount
+    (``discount`` is only ever the invoice's discount, never tax); its taxable value is
+    worked back from them as at issue (from the price paid for an MRP line), and the last
+    return of a line takes exactly what is left of each figure. Tax is computed per rate
+    with the invoice's split (CGST + SGST, IGST or plain tax) and the rounding of
+    tax-inclusive prices is kept, as at issue (``billing.totals.totals_of_lines``), so a
+    returned MRP unit credits what the customer paid for it; on a Bangladeshi invoice
+    (Mushak-6.3) each line's SD and VAT are per line on the value with SD. An
     invoice with round-off rounds the note to the whole unit; the note that returns
     everything left of the invoice takes what is left of its total, so all its notes add up
     to the invoice total exactly.
@@ -169,36 +197,27 @@ def credit_note_create(*, shop: Shop, invoice: Invoice, quantities: dict[int, De
     wanted = _clean_quantities(lines, quantities, returned)
     returned_values = _returned_values(invoice)
 
-    # The returned lines' figures.
-    new_lines = []
-    by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
-    vat_per_line = ZERO  # Mushak-6.3: VAT per line on taxable + SD
+    # The returned lines' figures, worked out as the invoice's were (billing.totals).
+    returned_figures = []
     for line in lines:
         quantity = wanted.get(line.pk)
         if quantity is None:
             continue
-        net_before, taxable_before, sd_before = returned_values.get(line.pk, (ZERO, ZERO, ZERO))
-        if quantity == line.quantity - returned.get(line.pk, ZERO):
-            line_net, taxable = line.line_net - net_before, line.taxable_value - taxable_before
-            sd = line.sd_amount - sd_before
-        else:
-            line_net = quantize_money(line.line_net * quantity / line.quantity)
-            taxable = quantize_money(line.taxable_value * quantity / line.quantity)
-            sd = quantize_money(line.sd_amount * quantity / line.quantity)
-        by_rate[Decimal(line.tax_rate).normalize()] += taxable
-        if invoice.is_mushak:
-            vat_per_line += quantize_money((taxable + sd) * line.tax_rate / 100)
-        new_lines.append(CreditNoteLine(
-            shop=shop, invoice_line=line, position=len(new_lines) + 1, product_id=line.product_id,
-            description=line.description, hsn_code=line.hsn_code, unit=line.unit, quantity=quantity,
-            unit_price=line.unit_price, tax_rate=line.tax_rate, line_net=line_net, discount=line_net - taxable,
-            taxable_value=taxable, sd_rate=line.sd_rate, sd_amount=sd))
-    totals = compute_totals([LineInput(quantity=Decimal(1), unit_price=taxable, tax_rate=rate)
-                             for rate, taxable in by_rate.items()],
-                            gst_split=invoice.gst_split, inter_state=invoice.is_inter_state)
-    sd_total = sum((li.sd_amount for li in new_lines), ZERO)
-    tax_total = vat_per_line if invoice.is_mushak else totals.tax_total
-    before_round = totals.taxable_total + sd_total + tax_total
+        last = quantity == line.quantity - returned.get(line.pk, ZERO)
+        returned_figures.append((line, _returned_line(line, quantity, last=last, with_sd=invoice.is_mushak,
+                                                      before=returned_values.get(line.pk, (ZERO,) * 4))))
+    new_lines = [
+        CreditNoteLine(
+            shop=shop, invoice_line=line, position=position, product_id=line.product_id,
+            description=line.description, hsn_code=line.hsn_code, unit=line.unit, quantity=figures.line.quantity,
+            unit_price=line.unit_price, price_includes_tax=line.price_includes_tax, tax_rate=line.tax_rate,
+            line_net=figures.line_net, discount=figures.discount, taxable_value=figures.taxable_value,
+            sd_rate=line.sd_rate, sd_amount=figures.sd_amount)
+        for position, (line, figures) in enumerate(returned_figures, start=1)]
+    totals = totals_of_lines([figures for _line, figures in returned_figures], gst_split=invoice.gst_split,
+                             inter_state=invoice.is_inter_state, with_sd=invoice.is_mushak)
+    sd_total, tax_total = totals.sd_total, totals.tax_total
+    before_round = totals.total  # taxable + SD + tax + the rounding of tax-inclusive prices
     credited_before = quantize_money(CreditNote.objects.filter(shop=shop, invoice=invoice).aggregate(
         total=Sum("total"))["total"] or ZERO)
     left_of_total = invoice.total - credited_before
@@ -241,7 +260,7 @@ def credit_note_create(*, shop: Shop, invoice: Invoice, quantities: dict[int, De
         subtotal=sum((li.line_net for li in new_lines), ZERO),
         discount_total=sum((li.discount for li in new_lines), ZERO),
         taxable_total=totals.taxable_total, sd_total=sd_total, tax_total=tax_total,
-        round_off_amount=total - before_round,
+        round_off_amount=total - totals.taxable_total - sd_total - tax_total,
         total=total, refund_method=refund_method, applied_to_invoice=applied,
         credit_amount=rest if crediting else ZERO, refund_amount=ZERO if crediting else rest,
         created_by=created_by, idempotency_key=idempotency_key)
@@ -249,12 +268,10 @@ def credit_note_create(*, shop: Shop, invoice: Invoice, quantities: dict[int, De
     for new_line in new_lines:
         new_line.credit_note = note
     CreditNoteLine.objects.bulk_create(new_lines)
-    for product_id in sorted(back):
-        stock_move(product=products[product_id], quantity=back[product_id], kind=StockMovement.Kind.RETURN,
-                   reason=_("Credit note %(number)s (invoice %(invoice)s)") % {"number": number,
-                                                                                "invoice": invoice.number},
-                   invoice=invoice,
-                   created_by=created_by)
+    stock_moves(products=products, changes=back, kind=StockMovement.Kind.RETURN,
+                reason=_("Credit note %(number)s (invoice %(invoice)s)") % {"number": number,
+                                                                             "invoice": invoice.number},
+                invoice=invoice, created_by=created_by)
 
     common = {"shop": shop, "customer": invoice.customer, "received_on": issued_on, "method": Payment.Method.OTHER,
               "reference": number, "created_by": created_by, "source": note.source}

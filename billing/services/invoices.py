@@ -31,10 +31,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import GstRegistration, Shop
 from accounts.permissions import check_actor
-from billing.models import Invoice, InvoiceLine, Series, StockMovement
+from billing.models import LARGE_UNREGISTERED_SUPPLY, Invoice, InvoiceLine, Series, StockMovement
 from billing.services import BillingError
 from billing.services.cash import cash_sale_record, cash_sale_void, notes_value
-from billing.services.catalogue import products_lock, stock_move
+from billing.services.catalogue import products_lock, stock_moves
 from billing.services.numbering import invoice_number_next, invoice_sequence_lock
 from billing.totals import InvoiceTotals, LineInput, TotalsError, compute_totals
 from core.gst import STATES, gstin_state
@@ -89,10 +89,11 @@ def _check_lines(shop: Shop, lines: list[LineInput]) -> None:
                                % {**values, "places": 2})
 
 
-def place_of_supply_for(*, shop: Shop, customer: Customer | None, chosen: str = "") -> str:
+def place_of_supply_for(*, shop: Shop, customer: Customer | None, chosen: str = "", buyer_state: str = "") -> str:
     """The place of supply of a sale (a ``core.gst`` state code, or ``""`` when nothing
-    says it): ``chosen``, else the customer's state (or its GSTIN's), else the shop's
-    (a walk-in sale). Raises ``BillingError`` (``field="place_of_supply"``) for an unknown code."""
+    says it): ``chosen``, else the customer's state (or its GSTIN's), else a walk-in
+    buyer's state (where the goods are delivered), else the shop's (a walk-in sale). Raises
+    ``BillingError`` (``field="place_of_supply"``) for an unknown code."""
     if chosen:
         if chosen not in STATES:
             raise BillingError(_("Choose a state from the list."), field="place_of_supply")
@@ -101,6 +102,8 @@ def place_of_supply_for(*, shop: Shop, customer: Customer | None, chosen: str = 
         own = customer.state or gstin_state(customer.gstin)
         if own:
             return own
+    elif buyer_state in STATES:
+        return buyer_state
     return shop.gst_state
 
 
@@ -157,8 +160,9 @@ class SaleTerms:
 
 
 def sale_terms(*, shop: Shop, customer: Customer | None, place_of_supply: str = "",
-               inter_state: bool = False) -> SaleTerms:
-    """The :class:`SaleTerms` of a sale by ``shop`` to ``customer`` (``None``: walk-in).
+               inter_state: bool = False, buyer_state: str = "") -> SaleTerms:
+    """The :class:`SaleTerms` of a sale by ``shop`` to ``customer`` (``None``: walk-in;
+    ``buyer_state``: the walk-in buyer's state, if entered: :func:`place_of_supply_for`).
 
     ``inter_state`` is a caller's own flag (the API's; the counter sends a place of supply):
     it decides where the shop has no state, and, with no place of supply chosen, a True
@@ -166,7 +170,7 @@ def sale_terms(*, shop: Shop, customer: Customer | None, place_of_supply: str = 
     recorded: no place of supply is printed). Raises ``BillingError``
     (``field="place_of_supply"``) for an unknown state code."""
     mode = shop.gst_mode
-    place = place_of_supply_for(shop=shop, customer=customer, chosen=place_of_supply)
+    place = place_of_supply_for(shop=shop, customer=customer, chosen=place_of_supply, buyer_state=buyer_state)
     if inter_state and not place_of_supply and place and place == shop.gst_state:
         place = ""
     bill_of_supply = mode in (GstRegistration.COMPOSITION, GstRegistration.UNREGISTERED)
@@ -190,6 +194,38 @@ def sale_totals(*, terms: SaleTerms, lines: list[LineInput], discount_type: str 
     return lines, totals
 
 
+def buyer_details_missing(*, shop: Shop, terms: SaleTerms, customer: Customer | None, total: Decimal,
+                          buyer_name: str = "", buyer_state: str = "", delivery_address: str = ""
+                          ) -> BillingError | None:
+    """What a tax invoice of ``total`` (Decimal) still lacks under GST rule 46(e), as the
+    ``BillingError`` to raise (``field`` "buyer_name", "delivery_address" or
+    "buyer_state"), or ``None``. A regular GST shop's tax invoice of
+    ``billing.models.LARGE_UNREGISTERED_SUPPLY`` (₹50,000) or more to a buyer without a GSTIN
+    prints the buyer's name, the delivery address and the state's name and code: a walk-in
+    sale needs ``buyer_name``, ``delivery_address`` and ``buyer_state`` (a state code)
+    entered at the counter; a customer's sale needs the customer's address or a
+    ``delivery_address`` (the state is the customer's, else the place of supply)."""
+    if not terms.gst_split or total < LARGE_UNREGISTERED_SUPPLY or (customer is not None and customer.gstin):
+        return None
+    values = {"amount": format_money(LARGE_UNREGISTERED_SUPPLY, shop.currency, shop.locale)}
+    if customer is not None:
+        if (delivery_address or "").strip() or (customer.address or "").strip():
+            return None
+        return BillingError(_("%(name)s has no address: a tax invoice of %(amount)s or more to a buyer without a "
+                              "GSTIN must show the delivery address (GST rule 46). Enter it here, or add it to the "
+                              "customer.") % {**values, "name": customer.name}, field="delivery_address")
+    if not (buyer_name or "").strip():
+        return BillingError(_("A walk-in tax invoice of %(amount)s or more must show the buyer's name (GST rule 46). "
+                              "Enter it under “Buyer's details”, or choose a customer.") % values, field="buyer_name")
+    if not (delivery_address or "").strip():
+        return BillingError(_("A walk-in tax invoice of %(amount)s or more must show the delivery address (GST rule "
+                              "46). Enter it.") % values, field="delivery_address")
+    if not buyer_state:
+        return BillingError(_("A walk-in tax invoice of %(amount)s or more must show the buyer's state (GST rule 46). "
+                              "Choose it.") % values, field="buyer_state")
+    return None
+
+
 def check_payment_method(*, shop: Shop, method: str) -> None:
     """Refuse (``BillingError``, ``field="payment_method"``) a method the shop's market does
     not take at the counter (``core.markets.Market.payment_methods``: UPI in India, bKash
@@ -202,11 +238,13 @@ def check_payment_method(*, shop: Shop, method: str) -> None:
 def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | None = None,
                   issued_on: datetime.date | None = None, discount_type: str = Invoice.DiscountType.AMOUNT,
                   discount_value: Decimal = ZERO, round_off: bool = False, inter_state: bool = False,
-                  place_of_supply: str = "", delivery_address: str = "", amount_paid: Decimal = ZERO,
+                  place_of_supply: str = "", delivery_address: str = "", buyer_name: str = "",
+                  buyer_state: str = "", amount_paid: Decimal = ZERO,
                   payment_method: str = Payment.Method.CASH,
                   cash_tendered: Decimal | None = None, notes_tendered: dict[Decimal, int] | None = None,
                   due_date: datetime.date | None = None,
-                  notes: str = "", created_by=None, idempotency_key: uuid.UUID | None = None) -> Invoice:
+                  notes: str = "", created_by=None, idempotency_key: uuid.UUID | None = None,
+                  membership=None) -> Invoice:
     """Issue an invoice and post it to stock, the ledger and the drawer.
 
     ``lines`` are :class:`billing.totals.LineInput` (product optional: a line without
@@ -216,6 +254,11 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
     for the default: the customer's state, else the shop's) decides CGST+SGST or IGST;
     ``inter_state`` only counts where the shop has no state (outside India).
     ``delivery_address`` is printed on the invoice (blank: the customer's address).
+    ``buyer_name`` and ``buyer_state`` (a ``core.gst`` state code) name a walk-in buyer
+    (ignored with a ``customer``); they are saved as the invoice's recipient, with the
+    delivery address as the buyer's address, and the buyer's state is the default place of
+    supply. A regular GST shop's tax invoice of ₹50,000 or
+    more to a buyer without a GSTIN must have them (:func:`buyer_details_missing`).
     ``amount_paid`` (Decimal, 0…total) is what was paid at the counter; a walk-in sale (no
     ``customer``) must be paid in full; ``payment_method`` is one of the market's
     (:func:`check_payment_method`). With cash and
@@ -227,8 +270,12 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
     A repeated ``idempotency_key`` (the counter form's one-time key) returns the invoice
     issued the first time and writes nothing; it is looked up under the lock of the
     year's invoice sequence, so a concurrent repeat waits for the first.
+    ``membership``: the acting user's (a view passes ``request.membership``); raises
+    ``accounts.permissions.PermissionError`` unless its role may ``sale.create`` (``None``:
+    a command or task, not checked); it is passed on to the ledger's due and payment.
     Raises ``BillingError`` (with ``field`` where it belongs to one) and writes nothing.
     """
+    membership = check_actor(shop=shop, action="sale.create", membership=membership)
     issued_on = issued_on or timezone.localdate()
     if idempotency_key is not None:
         invoice_sequence_lock(shop=shop, day=issued_on)
@@ -244,13 +291,24 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
     if customer is not None and (customer.shop_id != shop.pk or customer.is_archived):
         raise BillingError(_("Choose an active customer of this shop."), field="customer")
     check_payment_method(shop=shop, method=payment_method)
-    terms = sale_terms(shop=shop, customer=customer, place_of_supply=place_of_supply, inter_state=inter_state)
+    buyer_name = " ".join((buyer_name or "").split())[:120] if customer is None else ""
+    buyer_state = (buyer_state or "") if customer is None else ""
+    if buyer_state and buyer_state not in STATES:
+        raise BillingError(_("Choose a state from the list."), field="buyer_state")
+    terms = sale_terms(shop=shop, customer=customer, place_of_supply=place_of_supply, inter_state=inter_state,
+                       buyer_state=buyer_state if buyer_name else "")
     series, gst_split, place, inter_state = terms.series, terms.gst_split, terms.place_of_supply, terms.inter_state
     try:
         lines, totals = sale_totals(terms=terms, lines=lines, discount_type=discount_type,
                                     discount_value=discount_value, round_off=round_off)
     except TotalsError as exc:
         raise BillingError(str(exc), field="discount_value") from None
+    delivery_address = (delivery_address or "").strip()
+    missing = buyer_details_missing(shop=shop, terms=terms, customer=customer, total=totals.total,
+                                    buyer_name=buyer_name, buyer_state=buyer_state,
+                                    delivery_address=delivery_address)
+    if missing is not None:
+        raise missing
     amount_paid = quantize_money(amount_paid or ZERO)
     if amount_paid < 0:
         raise BillingError(_("The amount paid cannot be negative."), field="amount_paid")
@@ -295,9 +353,12 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
         shop=shop, number=number, series=series, financial_year=year, sequence_number=sequence, customer=customer,
         issued_on=issued_on, is_inter_state=inter_state, gst_split=gst_split, supplier_gstin=shop.gstin,
         supplier_state=shop.gst_state, supplier_registration=terms.registration, place_of_supply=place,
-        recipient_name=customer.name if customer else "", recipient_gstin=customer.gstin if customer else "",
-        recipient_state=(customer.state or gstin_state(customer.gstin)) if customer else "",
-        recipient_address=customer.address if customer else "", delivery_address=(delivery_address or "").strip(),
+        recipient_name=customer.name if customer else buyer_name,
+        recipient_gstin=customer.gstin if customer else "",
+        recipient_state=((customer.state or gstin_state(customer.gstin)) if customer
+                         else buyer_state if buyer_name else ""),
+        recipient_address=customer.address if customer else delivery_address if buyer_name else "",
+        delivery_address=delivery_address,
         reverse_charge=False, tax_scheme=terms.tax_scheme,
         supplier_tax_number=shop.tax_number if with_tax_numbers else "",
         recipient_tax_number=customer.tax_number if customer and with_tax_numbers else "",
@@ -321,25 +382,24 @@ def invoice_issue(*, shop: Shop, lines: list[LineInput], customer: Customer | No
         for i, lt in enumerate(totals.lines, start=1)
     ])
 
-    for product_id in sorted(sold):
-        product = products[product_id]
-        if product.track_stock:
-            stock_move(product=product, quantity=-sold[product_id], kind=StockMovement.Kind.SALE,
-                       reason=_("Invoice %(number)s") % {"number": number}, invoice=invoice, created_by=created_by)
+    # The stock of every tracked product sold: one UPDATE and one INSERT of movements, however many lines.
+    stock_moves(products=products, changes={pk: -quantity for pk, quantity in sold.items() if products[pk].track_stock},
+                kind=StockMovement.Kind.SALE, reason=_("Invoice %(number)s") % {"number": number}, invoice=invoice,
+                created_by=created_by)
 
     if customer is not None and totals.total > 0:
         # ``source`` stays in English: it names the document for the ledger, which reads it back.
         invoice.due = ledger.due_create(shop=shop, customer=customer, amount=totals.total,
                                         description=_("Invoice %(number)s") % {"number": number},
                                         incurred_on=issued_on, due_date=due_date, created_by=created_by,
-                                        source=f"Invoice {number}")
+                                        source=f"Invoice {number}", membership=membership)
         if amount_paid > 0:
             outstanding = due_outstanding(invoice.due)
             invoice.payment = ledger.payment_create(
                 shop=shop, customer=customer, amount=amount_paid, received_on=issued_on, method=payment_method,
                 reference=number, note=_("Paid at the counter"),
                 due=invoice.due if 0 < amount_paid <= outstanding else None, created_by=created_by, at_counter=True,
-                source=f"Invoice {number}")
+                source=f"Invoice {number}", membership=membership)
         invoice.save(update_fields=["due", "payment"])
         # The ledger stores the due's outstanding with update(): read it back so the
         # returned invoice shows its live balance and status.
@@ -376,10 +436,9 @@ def invoice_void(*, shop: Shop, invoice: Invoice, reason: str, voided_by=None, m
     for movement in StockMovement.objects.filter(shop=shop, invoice=invoice, kind=StockMovement.Kind.SALE):
         returned[movement.product_id] = returned.get(movement.product_id, ZERO) - movement.quantity
     products = products_lock(shop=shop, product_ids=returned)
-    for product_id in sorted(returned):
-        stock_move(product=products[product_id], quantity=returned[product_id], kind=StockMovement.Kind.SALE_VOID,
-                   reason=_("Invoice %(number)s voided") % {"number": invoice.number}, invoice=invoice,
-                   created_by=voided_by)
+    stock_moves(products=products, changes=returned, kind=StockMovement.Kind.SALE_VOID,
+                reason=_("Invoice %(number)s voided") % {"number": invoice.number}, invoice=invoice,
+                created_by=voided_by)
     ledger_reason = (_("Invoice %(number)s voided: %(reason)s") % {"number": invoice.number, "reason": reason})[:200]
     if invoice.payment is not None and not invoice.payment.is_voided:
         ledger.payment_void(shop=shop, payment=invoice.payment, reason=ledger_reason, voided_by=voided_by,

@@ -59,7 +59,8 @@ def product_create(request):
     form = ProductForm(request.POST or None, shop=request.shop)
     if request.method == "POST" and form.is_valid():
         try:
-            product = services.product_create(shop=request.shop, created_by=request.user, **form.cleaned_data)
+            product = services.product_create(shop=request.shop, created_by=request.user,
+                                              membership=request.membership, **form.cleaned_data)
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -105,8 +106,8 @@ def product_detail(request, product_id):
 
 @shop_required
 def product_stock(request, product_id):
-    """Receive stock (``stock.receive``: every role that writes) or adjust it with a reason
-    (``stock.adjust``: owners and managers)."""
+    """Receive stock (``stock.receive``) or adjust it with a reason (``stock.adjust``): both
+    owners' and managers' (``accounts.permissions``)."""
     product = _get_product(request, product_id)
     require_permission(request, "stock.receive")
     if request.method == "POST" and request.POST.get("action") == StockForm.ADJUST:
@@ -124,7 +125,8 @@ def product_stock(request, product_id):
                                                  membership=request.membership)
             else:
                 movement = services.stock_receive(shop=request.shop, product=product, quantity=data["quantity"],
-                                                  reason=data["reason"], created_by=request.user)
+                                                  reason=data["reason"], created_by=request.user,
+                                                  membership=request.membership)
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -148,7 +150,8 @@ def category_list(request):
     form = CategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            category = services.category_save(shop=request.shop, name=form.cleaned_data["name"])
+            category = services.category_save(shop=request.shop, name=form.cleaned_data["name"],
+                                              membership=request.membership)
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -167,7 +170,8 @@ def category_edit(request, category_id):
     form = CategoryForm(request.POST or None, initial={"name": category.name})
     if request.method == "POST" and form.is_valid():
         try:
-            services.category_save(shop=request.shop, name=form.cleaned_data["name"], category=category)
+            services.category_save(shop=request.shop, name=form.cleaned_data["name"], category=category,
+                                   membership=request.membership)
         except DomainError as exc:
             form_error(form, exc)
         else:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -42,26 +43,35 @@ PAGE_SIZE = 25
 @shop_required
 def invoice_list(request):
     """Invoices with filters: ``q`` (number or customer), ``customer`` (id), ``status``,
-    ``date_from``/``date_to`` (YYYY-MM-DD; a bad date is ignored and said so)."""
+    ``date_from``/``date_to`` (YYYY-MM-DD; a bad date is ignored and said so).
+
+    A role without ``sales.view_all`` (cashiers: "see only today's sales total") gets
+    today's invoices only, whatever the dates asked; the page says so (``today_only``:
+    today's date, else ``None``)."""
     params = request.GET
     customer = None
     if params.get("customer", "").isdigit():
         customer = get_object_or_404(Customer, shop=request.shop, pk=params["customer"])
     dates, bad_dates = {}, []
-    for name in ("date_from", "date_to"):
-        value = params.get(name, "").strip()
-        if value:
-            try:
-                dates[name] = datetime.date.fromisoformat(value)
-            except ValueError:
-                bad_dates.append(value)
+    today_only = None
+    if not can(request.membership, "sales.view_all"):
+        today_only = timezone.localdate()
+        dates = {"date_from": today_only, "date_to": today_only}
+    else:
+        for name in ("date_from", "date_to"):
+            value = params.get(name, "").strip()
+            if value:
+                try:
+                    dates[name] = datetime.date.fromisoformat(value)
+                except ValueError:
+                    bad_dates.append(value)
     status = params.get("status", "")
     invoices = selectors.invoice_list(shop=request.shop, query=params.get("q", "")[:100], customer=customer,
                                       status=status, **dates)
     page = Paginator(invoices, PAGE_SIZE).get_page(params.get("page"))
     return render(request, "billing/invoice_list.html", {
         "page": page, "customer": customer, "status": status, "bad_dates": bad_dates,
-        "statuses": Invoice.PaymentStatus.choices,
+        "statuses": Invoice.PaymentStatus.choices, "today_only": today_only,
     })
 
 
@@ -100,10 +110,11 @@ def invoice_create(request):
                 issued_on=data["issued_on"], discount_type=data["discount_type"],
                 discount_value=data["discount_value"], round_off=data["round_off"],
                 place_of_supply=data.get("place_of_supply", ""), delivery_address=data.get("delivery_address", ""),
+                buyer_name=data.get("buyer_name", ""), buyer_state=data.get("buyer_state", ""),
                 amount_paid=data["amount_paid"],
                 payment_method=data["payment_method"], cash_tendered=data["cash_tendered"],
                 notes_tendered=form.notes_tendered(), due_date=data["due_date"], notes=data["notes"],
-                created_by=request.user,
+                created_by=request.user, membership=request.membership,
                 idempotency_key=data.get("idempotency_key"))
         except BillingError as exc:
             if exc.field in form.fields:
@@ -185,7 +196,8 @@ def invoice_line(request):
 @require_POST
 @permission_required("sale.create")
 def invoice_totals(request):
-    """htmx: the totals panel for the form as it stands (nothing is written)."""
+    """htmx: the totals panel for the form as it stands (nothing is written), with what a
+    large tax invoice to a buyer without a GSTIN still lacks (``buyer_problem``: GST rule 46)."""
     form = InvoiceForm(request.POST, shop=request.shop)
     line_forms = line_forms_from_post(request.POST, shop=request.shop)
     context = {"totals": None, "problem": "", "change": None}
@@ -198,8 +210,9 @@ def invoice_totals(request):
     else:
         data = form.cleaned_data
         try:
-            terms = services.sale_terms(shop=request.shop, customer=data["customer"],
-                                        place_of_supply=data.get("place_of_supply", ""))
+            terms = services.sale_terms(
+                shop=request.shop, customer=data["customer"], place_of_supply=data.get("place_of_supply", ""),
+                buyer_state=data.get("buyer_state", "") if data.get("buyer_name", "").strip() else "")
             _lines, totals = services.sale_totals(terms=terms, lines=[f.as_line_input() for f in line_forms],
                                              discount_type=data["discount_type"],
                                              discount_value=data["discount_value"], round_off=data["round_off"])
@@ -208,6 +221,10 @@ def invoice_totals(request):
         else:
             context["totals"], context["terms"] = totals, terms
             context["place_of_supply"] = state_label(terms.place_of_supply)
+            context["buyer_problem"] = services.buyer_details_missing(
+                shop=request.shop, terms=terms, customer=data["customer"], total=totals.total,
+                buyer_name=data.get("buyer_name", ""), buyer_state=data.get("buyer_state", ""),
+                delivery_address=data.get("delivery_address", ""))
             paid = data["amount_paid"]
             context["balance"] = totals.total - paid
             context["overpaid"] = paid > totals.total

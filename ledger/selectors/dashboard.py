@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Shop
+from core.db import replica_reads
 from core.money import ZERO, quantize_money
 from customers.models import Customer
 from ledger.models import Due, Payment
@@ -28,6 +29,7 @@ class DashboardSummary:
     collected_this_month: Decimal
 
 
+@replica_reads
 def dashboard_summary(*, shop: Shop, today: datetime.date | None = None) -> DashboardSummary:
     """Headline figures for the dashboard: three aggregate queries, independent of size.
 
@@ -62,6 +64,7 @@ def dashboard_summary(*, shop: Shop, today: datetime.date | None = None) -> Dash
     )
 
 
+@replica_reads
 def top_debtors(*, shop: Shop, limit: int = 5) -> list[Customer]:
     """The ``limit`` customers who owe the most (positive balance), largest first."""
     return list(Customer.objects.filter(shop=shop, balance__gt=0).order_by("-balance", "pk")[:limit])
@@ -79,6 +82,7 @@ class RecentEntry:
     date: datetime.date
 
 
+@replica_reads
 def recent_entries(*, shop: Shop, limit: int = 10) -> list[RecentEntry]:
     """The ``limit`` most recently recorded dues and payments, newest first (two queries)."""
     dues = Due.objects.filter(shop=shop).select_related("customer").order_by("-created_at", "-pk")[:limit]

@@ -266,8 +266,12 @@ def _full_clean(obj) -> None:
 @transaction.atomic
 def due_create(*, shop: Shop, customer: Customer, amount, description: str, incurred_on: datetime.date,
                due_date: datetime.date | None = None, created_by=None,
-               idempotency_key: uuid.UUID | None = None, source: str = "") -> Due:
+               idempotency_key: uuid.UUID | None = None, source: str = "", membership=None) -> Due:
     """Record credit given to ``customer``: ``amount`` (Decimal > 0, shop currency).
+
+    ``membership``: the acting user's (a view passes ``request.membership``); raises
+    ``accounts.permissions.PermissionError`` unless its role may ``entry.create``
+    (``None``: a command, task or a service posting its own entry, not checked).
 
     Any unapplied customer credit is applied to the new due at once. Returns the due (the
     one created before, unchanged, when ``idempotency_key`` was seen already). Raises
@@ -276,6 +280,7 @@ def due_create(*, shop: Shop, customer: Customer, amount, description: str, incu
     ``source`` names the document posting it (e.g. ``"Invoice INV/26-27/0001"``): such a
     due is voided only through that document's service.
     """
+    check_actor(shop=shop, action="entry.create", membership=membership)
     customer = customer_lock(shop=shop, customer=customer)
     if (existing := _replayed(Due, shop, idempotency_key)) is not None:
         return existing
@@ -298,7 +303,7 @@ def due_create(*, shop: Shop, customer: Customer, amount, description: str, incu
 def payment_create(*, shop: Shop, customer: Customer, amount, received_on: datetime.date,
                    method: str = Payment.Method.CASH, reference: str = "", note: str = "",
                    due: Due | None = None, created_by=None, idempotency_key: uuid.UUID | None = None,
-                   at_counter: bool = False, source: str = "") -> Payment:
+                   at_counter: bool = False, source: str = "", membership=None) -> Payment:
     """Record a payment and allocate it (to ``due`` if given, else oldest dues first).
 
     ``amount`` is a Decimal > 0 in the shop's currency. A payment above what is owed
@@ -308,8 +313,10 @@ def payment_create(*, shop: Shop, customer: Customer, amount, received_on: datet
     repeated ``idempotency_key`` returns the first payment and writes nothing. Raises
     ``LedgerError`` for a bad amount, a date before 2000 or over a year ahead, a method the
     shop's market does not offer (``ledger.markets.payment_methods``), a voided or foreign
-    due, or an amount above the chosen due's outstanding.
+    due, or an amount above the chosen due's outstanding. ``membership`` as for
+    :func:`due_create` (``entry.create``).
     """
+    check_actor(shop=shop, action="entry.create", membership=membership)
     customer = customer_lock(shop=shop, customer=customer)
     if (existing := _replayed(Payment, shop, idempotency_key)) is not None:
         return existing
@@ -347,12 +354,14 @@ def payment_create(*, shop: Shop, customer: Customer, amount, received_on: datet
 
 def due_mark_paid(*, shop: Shop, due: Due, received_on: datetime.date | None = None,
                   method: str = Payment.Method.CASH, created_by=None,
-                  idempotency_key: uuid.UUID | None = None) -> Payment:
+                  idempotency_key: uuid.UUID | None = None, membership=None) -> Payment:
     """Record a payment of the due's whole outstanding amount, allocated to it.
 
     A repeated ``idempotency_key`` returns the first payment. Raises ``LedgerError`` when
-    the due is voided or already paid.
+    the due is voided or already paid, ``accounts.permissions.PermissionError`` unless
+    ``membership`` (as for :func:`due_create`) may ``entry.create``.
     """
+    membership = check_actor(shop=shop, action="entry.create", membership=membership)
     with transaction.atomic():
         customer_lock(shop=shop, customer=due.customer)
         if (existing := _replayed(Payment, shop, idempotency_key)) is not None:
@@ -366,7 +375,7 @@ def due_mark_paid(*, shop: Shop, due: Due, received_on: datetime.date | None = N
         return payment_create(shop=shop, customer=due.customer, amount=due.outstanding,
                               received_on=received_on or timezone.localdate(), method=method,
                               note=note[:200], due=due, created_by=created_by,
-                              idempotency_key=idempotency_key)
+                              idempotency_key=idempotency_key, membership=membership)
 
 
 def _void_refusals(entry) -> tuple[str, str]:

@@ -13,6 +13,13 @@ The reads (the public statement, the share panel, the claims list) are in
   :func:`ledger.markets.claim_method`) through
   :func:`ledger.services.entries.payment_create` (allocated oldest dues first) and links it.
 - ``claim_reject``: marks the claim rejected; writes no payment.
+
+The shopkeeper's writes take ``membership=None`` (the acting user's; a view passes
+``request.membership``) and check its role with :func:`accounts.permissions.check_actor`
+(else the role of ``created_by``/``decided_by`` in the shop; nothing is checked for a
+command or task): making a link is ``reminder.send``, regenerating or revoking it
+``link.revoke``, deciding a claim ``entry.create``. A refused role gets
+``accounts.permissions.PermissionError`` and nothing is written.
 """
 
 import datetime
@@ -24,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Shop
+from accounts.permissions import check_actor
 from core.money import AMOUNT_LIMIT, WHOLE_DIGITS
 from customers.models import Customer
 from ledger import markets
@@ -58,8 +66,11 @@ def _new_link(shop: Shop, customer: Customer, created_by) -> StatementLink:
 
 
 @transaction.atomic
-def statement_link_get_or_create(*, shop: Shop, customer: Customer, created_by=None) -> tuple[StatementLink, bool]:
-    """Return ``(the customer's active link, created)``; make one if there is none."""
+def statement_link_get_or_create(*, shop: Shop, customer: Customer, created_by=None,
+                                  membership=None) -> tuple[StatementLink, bool]:
+    """Return ``(the customer's active link, created)``; make one if there is none.
+    Raises ``PermissionError`` unless the actor may ``reminder.send``."""
+    check_actor(shop=shop, action="reminder.send", membership=membership, user=created_by)
     customer = customer_lock(shop=shop, customer=customer)
     link = _active_links(shop, customer).order_by("-created_at", "-pk").first()
     if link is not None:
@@ -68,19 +79,24 @@ def statement_link_get_or_create(*, shop: Shop, customer: Customer, created_by=N
 
 
 @transaction.atomic
-def statement_link_regenerate(*, shop: Shop, customer: Customer, created_by=None) -> StatementLink:
-    """Revoke the customer's active link (if any) and return a new one with a new token."""
+def statement_link_regenerate(*, shop: Shop, customer: Customer, created_by=None,
+                              membership=None) -> StatementLink:
+    """Revoke the customer's active link (if any) and return a new one with a new token.
+    Raises ``PermissionError`` unless the actor may ``link.revoke``."""
+    check_actor(shop=shop, action="link.revoke", membership=membership, user=created_by)
     customer = customer_lock(shop=shop, customer=customer)
     _active_links(shop, customer).update(revoked_at=timezone.now())
     return _new_link(shop, customer, created_by)
 
 
 @transaction.atomic
-def statement_link_revoke(*, shop: Shop, customer: Customer) -> int:
+def statement_link_revoke(*, shop: Shop, customer: Customer, membership=None) -> int:
     """Revoke the customer's active link; return how many links were revoked (1).
 
-    Raises ``LedgerError`` when the customer has no active link.
+    Raises ``LedgerError`` when the customer has no active link, ``PermissionError``
+    unless ``membership`` may ``link.revoke``.
     """
+    check_actor(shop=shop, action="link.revoke", membership=membership)
     customer = customer_lock(shop=shop, customer=customer)
     revoked = _active_links(shop, customer).update(revoked_at=timezone.now())
     if not revoked:
@@ -144,21 +160,24 @@ def _lock_pending_claim(shop: Shop, claim: PaymentClaim) -> PaymentClaim:
 
 @transaction.atomic
 def claim_confirm(*, shop: Shop, claim: PaymentClaim, decided_by=None,
-                  received_on: datetime.date | None = None) -> PaymentClaim:
+                  received_on: datetime.date | None = None, membership=None) -> PaymentClaim:
     """Confirm a pending claim: record a payment of its amount by the market's method
     (:func:`ledger.markets.claim_method`: UPI in India, M-Pesa in Kenya …; reference = the
     claim's reference, allocated oldest dues first), link it, mark the claim confirmed.
 
     ``received_on`` defaults to the day the customer reported it (shop time zone).
     Returns the claim with ``payment`` set. Raises ``LedgerError`` when the claim was
-    already decided or belongs to another shop.
+    already decided or belongs to another shop, ``PermissionError`` unless the actor
+    (``membership``, else ``decided_by``'s role) may ``entry.create``; the membership
+    checked is passed on to ``payment_create`` (no second read of the role).
     """
+    membership = check_actor(shop=shop, action="entry.create", membership=membership, user=decided_by)
     claim = _lock_pending_claim(shop, claim)
     payment = payment_create(
         shop=shop, customer=claim.customer, amount=claim.amount,
         received_on=received_on or timezone.localdate(claim.created_at),
         method=markets.claim_method(shop), reference=claim.reference, note=str(CONFIRMED_CLAIM_NOTE),
-        created_by=decided_by,
+        created_by=decided_by, membership=membership,
     )
     claim.payment = payment
     claim.status = PaymentClaim.Status.CONFIRMED
@@ -169,11 +188,14 @@ def claim_confirm(*, shop: Shop, claim: PaymentClaim, decided_by=None,
 
 
 @transaction.atomic
-def claim_reject(*, shop: Shop, claim: PaymentClaim, decided_by=None) -> PaymentClaim:
+def claim_reject(*, shop: Shop, claim: PaymentClaim, decided_by=None, membership=None) -> PaymentClaim:
     """Reject a pending claim (the money did not arrive). Writes no payment.
 
-    Raises ``LedgerError`` when the claim was already decided or belongs to another shop.
+    Raises ``LedgerError`` when the claim was already decided or belongs to another shop,
+    ``PermissionError`` unless the actor (``membership``, else ``decided_by``'s role) may
+    ``entry.create``.
     """
+    check_actor(shop=shop, action="entry.create", membership=membership, user=decided_by)
     claim = _lock_pending_claim(shop, claim)
     claim.status = PaymentClaim.Status.REJECTED
     claim.decided_at = timezone.now()

@@ -3,19 +3,26 @@
 from functools import partial
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from accounts.permissions import require_permission
+from accounts.permissions import can, require_permission
 from accounts.tenancy import shop_required
 from core.errors import DomainError
+from core.money import format_shop_money
 from core.views import form_error, money
 from customers.models import Customer
 from ledger import markets
 from ledger.forms.entries import DueForm, MarkPaidForm, PaymentForm, RefundForm, VoidForm
 from ledger.models import Due, Payment, Refund
 from ledger.selectors import dashboard as dashboard_selectors
-from ledger.selectors.entries import customer_open_dues, customer_statement, statement_open_dues
+from ledger.selectors.entries import StatementCursor, StatementPage, customer_open_dues, customer_statement_page
 from ledger.selectors.reminders import reminder_options
 from ledger.selectors.statements import customer_share_context
 from ledger.services import entries as services
@@ -32,20 +39,74 @@ def dashboard(request):
     return render(request, "ledger/dashboard.html", context)
 
 
+def _statement_rows(request, page: StatementPage) -> list[dict]:
+    """The customer page's statement rows with every text they show made here once (dates,
+    amounts in the shop's money, the due date, the void link or why there is none), so the
+    template's loop runs no tag, filter or ``{% url %}`` per row (issue 17)."""
+    kinds = {"due": ("text-bg-warning", pgettext("a debt entry", "Due")),
+             "payment": ("text-bg-success", pgettext("a payment entry", "Payment")),
+             "refund": ("text-bg-secondary", pgettext("a refund entry", "Refund"))}
+    void_urls = {"due": "ledger:due_void", "payment": "ledger:payment_void", "refund": "ledger:refund_void"}
+    may_void = can(request.membership, "entry.void")
+    shop, days, amounts = request.shop, {}, {None: ""}
+
+    def money_text(amount):  # amounts repeat (₹0.00, the usual sums): Babel once for each
+        if amount not in amounts:
+            amounts[amount] = format_shop_money(shop, amount)
+        return amounts[amount]
+
+    rows = []
+    for line in page.lines:
+        if line.date not in days:
+            days[line.date] = date_format(line.date, "d M Y")
+        badge_class, badge = kinds[line.kind]
+        row = {"voided": line.voided, "date": days[line.date], "badge_class": badge_class, "badge": badge,
+               "description": line.description, "due_note": "",
+               "debit": money_text(line.debit), "credit": money_text(line.credit),
+               "balance": money_text(line.balance)}
+        if line.due_date and not line.voided:
+            row["due_note"] = pgettext("payable by a date", "(due %(date)s)") % {
+                "date": date_format(line.due_date, "d M")}
+        if may_void and line.voided:
+            row["void_reason"] = line.void_reason
+            row["void_badge"] = _("Void: %(reason)s") % {"reason": Truncator(line.void_reason).chars(30)}
+        elif may_void and line.source:
+            row["source"] = _("via %(source)s") % {"source": line.source}
+            row["source_title"] = _("Void %(source)s to void this entry") % {"source": line.source}
+        elif may_void:
+            row["void_url"] = reverse(void_urls[line.kind], args=[line.pk])
+        rows.append(row)
+    return rows
+
+
 @shop_required
 def customer_account(request, customer_id):
-    """The customer's page: contact card, balance, open dues, statement and actions."""
+    """The customer's page: contact card, balance, open dues, statement and actions.
+
+    The statement shows its latest entries (``STATEMENT_PAGE_SIZE``); ``?before=<cursor>``
+    (``StatementCursor``) shows the ones before that entry, as the whole page (without
+    JavaScript), or, to an htmx request, as the statement rows alone, which take the place
+    of the "Earlier entries" row that asked for them. A ``before`` that is no cursor is a 404.
+    """
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
-    statement = customer_statement(customer=customer)
-    context = {
-        "customer": customer,
-        "open_dues": statement_open_dues(statement),
-        "statement": statement,
-        **customer_share_context(customer=customer, shop=request.shop),  # share link + pending claims panel
-        "shop_tax_line": markets.tax_number_line(request.shop, shop=request.shop),  # the printed statement's header
-        "reminder_options": reminder_options(shop=request.shop, customer=customer),
-    }
-    return render(request, "ledger/customer_account.html", context)
+    before = StatementCursor.parse(request.GET.get("before"))
+    if before is None and request.GET.get("before"):
+        raise Http404("No such statement page.")
+    statement = customer_statement_page(customer=customer, before=before)
+    context = {"customer": customer, "statement": statement, "statement_rows": _statement_rows(request, statement),
+               "brought_forward": money(request, statement.brought_forward)}
+    if request.htmx and statement.before is not None:
+        response = render(request, "ledger/_statement_rows.html", {**context, "loaded": True})
+    else:
+        context.update({
+            "open_dues": customer_open_dues(customer=customer),
+            **customer_share_context(customer=customer, shop=request.shop),  # share link + pending claims panel
+            "shop_tax_line": markets.tax_number_line(request.shop, shop=request.shop),  # the printed header
+            "reminder_options": reminder_options(shop=request.shop, customer=customer),
+        })
+        response = render(request, "ledger/customer_account.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @shop_required
@@ -57,6 +118,7 @@ def due_create(request, customer_id):
     if request.method == "POST" and form.is_valid():
         try:
             due = services.due_create(shop=request.shop, customer=customer, created_by=request.user,
+                                      membership=request.membership,
                                       **form.cleaned_data)
         except DomainError as exc:
             form_error(form, exc)
@@ -85,6 +147,7 @@ def payment_create(request, customer_id):
     if request.method == "POST" and form.is_valid():
         try:
             payment = services.payment_create(shop=request.shop, customer=customer, created_by=request.user,
+                                              membership=request.membership,
                                               **form.cleaned_data)
         except DomainError as exc:
             form_error(form, exc)
@@ -104,6 +167,7 @@ def due_mark_paid(request, due_id):
     if request.method == "POST" and form.is_valid():
         try:
             payment = services.due_mark_paid(shop=request.shop, due=due, created_by=request.user,
+                                             membership=request.membership,
                                              **form.cleaned_data)
         except DomainError as exc:
             form_error(form, exc)

@@ -162,11 +162,13 @@ def statement_link_create(request, customer_id):
     require_permission(request, "link.revoke" if request.POST.get("regenerate") else "reminder.send")
     try:
         if request.POST.get("regenerate"):
-            services.statement_link_regenerate(shop=request.shop, customer=customer, created_by=request.user)
+            services.statement_link_regenerate(shop=request.shop, customer=customer, created_by=request.user,
+                                               membership=request.membership)
             messages.success(request, _("A new share link was made. The old link no longer works."))
         else:
             _link, created = services.statement_link_get_or_create(shop=request.shop, customer=customer,
-                                                                   created_by=request.user)
+                                                                   created_by=request.user,
+                                                                   membership=request.membership)
             if created:
                 done = _("Share link created: send it to %(name)s.")
             else:
@@ -184,7 +186,7 @@ def statement_link_revoke(request, customer_id):
     customer = get_object_or_404(Customer, shop=request.shop, pk=customer_id)
     require_permission(request, "link.revoke")
     try:
-        services.statement_link_revoke(shop=request.shop, customer=customer)
+        services.statement_link_revoke(shop=request.shop, customer=customer, membership=request.membership)
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
@@ -205,7 +207,7 @@ def _decide(request, claim_id, decide, done_message):
     form = ClaimDecisionForm(request.POST, allowed_hosts={request.get_host()})
     target = (form.cleaned_data["next"] if form.is_valid() else "") or reverse("ledger:claim_list")
     try:
-        decided = decide(shop=request.shop, claim=claim, decided_by=request.user)
+        decided = decide(shop=request.shop, claim=claim, decided_by=request.user, membership=request.membership)
     except DomainError as exc:
         messages.error(request, str(exc))
     else:

@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Shop
 from billing.models import Invoice, Product
+from core.db import replica_reads
 from core.history import HistoryEntry, history_entries, records_with_previous
 from core.money import format_shop_money, money_output_field, quantize_money
 from customers.models import Customer
@@ -352,6 +353,7 @@ def _link(row: dict, prefix: str) -> str | None:
     return None
 
 
+@replica_reads
 def present(*, shop: Shop, rows: list[dict]) -> list[dict]:
     """The page's raw rows as the page shows them: dicts of ``at``, ``user`` (username, ""
     when unknown), ``kind``, ``kind_label``, ``action`` ("Payment voided"), ``label`` (the
@@ -398,6 +400,7 @@ def present(*, shop: Shop, rows: list[dict]) -> list[dict]:
     return shown
 
 
+@replica_reads
 def activity_page(*, shop: Shop, flt: ActivityFilter, number: int = 1) -> ActivityPage:
     """Page ``number`` (from 1) of ``shop``'s activity under ``flt``: at most PAGE_SIZE rows
     (see :func:`present`), newest first. Queries: one for the page, then those of
@@ -408,6 +411,7 @@ def activity_page(*, shop: Shop, flt: ActivityFilter, number: int = 1) -> Activi
                         has_next=len(raw) > PAGE_SIZE)
 
 
+@replica_reads
 def activity_members(*, shop: Shop) -> list[Membership]:
     """The shop's memberships (active or not) with their users, by username: the user filter's
     choices (one query)."""

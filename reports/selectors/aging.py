@@ -42,7 +42,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Shop
-from core.db import keyset_chunks
+from core.db import keyset_chunks, replica_reads
 from core.money import ZERO, money_output_field, quantize_money
 from customers.models import Customer
 from ledger.models import Allocation, Due
@@ -144,6 +144,7 @@ class _LiveRows:
                           .order_by("-balance", "pk").values(*_CUSTOMER_FIELDS, "balance"))
         self.dues = _open_dues(shop=shop, as_of=as_of, today=as_of)
 
+    @replica_reads
     def count(self) -> int:
         return self.customers.count()
 
@@ -165,11 +166,13 @@ class _LiveRows:
                          "email": customer["email"], **{key: figures[key] for key in (*BUCKET_KEYS, "total")}})
         return rows
 
+    @replica_reads
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index:index + 1][0]
         return self._rows(list(self.customers[index]))
 
+    @replica_reads
     def __iter__(self):
         chunk = []
         for customer in keyset_chunks(self.customers, ("-balance", "pk"), chunk_size=_CHUNK):
@@ -183,6 +186,7 @@ class _LiveRows:
 _CHUNK = 2000
 
 
+@replica_reads
 def aging_rows(*, shop: Shop, as_of: datetime.date, bucket: str | None = None,
                today: datetime.date | None = None):
     """One row per customer who owes on ``as_of``, largest total first (then by customer
@@ -221,6 +225,7 @@ class AgingTotals:
         return [(bucket, self.buckets[bucket.key]) for bucket in BUCKETS]
 
 
+@replica_reads
 def aging_totals(*, shop: Shop, as_of: datetime.date, today: datetime.date | None = None) -> AgingTotals:
     """The totals of :func:`aging_rows` over every customer. As of today or later: two
     queries (the open dues summed per date they age from, bucketed here; the customers
@@ -249,6 +254,7 @@ def aging_totals(*, shop: Shop, as_of: datetime.date, today: datetime.date | Non
 EXPORT_HEADER = [_("Customer"), _("Phone"), *[bucket.label for bucket in BUCKETS], _("Total")]
 
 
+@replica_reads
 def aging_export_rows(*, shop: Shop, as_of: datetime.date, today: datetime.date | None = None):
     """Rows for the CSV/XLSX download: one per customer, then the totals row; money as
     Decimal. The queries are built now (inside the shop's scope) and read as the download

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import CashMovement
 from billing.selectors.cash import day_bounds
+from core.db import replica_reads
 from core.money import ZERO, quantize_money, rounded_sum
 from reports.periods import Period
 
@@ -52,6 +53,7 @@ class CashBook:
         return self.opening + self.cash_in - self.cash_out
 
 
+@replica_reads
 def cash_book_report(*, shop, period: Period) -> CashBook:
     """The :class:`CashBook` of ``shop`` over ``period``; days are the active time zone's."""
     start, _end = day_bounds(period.start)

@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from billing.models import Invoice
+from core.db import replica_reads
 from core.money import ZERO, quantize_money, rounded_sum
 from ledger.models import Due, Payment
 from reports.periods import add_months, local_today, month_start
@@ -37,6 +38,7 @@ def _by_month(queryset, date_field: str, start: datetime.date, end: datetime.dat
     return found
 
 
+@replica_reads
 def dues_vs_payments(*, shop, months: int = 12, today: datetime.date | None = None) -> list[MonthFigures]:
     """``months`` entries, oldest first, ending with the current month (to ``today``)."""
     today = today or local_today()
@@ -59,6 +61,7 @@ class DayFigures:
     count: int
 
 
+@replica_reads
 def sales_by_day(*, shop, days: int = 30, today: datetime.date | None = None) -> list[DayFigures]:
     """``days`` entries, oldest first, ending with ``today``: the invoiced total (void
     invoices left out) of each day, 0 for a day without sales. One GROUP BY query."""

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Shop
+from core.db import replica_reads
 from core.money import quantize_money, rounded_sum
 from ledger.models import Payment
 from reports.periods import Period
@@ -37,6 +38,7 @@ class Collections:
     total: Decimal
 
 
+@replica_reads
 def collections_report(*, shop: Shop, period: Period) -> Collections:
     """The :class:`Collections` of ``shop`` over ``period``: four aggregate queries."""
     payments = _payments(shop=shop, period=period).order_by()
@@ -60,6 +62,7 @@ def collections_report(*, shop: Shop, period: Period) -> Collections:
 EXPORT_HEADER = [_("Date"), _("Method"), _("Recorded by"), _("Payments"), _("Amount")]
 
 
+@replica_reads
 def collections_export_rows(*, shop: Shop, period: Period):
     """Rows for the download: one per (day, method, recorder) with the count and amount,
     streamed from one GROUP BY query, then the totals row."""

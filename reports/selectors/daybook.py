@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import CashMovement, Invoice
 from billing.selectors.cash import day_bounds
+from core.db import replica_reads
 from core.money import ZERO, money_output_field, quantize_money, rounded_sum
 from ledger.models import Due, Payment, Refund
 
@@ -36,6 +37,7 @@ class DayBook:
         return self.totals["cash_in"] - self.totals["cash_out"]
 
 
+@replica_reads
 def day_book(*, shop, day: datetime.date) -> DayBook:
     """The :class:`DayBook` of ``shop`` for ``day`` (the shop's local day for the cash
     drawer's timestamps)."""

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Shop
 from billing.models import InvoiceLine, Product, StockMovement
-from core.db import keyset_chunks
+from core.db import keyset_chunks, replica_reads
 from customers.models import Customer
 from ledger.models import Due, Payment, Refund
 
@@ -55,6 +55,7 @@ CUSTOMER_HEADER = [_("Name"), _("Phone"), _("Email"), _("Address"), _("Notes"), 
                    _("Oldest open due date"), _("Last activity"), _("Archived"), _("Added on")]
 
 
+@replica_reads
 def customer_export_rows(*, shop: Shop) -> Iterator[list]:
     """Every customer of ``shop`` (archived ones too), by name. ``Balance``: outstanding
     minus unapplied credit (negative: the customer is in credit)."""
@@ -72,6 +73,7 @@ def _with_method(method: str, text: str) -> str:
     return f"{method}: {text}" if text else method
 
 
+@replica_reads
 def entry_export_rows(*, shop: Shop, start: datetime.date, end: datetime.date) -> Iterator[list]:
     """Every due, payment and refund of ``shop`` dated from ``start`` to ``end`` (the date
     given, received or refunded), voided ones included, one row each, by date (dues, then
@@ -114,6 +116,7 @@ INVOICE_HEADER = [_("Invoice"), _("Date"), _("Customer"), _("Status"), _("Line")
                   _("Voided on"), _("Void reason")]
 
 
+@replica_reads
 def invoice_line_export_rows(*, shop: Shop, start: datetime.date, end: datetime.date) -> Iterator[list]:
     """One row per line of every invoice of ``shop`` issued from ``start`` to ``end`` (void
     ones too), with its invoice's number, date, customer ("Walk-in" without one), status
@@ -137,6 +140,7 @@ PRODUCT_HEADER = ["SKU", _("Name"), _("Category"), _("Unit"), _("Sale price"), _
                   "HSN/SAC", _("Stock"), _("Low-stock level"), _("Tracks stock"), _("Sells below zero"), _("Active")]
 
 
+@replica_reads
 def product_export_rows(*, shop: Shop) -> Iterator[list]:
     """Every product of ``shop`` (inactive ones too), by name; prices before tax."""
     products = Product.objects.filter(shop=shop).select_related("category")
@@ -150,6 +154,7 @@ MOVEMENT_HEADER = [_("Time"), "SKU", _("Product"), _("Kind"), _("Quantity"), _("
                    _("Reason"), pgettext_lazy("the person who did it", "By")]
 
 
+@replica_reads
 def stock_movement_export_rows(*, shop: Shop, start: datetime.date, end: datetime.date) -> Iterator[list]:
     """Every stock movement of ``shop`` made from ``start`` to ``end`` (local days), oldest
     first: quantity signed (+ in, − out) in the product's unit, and the stock after it.
@@ -203,6 +208,7 @@ DATASETS: dict[str, Dataset] = {d.key: d for d in [
 ]}
 
 
+@replica_reads
 def export_rows(*, shop: Shop, dataset: str, start: datetime.date | None = None,
                 end: datetime.date | None = None) -> Iterator[list]:
     """The rows of the export ``dataset`` (a key of :data:`DATASETS`) for ``shop``; a dated

@@ -17,32 +17,35 @@ said otherwise):
 - **GSTR-3B 3.1(a)** (taxable outward supplies, rate > 0) and **3.1(c)** (nil rated).
 
 Rounding: the GST portal rounds each invoice's tax (per rate, per head) to two decimals
-and then sums. The invoice × rate sums come from one GROUP BY query; the tax of each of
-those rows is computed with the formula used at issue (``billing.totals.compute_totals``,
-as ``billing.selectors.documents.invoice_tax_rows`` does) and summed, so the summary's
-tax equals the sum of the invoices' stored ``tax_total``. The HSN summary has no
-per-invoice figure to round: its tax is rounded per HSN row and may differ from the
+and then sums. The database does both: an inner GROUP BY invoice × rate rounds each
+head half up to the paisa (:class:`_RoundedTax`, the formula ``billing.totals.tax_row``
+applies at issue), and an outer GROUP BY over it sums the rounded figures by section,
+state and rate (:func:`_union_over`), so no Python loop walks the invoices and the
+summary's tax equals the sum of the invoices' stored ``tax_total``. The HSN summary has
+no per-invoice figure to round: its tax is rounded per HSN row and may differ from the
 sections by a few paise.
 
 Only invoices issued with the GST split (``Invoice.gst_split``: the shop had a GSTIN)
-are in the sections; others are counted in ``non_gst_invoices``. Queries: six, fixed
-(the sixth reads the month's credit notes, :func:`gst_credit_notes`).
+are in the sections; others are counted in ``non_gst_invoices``. Queries: seven, fixed
+(two for the sections, one for the HSN summary, two for the documents, one for the
+month's credit notes, :func:`gst_credit_notes`, one for the invoices left out).
 """
 
 import calendar
 import datetime
-from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db import connections
+from django.db.models import Case, CharField, Count, DecimalField, F, Func, Max, Min, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import Shop
 from billing.models import CreditNoteLine, Invoice, InvoiceLine, Product
 from billing.selectors.documents import plain_number
 from billing.totals import LineInput, compute_totals
+from core.db import replica_reads
 from core.gst import state_label
-from core.money import ZERO, quantize_money
+from core.money import ZERO, money_output_field, quantize_money
 
 HUNDRED = Decimal(100)
 #: The B2C rows' state for invoices issued before the place of supply was stored.
@@ -78,9 +81,107 @@ def _month_lines(shop: Shop, start, end):
                                       invoice__gst_split=True)
 
 
+class _Hundredths(Func):
+    """``ROUND(x × 100, 0)``: money in paise, or a tax rate in hundredths of a percent; a
+    whole number, exact on every database (SQLite's floats too)."""
+
+    template = "ROUND(%(expressions)s * 100, 0)"
+    output_field = DecimalField(max_digits=24, decimal_places=0)
+
+
+class _RoundedTax(Func):
+    """The tax on a taxable value at a rate, rounded half up to the paisa in the database:
+    ``_RoundedTax(paise, rate hundredths, divisor=…)`` is ``ROUND(paise × hundredths × 1.0 /
+    divisor, 0) / 100`` rupees, ``divisor`` 10,000 for the full rate (IGST) and 20,000 for
+    half of it (CGST, SGST each), as ``billing.totals.tax_row`` rounds at issue. Exact on
+    both databases: MariaDB divides DECIMALs (the ``× 1.0`` gives the quotient the five
+    places it can need); SQLite divides whole numbers held as floats, which lands exactly
+    on a half paisa when the true value is one, and its ``ROUND(x, 0)`` rounds halves up."""
+
+    arg_joiner = " * "
+    template = "(ROUND(%(expressions)s * 1.0 / %(divisor)d, 0) / 100)"
+
+
+def _rounded_heads(inter_state: str) -> dict:
+    """The annotations of a GROUP BY document × rate: ``taxable`` (the lines' taxable
+    value) and ``cgst``, ``sgst``, ``igst``, each rounded per document and rate (an
+    intra-state document has CGST and SGST, an inter-state one IGST). ``inter_state``:
+    the lookup of the document's inter-state flag (e.g. ``"invoice__is_inter_state"``)."""
+    money = money_output_field()
+    taxable = Sum("taxable_value")
+    rate = _Hundredths(F("tax_rate"))
+    half = _RoundedTax(_Hundredths(taxable), rate, divisor=20_000, output_field=money)
+    full = _RoundedTax(_Hundredths(taxable), rate, divisor=10_000, output_field=money)
+    inter = Q(**{inter_state: True})
+    return {"taxable": taxable,
+            "cgst": Case(When(inter, then=Value(0)), default=half, output_field=money),
+            "sgst": Case(When(inter, then=Value(0)), default=half, output_field=money),
+            "igst": Case(When(inter, then=full), default=Value(0), output_field=money)}
+
+
+def _per_invoice_and_rate(lines: QuerySet, **fields) -> QuerySet:
+    """``lines`` (invoice lines) grouped by invoice and tax rate: ``inv`` (the invoice id),
+    ``inter`` (inter-state), ``rate``, the ``fields`` given (aliases of invoice columns, in
+    the GROUP BY too) and :func:`_rounded_heads`."""
+    return (lines.values(inv=F("invoice_id"), inter=F("invoice__is_inter_state"), rate=F("tax_rate"), **fields)
+            .annotate(**_rounded_heads("invoice__is_inter_state")).order_by())
+
+
+class _Names(dict):
+    """The names of a SQL template (``str.format_map``): each ``{name}`` quoted for the
+    database, but the ``inner`` given (the derived table's SQL) as it is."""
+
+    def __init__(self, ops, **given):
+        super().__init__(given)
+        self.ops = ops
+
+    def __missing__(self, key):
+        return self.ops.quote_name(key)
+
+
+_SUMS = "SUM({taxable}), SUM({cgst}), SUM({sgst}), SUM({igst})"
+
+
+def _union_over(inner: QuerySet, selects: list[str]) -> list[tuple]:
+    """One query: the ``selects`` joined by ``UNION ALL``, each reading ``FROM {inner} t``,
+    ``inner`` being a queryset's SQL as a derived table (the shop scope and the tenant filter
+    stay the ORM's). Column names in a select are written ``{name}``; ``{sums}`` stands for
+    the four sums of :data:`_SUMS`. Runs on the database
+    ``inner`` reads from (the read replica when :func:`core.db.replica_reads` allows it).
+    Returns the rows as tuples: sums are ``Decimal`` on MariaDB and floats on SQLite (read
+    them with :func:`_money`); ``None`` for a sum over no rows."""
+    connection = connections[inner.db]
+    sql, params = inner.query.get_compiler(using=inner.db).as_sql()
+    names = _Names(connection.ops, inner=f"({sql})")
+    names["sums"] = _SUMS.format_map(names)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(select.format_map(names) for select in selects), tuple(params) * len(selects))
+        return cursor.fetchall()
+
+
+def _money(value) -> Decimal:
+    """A money sum read by :func:`_union_over` (Decimal, a float of SQLite's, or ``None``)
+    as ``Decimal`` money (``str`` first: a float's shortest form, then rounded half up)."""
+    return ZERO if value is None else quantize_money(Decimal(str(value)))
+
+
+def _rate(value) -> Decimal:
+    """A tax rate read by raw SQL as a plain ``Decimal`` (``18.00`` or ``18.0`` → ``18``)."""
+    return Decimal(plain_number(Decimal(str(value))))
+
+
+def _heads(sums) -> dict:
+    """``{taxable_value, cgst, sgst, igst, tax}`` from the four sums of :data:`_SUMS` (or a
+    B2B row's four figures)."""
+    taxable, cgst, sgst, igst = (_money(value) for value in sums)
+    return {"taxable_value": taxable, "cgst": cgst, "sgst": sgst, "igst": igst, "tax": cgst + sgst + igst}
+
+
+@replica_reads
 def gst_sections(*, shop: Shop, start: datetime.date, end: datetime.date) -> dict:
-    """B2B by invoice and rate, B2C large and small by rate, and their totals (one query
-    over invoice × rate).
+    """B2B by invoice and rate, B2C large and small by rate, and their totals (two
+    queries: the B2B rows, and one over invoice × rate grouped by section, state and rate
+    with its grand total row).
 
     Returns ``{"b2b": b2b rows, "b2cl": rows, "b2cs": rows, "totals": heads, "invoices": int}``;
     a B2B row is ``{"gstin", "recipient", "number", "issued_on", "invoice_value",
@@ -90,53 +191,45 @@ def gst_sections(*, shop: Shop, start: datetime.date, end: datetime.date) -> dic
     issued before places of supply were stored), "inter_state": bool, "rate": Decimal,
     "rate_label": str, "invoices": int, "taxable_value", "cgst", "sgst", "igst", "tax"}``,
     sorted by inter-state, then state, then rate."""
-    rows = (_month_lines(shop, start, end)
-            .values("invoice_id", "invoice__is_inter_state", "invoice__total", "tax_rate", "invoice__recipient_gstin",
-                    "invoice__recipient_name", "invoice__number", "invoice__issued_on", "invoice__place_of_supply",
-                    "invoice__reverse_charge")
-            .annotate(taxable=Sum("taxable_value"))
-            .order_by())
-    sections: dict[str, dict] = {"b2cl": {}, "b2cs": {}}
-    invoices: dict[tuple, set] = defaultdict(set)
-    all_invoices = set()
-    totals = _zero_heads()
-    b2b = []
+    lines = _month_lines(shop, start, end)
+    section = Case(When(~Q(invoice__recipient_gstin=""), then=Value("b2b")),
+                   When(invoice__is_inter_state=True, invoice__total__gt=B2CL_LIMIT, then=Value("b2cl")),
+                   default=Value("b2cs"), output_field=CharField())
+    grouped = _union_over(_per_invoice_and_rate(lines, section=section, state=F("invoice__place_of_supply")), [
+        "SELECT {section}, {state}, {inter}, {rate}, COUNT(*), {sums} FROM {inner} t "
+        "GROUP BY {section}, {state}, {inter}, {rate}",
+        "SELECT NULL, NULL, NULL, NULL, COUNT(DISTINCT {inv}), {sums} FROM {inner} t",
+    ])
+    result = {"totals": _zero_heads(), "invoices": 0}
+    buckets: dict[tuple, dict] = {}
     no_state = gettext(NO_STATE)
-    for row in rows.iterator():
-        inter = row["invoice__is_inter_state"]
-        section = "b2cl" if inter and row["invoice__total"] > B2CL_LIMIT else "b2cs"
-        rate = Decimal(row["tax_rate"]).normalize()
-        tax_row = compute_totals([LineInput(quantity=Decimal(1), unit_price=quantize_money(row["taxable"]),
-                                            tax_rate=rate)], gst_split=True, inter_state=inter).tax_rows[0]
-        if row["invoice__recipient_gstin"]:
-            b2b.append({"gstin": row["invoice__recipient_gstin"], "recipient": row["invoice__recipient_name"],
-                        "number": row["invoice__number"], "issued_on": row["invoice__issued_on"],
-                        "invoice_value": row["invoice__total"],
-                        "place_of_supply": state_label(row["invoice__place_of_supply"]),
-                        "reverse_charge": row["invoice__reverse_charge"], "inter_state": inter,
-                        "rate": tax_row.rate, "rate_label": plain_number(tax_row.rate),
-                        **{key: getattr(tax_row, key) for key in HEADS}})
-            _add(totals, tax_row)
-            all_invoices.add(row["invoice_id"])
-            continue
-        key = (state_label(row["invoice__place_of_supply"]) or no_state, inter, tax_row.rate)
-        bucket = sections[section].setdefault(key, _zero_heads())
-        _add(bucket, tax_row)
-        _add(totals, tax_row)
-        invoices[(section, *key)].add(row["invoice_id"])
-        all_invoices.add(row["invoice_id"])
-    b2b.sort(key=lambda r: (r["gstin"], r["issued_on"], r["number"], r["rate"]))
-    result = {"b2b": b2b, "totals": totals, "invoices": len(all_invoices)}
-    for section, buckets in sections.items():
-        result[section] = [
-            {"state": state, "inter_state": inter, "rate": rate, "rate_label": plain_number(rate),
-             "invoices": len(invoices[(section, state, inter, rate)]), **heads}
-            for (state, inter, rate), heads in sorted(buckets.items(), key=lambda item: (item[0][1], item[0][0],
-                                                                                         item[0][2]))
-        ]
+    for section, state, inter, rate, count, *sums in grouped:  # a few rows: sections × states × rates
+        if section is None:  # the grand total row
+            result.update(totals=_heads(sums), invoices=count)
+        elif section != "b2b":  # B2B is listed per invoice below
+            bucket = buckets.setdefault((section, bool(inter), state_label(state) or no_state, _rate(rate)),
+                                        {"invoices": 0, **_zero_heads()})
+            bucket["invoices"] += count
+            _add(bucket, _heads(sums))
+    for name in ("b2cl", "b2cs"):
+        result[name] = [{"state": state, "inter_state": inter, "rate": rate, "rate_label": plain_number(rate), **row}
+                        for (section, inter, state, rate), row in sorted(buckets.items()) if section == name]
+    b2b = _per_invoice_and_rate(lines.exclude(invoice__recipient_gstin=""), gstin=F("invoice__recipient_gstin"),
+                                recipient=F("invoice__recipient_name"), number=F("invoice__number"),
+                                issued_on=F("invoice__issued_on"), value=F("invoice__total"),
+                                state=F("invoice__place_of_supply"), reverse=F("invoice__reverse_charge"))
+    result["b2b"] = [
+        {"gstin": row["gstin"], "recipient": row["recipient"], "number": row["number"], "issued_on": row["issued_on"],
+         "invoice_value": row["value"], "place_of_supply": state_label(row["state"]),
+         "reverse_charge": bool(row["reverse"]), "inter_state": bool(row["inter"]), "rate": _rate(row["rate"]),
+         "rate_label": plain_number(row["rate"]),
+         **_heads([row["taxable"], row["cgst"], row["sgst"], row["igst"]])}
+        for row in b2b.order_by("gstin", "issued_on", "number", "rate")
+    ]
     return result
 
 
+@replica_reads
 def gst_hsn_summary(*, shop: Shop, start: datetime.date, end: datetime.date) -> list[dict]:
     """The HSN summary (one query): one row per HSN code, unit and rate, HSN order.
 
@@ -164,6 +257,7 @@ def gst_hsn_summary(*, shop: Shop, start: datetime.date, end: datetime.date) -> 
     return list(merged.values())
 
 
+@replica_reads
 def gst_documents(*, shop: Shop, start: datetime.date, end: datetime.date) -> list[dict]:
     """The document summary (two queries): per series (financial year) of invoices issued
     in the range, void ones included. Keys: ``series`` (e.g. "26-27"), ``first``,
@@ -185,8 +279,9 @@ def gst_documents(*, shop: Shop, start: datetime.date, end: datetime.date) -> li
              "cancelled": row["cancelled"], "net": row["total"] - row["cancelled"]} for row in rows]
 
 
+@replica_reads
 def gst_summary(*, shop: Shop, year: int, month: int) -> dict:
-    """Everything the GST page shows for ``month`` of ``year`` (six queries).
+    """Everything the GST page shows for ``month`` of ``year`` (seven queries).
 
     Keys: ``start``, ``end`` (dates), ``has_gstin``, ``b2b``, ``b2cl``,
     ``b2cs`` (see :func:`gst_sections`), ``totals`` (heads over both), ``credit_notes``
@@ -228,37 +323,33 @@ def _subtract(target: dict, source: dict) -> None:
         target[key] -= source[key]
 
 
+@replica_reads
 def gst_credit_notes(*, shop: Shop, start: datetime.date, end: datetime.date) -> dict:
     """Credit notes raised in the range against GST invoices (GSTR-1 CDNUR/B2C credit
-    notes, reported by rate since customers carry no GSTIN), one query over note × rate.
-    Tax per note and rate is computed as at raising (the note's split), so it equals the
-    notes' stored ``tax_total``. They reduce the month's figures (``gst_summary``'s
-    ``table_3_1_a``/``c`` and ``net_totals``).
+    notes, reported by rate), one query: an inner GROUP BY note × rate rounds each head to
+    the paisa as at raising (the note's split), so the tax equals the notes' stored
+    ``tax_total``, and an outer GROUP BY sums them by split and rate, with a total row.
+    They reduce the month's figures (``gst_summary``'s ``table_3_1_a``/``c`` and
+    ``net_totals``).
 
     Returns ``{"rows": [{"inter_state", "rate", "rate_label", "notes" (count),
     "taxable_value", "cgst", "sgst", "igst", "tax"}], "totals": heads, "count": int,
     "numbers": [first, last]}`` (money Decimal)."""
-    rows = (CreditNoteLine.objects.filter(shop=shop, credit_note__issued_on__gte=start,
-                                          credit_note__issued_on__lte=end, credit_note__gst_split=True)
-            .values("credit_note_id", "credit_note__number", "credit_note__is_inter_state", "tax_rate")
-            .annotate(taxable=Sum("taxable_value")).order_by())
-    buckets: dict[tuple, dict] = {}
-    notes: dict[tuple, set] = defaultdict(set)
-    numbers = set()
-    totals = _zero_heads()
-    for row in rows:
-        inter = row["credit_note__is_inter_state"]
-        rate = Decimal(row["tax_rate"]).normalize()
-        tax_row = compute_totals([LineInput(quantity=Decimal(1), unit_price=quantize_money(row["taxable"]),
-                                            tax_rate=rate)], gst_split=True, inter_state=inter).tax_rows[0]
-        key = (inter, tax_row.rate)
-        _add(buckets.setdefault(key, _zero_heads()), tax_row)
-        _add(totals, tax_row)
-        notes[key].add(row["credit_note_id"])
-        numbers.add(row["credit_note__number"])
-    ordered = sorted(numbers)
-    return {
-        "rows": [{"inter_state": inter, "rate": rate, "rate_label": plain_number(rate),
-                  "notes": len(notes[(inter, rate)]), **heads} for (inter, rate), heads in sorted(buckets.items())],
-        "totals": totals, "count": len(numbers), "numbers": [ordered[0], ordered[-1]] if ordered else [],
-    }
+    per_note = (CreditNoteLine.objects.filter(shop=shop, credit_note__issued_on__gte=start,
+                                              credit_note__issued_on__lte=end, credit_note__gst_split=True)
+                .values(note=F("credit_note_id"), number=F("credit_note__number"),
+                        inter=F("credit_note__is_inter_state"), rate=F("tax_rate"))
+                .annotate(**_rounded_heads("credit_note__is_inter_state")).order_by())
+    grouped = _union_over(per_note, [
+        "SELECT {inter}, {rate}, COUNT(*), NULL, NULL, {sums} FROM {inner} t GROUP BY {inter}, {rate}",
+        "SELECT NULL, NULL, COUNT(DISTINCT {note}), MIN({number}), MAX({number}), {sums} FROM {inner} t",
+    ])
+    result = {"rows": [], "totals": _zero_heads(), "count": 0, "numbers": []}
+    for inter, rate, count, first, last, *sums in grouped:
+        if inter is None:  # the total row
+            result.update(totals=_heads(sums), count=count, numbers=[first, last] if count else [])
+        else:
+            result["rows"].append({"inter_state": bool(inter), "rate": _rate(rate), "rate_label": plain_number(rate),
+                                   "notes": count, **_heads(sums)})
+    result["rows"].sort(key=lambda row: (row["inter_state"], row["rate"]))
+    return result

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Shop
 from billing.models import Invoice, InvoiceLine
+from core.db import replica_reads
 from core.money import ZERO, quantize_money
 
 HUNDRED = Decimal(100)
@@ -27,11 +28,13 @@ TOP_CUSTOMERS = 10
 
 
 
+@replica_reads
 def sales_invoices(*, shop: Shop, start: datetime.date, end: datetime.date) -> QuerySet:
     """The shop's non-void invoices issued from ``start`` to ``end`` (both included)."""
     return Invoice.objects.filter(shop=shop, issued_on__gte=start, issued_on__lte=end, voided_at__isnull=True)
 
 
+@replica_reads
 def sales_lines(*, shop: Shop, start: datetime.date, end: datetime.date) -> QuerySet:
     """The lines of :func:`sales_invoices` (filtered through the invoice join)."""
     return InvoiceLine.objects.filter(shop=shop, invoice__shop=shop, invoice__issued_on__gte=start,
@@ -76,6 +79,7 @@ def _line_rows(queryset, key_fields: dict) -> list[dict]:
     return result
 
 
+@replica_reads
 def sales_by_product(*, shop: Shop, start: datetime.date, end: datetime.date) -> list[dict]:
     """One row per product sold (one query), largest taxable value first.
 
@@ -93,6 +97,7 @@ def sales_by_product(*, shop: Shop, start: datetime.date, end: datetime.date) ->
     return rows
 
 
+@replica_reads
 def sales_by_category(*, shop: Shop, start: datetime.date, end: datetime.date) -> list[dict]:
     """One row per category (one query); lines of products without a category, and
     lines without a product, are under ``name`` "No category" (``category_id`` None).
@@ -105,6 +110,7 @@ def sales_by_category(*, shop: Shop, start: datetime.date, end: datetime.date) -
     return rows
 
 
+@replica_reads
 def sales_by_day(*, shop: Shop, start: datetime.date, end: datetime.date) -> list[dict]:
     """One row per day with sales, oldest first (two queries: invoices and lines).
 
@@ -123,6 +129,7 @@ def sales_by_day(*, shop: Shop, start: datetime.date, end: datetime.date) -> lis
              "total": _money(row["total_sum"])} for row in days]
 
 
+@replica_reads
 def sales_summary(*, shop: Shop, start: datetime.date, end: datetime.date) -> dict:
     """The totals row (one query): ``invoices`` (count), ``taxable_value``, ``tax``,
     ``total`` (the invoices' stored figures, round-off included), ``average_bill``
@@ -142,6 +149,7 @@ def sales_summary(*, shop: Shop, start: datetime.date, end: datetime.date) -> di
             "average_bill": quantize_money(total / count) if count else ZERO}
 
 
+@replica_reads
 def sales_top_customers(*, shop: Shop, start: datetime.date, end: datetime.date,
                         limit: int = TOP_CUSTOMERS) -> list[dict]:
     """The ``limit`` customers who bought the most (one query), by invoice total.

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Shop
+from core.db import replica_reads
 from core.money import ZERO, quantize_money, rounded_sum
 from customers.models import Customer
 from ledger.models import Due, Payment, Refund
@@ -63,6 +64,7 @@ def _sum_before(queryset: QuerySet, date_field: str, day: datetime.date) -> Deci
     return quantize_money(total)
 
 
+@replica_reads
 def customer_period_statement(*, shop: Shop, customer: Customer, period: Period) -> PeriodStatement:
     """The :class:`PeriodStatement` of ``customer`` (of ``shop``) over ``period``."""
     dues = _active(Due, shop=shop, customer=customer)

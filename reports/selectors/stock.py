@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from billing.models import Product, StockMovement
+from core.db import replica_reads
 from core.money import ZERO, quantize_money
 
 _QTY = Decimal("0.000")
 _WIDE = DecimalField(max_digits=28, decimal_places=5)
 
 
+@replica_reads
 def stock_low(*, shop: Shop) -> QuerySet:
     """Active products whose tracked stock is at or below their low-stock level, lowest
     stock first (one query when iterated; ``category`` joined)."""
@@ -27,6 +29,16 @@ def stock_low(*, shop: Shop) -> QuerySet:
             .select_related("category").order_by("stock_quantity", "name", "pk"))
 
 
+@replica_reads
+def stock_low_totals(*, shop: Shop) -> dict:
+    """The low-stock table's totals row over every row of :func:`stock_low` (one aggregate
+    query): ``products`` (how many are low) and ``out_of_stock`` (of those, how many have
+    none left: stock at or below zero), both ints."""
+    return stock_low(shop=shop).order_by().aggregate(products=Count("pk"),
+                                                     out_of_stock=Count("pk", filter=Q(stock_quantity__lte=0)))
+
+
+@replica_reads
 def stock_valuation_products(*, shop: Shop) -> QuerySet:
     """The products valued (tracked stock above zero), by name, annotated with
     ``cost_value`` (stock × cost price; ``None`` without a cost price) and ``sale_value``
@@ -38,6 +50,7 @@ def stock_valuation_products(*, shop: Shop) -> QuerySet:
             .order_by("name", "pk"))
 
 
+@replica_reads
 def stock_valuation_totals(*, shop: Shop) -> dict:
     """The valuation's totals row (one aggregate query) over
     :func:`stock_valuation_products`: ``products`` (count), ``cost_value`` (of those with a
@@ -54,6 +67,7 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+@replica_reads
 def stock_movement_register(*, shop: Shop, product: Product, start: datetime.date, end: datetime.date) -> dict:
     """The register of ``product`` from ``start`` to ``end`` (local days, both included).
 

@@ -16,7 +16,7 @@ from reports.forms import BucketRemindForm
 from reports.periods import day_from_request
 from reports.permissions import reports_required
 from reports.selectors.aging import BUCKETS, EXPORT_HEADER, aging_export_rows, aging_rows, aging_totals
-from reports.services import aging_bucket_remind
+from reports.services import REMIND_LIMIT, aging_bucket_remind
 from reports.views.common import render_report
 
 PER_PAGE = 100
@@ -51,8 +51,9 @@ def aging(request):
 @require_POST
 @reports_required
 def aging_remind(request):
-    """``POST /reports/aging/remind/``: queue reminder emails to everyone in one bucket
-    (``reminder.send`` as well as ``reports.view``: not for viewers)."""
+    """``POST /reports/aging/remind/``: queue reminder emails to everyone in one bucket, at
+    most ``REMIND_LIMIT`` a post (``reminder.send`` as well as ``reports.view``: not for
+    viewers)."""
     require_permission(request, "reminder.send")
     form = BucketRemindForm(request.POST)
     back = reverse("reports:aging")
@@ -71,12 +72,18 @@ def aging_remind(request):
     parts = [ngettext("%(count)s reminder queued for %(bucket)s.", "%(count)s reminders queued for %(bucket)s.",
                       result.queued) % {"count": result.queued, "bucket": result.bucket}]
     if result.already:
-        parts.append(ngettext("%(count)s already queued by this form.", "%(count)s already queued by this form.",
-                              result.already) % {"count": result.already})
+        parts.append(ngettext("%(count)s already reminded by email today.",
+                              "%(count)s already reminded by email today.", result.already) % {"count": result.already})
     if result.skipped:
         reasons = "; ".join(f"{name}: {reason}" for name, reason in result.skipped[:5])
         parts.append(ngettext("%(count)s skipped (%(reasons)s).", "%(count)s skipped (%(reasons)s).",
                               len(result.skipped)) % {"count": len(result.skipped),
                                                       "reasons": reasons + ("…" if len(result.skipped) > 5 else "")})
+    if result.left:
+        parts.append(ngettext("%(count)s more in this bucket not reminded yet (at most %(limit)s at a time): "
+                              "remind the bucket again to reach them.",
+                              "%(count)s more in this bucket not reminded yet (at most %(limit)s at a time): "
+                              "remind the bucket again to reach them.", result.left)
+                     % {"count": result.left, "limit": REMIND_LIMIT})
     messages.success(request, " ".join(parts))
     return redirect(back)

@@ -2,7 +2,7 @@
 price, and one product's movement register over a period."""
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Product
@@ -12,6 +12,7 @@ from reports.periods import period_from_request
 from reports.permissions import reports_required
 from reports.selectors.stock import (
     stock_low,
+    stock_low_totals,
     stock_movement_register,
     stock_valuation_products,
     stock_valuation_totals,
@@ -42,9 +43,17 @@ def _valuation_rows(products, totals):
     yield [gettext("Total"), None, None, None, None, None, totals["cost_value"], None, totals["sale_value"]]
 
 
-def _low_rows(products):
+def _low_rows(products, totals):
     for p in keyset_chunks(products, ("stock_quantity", "name", "pk")):
         yield [p.name, p.sku, p.category.name if p.category else "", p.unit, p.stock_quantity, p.low_stock_level]
+    yield [low_totals_label(totals), None, None, None, None, None]
+
+
+def low_totals_label(totals: dict) -> str:
+    """The low-stock totals row's text, e.g. "Total: 2 products low, 1 out of stock"."""
+    return ngettext("Total: %(count)s product low, %(out)s out of stock",
+                    "Total: %(count)s products low, %(out)s out of stock",
+                    totals["products"]) % {"count": totals["products"], "out": totals["out_of_stock"]}
 
 
 def _movement_rows(register):
@@ -58,7 +67,7 @@ def _movement_rows(register):
 @reports_required
 def stock(request):
     """``GET /reports/stock/?product=<id>&period=…``: low stock and the valuation (first
-    :data:`PAGE_ROWS` rows each, totals over all), and the movement register of
+    :data:`PAGE_ROWS` rows each, a totals row over all of each), and the movement register of
     ``product`` (another shop's product is a 404). ``&export=csv|xlsx&section=valuation|
     low|movements`` downloads one table in full (streamed)."""
     shop = request.shop
@@ -74,6 +83,7 @@ def stock(request):
     register = (stock_movement_register(shop=shop, product=product, start=period.start, end=period.end)
                 if product else None)
     totals = stock_valuation_totals(shop=shop)
+    low_totals = stock_low_totals(shop=shop)
     section = request.GET.get("section") if request.GET.get("section") in EXPORTS else "valuation"
     if section == "movements" and register is None:
         section = "valuation"
@@ -86,7 +96,7 @@ def stock(request):
         low_products = stock_low(shop=shop)
 
         def rows():
-            return _low_rows(low_products)
+            return _low_rows(low_products, low_totals)
     else:
         def rows():
             return _movement_rows(register)
@@ -107,6 +117,8 @@ def stock(request):
         "movements": list(register["movements"][:PAGE_ROWS]) if register else [],
         "low": low[:PAGE_ROWS],
         "low_more": len(low) > PAGE_ROWS,
+        "low_totals": low_totals,
+        "low_totals_label": low_totals_label(low_totals),
         "valuation": valuation,
         "totals": totals,
         "page_rows": PAGE_ROWS,

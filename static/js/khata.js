@@ -407,6 +407,139 @@
     }
   });
 
+  // ---- Date pickers in the page's language ----------------------------------------------
+  // Where flatpickr is installed, base.html loads it with, on its <script>, the active
+  // language's calendar built from CLDR on the server (core/datepicker.py). Each
+  // <input type=date> then becomes a text box showing the date in that language (in
+  // Bengali digits for Bengali) and a calendar with its month and weekday names, opened
+  // by a click or the Down arrow; the native input, now hidden, still submits YYYY-MM-DD.
+  // Typing works too: YYYY-MM-DD, day/month/year, or the date as the box shows it, in
+  // ASCII or the language's digits. Without flatpickr the native inputs stay.
+  var datePickerScript = document.querySelector("script[data-datepicker]");
+  var datePicker = null;
+  if (datePickerScript && window.flatpickr) {
+    try { datePicker = JSON.parse(datePickerScript.dataset.datepicker); } catch (_e) { datePicker = null; }
+  }
+
+  // Bengali (U+09E6…) and Devanagari (U+0966…) digits as ASCII ones, and back.
+  function asciiDigits(text) {
+    return text.replace(/[\u09E6-\u09EF\u0966-\u096F]/g, function (d) {
+      var code = d.charCodeAt(0);
+      return String(code - (code >= 0x09E6 ? 0x09E6 : 0x0966));
+    });
+  }
+  function localDigits(text) {
+    var digits = datePicker.digits;
+    return digits ? text.replace(/[0-9]/g, function (d) { return digits.charAt(Number(d)); }) : text;
+  }
+
+  function calendarDate(year, month, day) {
+    if (year < 100) { year += 2000; }
+    var date = new Date(year, month - 1, day);
+    return date.getFullYear() === year && date.getMonth() === month - 1 && date.getDate() === day ? date : undefined;
+  }
+
+  // A typed date (or the hidden input's YYYY-MM-DD) as a Date; undefined when it is none.
+  function parseTypedDate(text) {
+    var typed = asciiDigits(String(text)).trim().toLowerCase();
+    var match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(typed);
+    if (match) { return calendarDate(+match[1], +match[2], +match[3]); }
+    match = /^(\d{1,2})\s*[\/.\-\s]\s*(\d{1,2})\s*[\/.\-\s]\s*(\d{4}|\d{2})$/.exec(typed);
+    if (match) { return calendarDate(+match[3], +match[2], +match[1]); }
+    // A month by name (the longest name found: "नवंबर" before "नव॰"), a day and a year.
+    var months = datePicker.locale.months, month = -1, longest = 0;
+    [months.longhand, months.shorthand].forEach(function (names) {
+      names.forEach(function (name, index) {
+        var bare = name.toLowerCase().replace(/[.\u0970\u0983]+$/, "");
+        if (bare && bare.length > longest && typed.indexOf(bare) >= 0) { longest = bare.length; month = index; }
+      });
+    });
+    var numbers = typed.match(/\d+/g) || [];
+    if (month < 0 || numbers.length !== 2) { return undefined; }
+    var yearFirst = numbers[0].length > 2;
+    return calendarDate(+numbers[yearFirst ? 0 : 1], month + 1, +numbers[yearFirst ? 1 : 0]);
+  }
+
+  function focusCalendarDay(picker) {
+    var days = picker.daysContainer;
+    var day = days && (days.querySelector(".flatpickr-day.selected") ||
+      days.querySelector(".flatpickr-day.today:not(.flatpickr-disabled)") ||
+      days.querySelector(".flatpickr-day:not(.flatpickr-disabled):not(.prevMonthDay):not(.nextMonthDay)"));
+    if (day) { day.focus(); }
+  }
+
+  function enhanceDateInput(input) {
+    if (input._flatpickr || input.readOnly) { return; }
+    var options = {
+      locale: datePicker.locale,
+      dateFormat: "Y-m-d",
+      altInput: true,
+      altFormat: datePicker.altFormat,
+      altInputClass: input.className,
+      ariaDateFormat: datePicker.ariaFormat,
+      allowInput: true,
+      disableMobile: true,
+      clickOpens: false,  // a click opens it (below), not the focus: typing and Tab stay unhindered
+      appendTo: document.getElementById("main") || undefined,  // inside the page's landmark
+      parseDate: parseTypedDate,
+      formatDate: function (date, format, locale) {
+        var text = window.flatpickr.formatDate(date, format, locale);
+        return format === "Y-m-d" ? text : localDigits(text);
+      },
+      // Each day is a button a screen reader names by its date (aria-label: ariaFormat).
+      onDayCreate: function (_dates, _value, _picker, day) {
+        if (datePicker.digits) { day.textContent = localDigits(day.textContent); }
+        day.setAttribute("role", "button");
+        if (day.classList.contains("flatpickr-disabled")) { day.setAttribute("aria-disabled", "true"); }
+        if (day.classList.contains("today")) { day.setAttribute("aria-current", "date"); }
+      },
+      errorHandler: function (error) {
+        if (!/Invalid date/.test(error.message)) { window.console.warn(error); }
+      }
+    };
+    if (input.min) { options.minDate = input.min; }
+    if (input.max) { options.maxDate = input.max; }
+    var picker = window.flatpickr(input, options);
+    var box = picker.altInput;
+    if (!box) { return; }
+    // The visible box takes the native input's id and ARIA, so its <label for> and error
+    // message name it; the hidden input keeps only the name and the value.
+    if (input.id) { box.id = input.id; input.removeAttribute("id"); }
+    Array.prototype.slice.call(input.attributes).forEach(function (attribute) {
+      if (attribute.name.indexOf("aria-") === 0 || attribute.name === "title") {
+        box.setAttribute(attribute.name, attribute.value);
+        input.removeAttribute(attribute.name);
+      }
+    });
+    input.classList.remove("is-invalid");
+    box.autocomplete = "off";
+    // A value the server sent back as wrong (2026-02-30) stays in sight.
+    if (!picker.selectedDates.length && input.value) { box.value = input.value; }
+    box.addEventListener("click", function () { picker.open(); });
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        picker.open();
+        focusCalendarDay(picker);
+      } else if (event.key === "Escape" && picker.isOpen) {
+        event.preventDefault();
+        picker.close();
+      }
+    });
+  }
+
+  function enhanceDateInputs(root) {
+    if (!datePicker || !root || !root.querySelectorAll) { return; }
+    var inputs = Array.prototype.slice.call(root.querySelectorAll("input[type=date]"));
+    if (root.matches && root.matches("input[type=date]")) { inputs.unshift(root); }
+    inputs.forEach(enhanceDateInput);
+  }
+
+  document.addEventListener("htmx:load", function (event) { enhanceDateInputs(event.detail.elt); });
+  document.addEventListener("htmx:beforeCleanupElement", function (event) {
+    if (event.target._flatpickr) { event.target._flatpickr.destroy(); }
+  });
+
   // ---- On load ---------------------------------------------------------------------------
   // After the server sent a form back with errors, the focus goes to the first of them: a
   // field marked invalid, or the alert that explains what is wrong.
@@ -439,6 +572,7 @@
   }
 
   function onLoad() {
+    enhanceDateInputs(document);
     focusFirstError();
     focusableScrollBoxes();
   }

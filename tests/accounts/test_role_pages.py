@@ -1,6 +1,7 @@
 """Pages show each role only what it may do (issue #13): buttons, links and nav items of a
 refused action are left out (the role matrix proves the refusal itself)."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -92,7 +93,7 @@ def test_a_cashier_prints_invoices_but_does_not_void_them(client, shop, book):
 def test_the_product_page_offers_what_the_role_may_do(client, shop, book):
     url = book["product"].get_absolute_url()
     cashier = page(client, shop, Membership.Role.CASHIER, url)
-    assert "Receive stock" in cashier and "Receive / adjust stock" not in cashier
+    assert reverse("billing:product_stock", args=[book["product"].pk]) not in cashier  # stock.receive: managers
     assert reverse("billing:product_edit", args=[book["product"].pk]) not in cashier
     manager = page(client, shop, Membership.Role.MANAGER, url)
     assert "Receive / adjust stock" in manager
@@ -107,3 +108,37 @@ def test_the_drawer_page_is_read_only_for_cashiers(client, shop):
     assert reverse("billing:drawer_close") not in cashier
     manager = page(client, shop, Membership.Role.MANAGER, reverse("billing:drawer"))
     assert reverse("billing:drawer_close") in manager and "Add a note or coin" in manager
+
+
+@pytest.fixture
+def earlier_sale(shop, book):
+    """An invoice of yesterday, beside the book's invoice of today."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    return invoice_issue(shop=shop, customer=book["asha"], issued_on=yesterday, amount_paid=D("0"), lines=[
+        LineInput(quantity=D("2"), unit_price=D("50"), tax_rate=D("0"), description="Rice", product=book["product"])])
+
+
+def test_a_cashier_sees_only_todays_invoices_and_no_month_figures(client, shop, book, earlier_sale):
+    yesterday = earlier_sale.issued_on.isoformat()
+    html = page(client, shop, Membership.Role.CASHIER, reverse("billing:invoice_list") + f"?date_from={yesterday}")
+    assert book["invoice"].number in html
+    assert earlier_sale.number not in html  # asking for earlier dates changes nothing
+    assert 'data-testid="today-only"' in html and "Today's invoices only" in html
+    assert 'name="date_from"' not in html and 'name="date_to"' not in html
+    dashboard = client.get(reverse("ledger:dashboard")).content.decode()
+    assert 'data-testid="collected-this-month"' not in dashboard and "Collected this month" not in dashboard
+    panel = client.get(reverse("billing:sales_panel")).content.decode()
+    assert 'data-testid="sales-today"' in panel and 'data-testid="sales-month"' not in panel
+
+
+@pytest.mark.parametrize("role", [Membership.Role.OWNER, Membership.Role.MANAGER, Membership.Role.VIEWER])
+def test_roles_with_all_sales_see_every_invoice_and_the_month(client, shop, book, earlier_sale, role):
+    html = page(client, shop, role, reverse("billing:invoice_list"))
+    assert book["invoice"].number in html and earlier_sale.number in html
+    assert 'data-testid="today-only"' not in html and 'name="date_from"' in html
+    yesterday = earlier_sale.issued_on.isoformat()
+    filtered = client.get(reverse("billing:invoice_list"), {"date_from": yesterday, "date_to": yesterday})
+    assert earlier_sale.number in filtered.content.decode() and book["invoice"].number not in filtered.content.decode()
+    dashboard = client.get(reverse("ledger:dashboard")).content.decode()
+    assert 'data-testid="collected-this-month"' in dashboard
+    assert 'data-testid="sales-month"' in client.get(reverse("billing:sales_panel")).content.decode()

@@ -1,9 +1,10 @@
-"""Shared pieces of the API tests: a shop's book made through the services, and a
-snapshot of every row the API can change."""
+"""Shared pieces of the API tests: a shop's book made through the services, a
+snapshot of every row the API can change, and the API's routes read from the URLconf."""
 
 import datetime
 from decimal import Decimal
 
+from django.urls import URLPattern, URLResolver, get_resolver
 from django_scopes import scope
 
 from billing.models import Category, Invoice, Product, StockMovement
@@ -53,3 +54,31 @@ def snapshot(shop) -> tuple:
             list(Invoice.objects.filter(shop=shop).order_by("pk").values_list("pk", "number", "voided_at")),
             list(StockMovement.objects.filter(shop=shop).order_by("pk").values_list("pk", "quantity")),
         )
+
+
+def walk_routes(patterns, prefix=""):
+    """``(namespaced name, pattern)`` of every named URL pattern under ``patterns``."""
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from walk_routes(entry.url_patterns, namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{prefix}{entry.name}", entry
+
+
+def _methods(callback) -> set[str]:
+    """The HTTP methods (lower case, without HEAD and OPTIONS) a route's view answers."""
+    actions = getattr(callback, "actions", None)
+    if actions is not None:  # a viewset route: method → action
+        methods = set(actions)
+    else:  # an APIView: the handlers it defines
+        view = callback.cls
+        methods = {method for method in view.http_method_names if hasattr(view, method)}
+    # HEAD answers as GET (DRF adds it to ``actions`` once the route has served a GET); OPTIONS is metadata.
+    return methods - {"head", "options"}
+
+
+def api_route_methods() -> list[tuple[str, str, URLPattern]]:
+    """Every ``(route name, method, pattern)`` of the REST API (``api:v1:…``), from the URLconf."""
+    return [(name, method, pattern) for name, pattern in walk_routes(get_resolver().url_patterns)
+            if name.startswith("api:v1:") for method in sorted(_methods(pattern.callback))]

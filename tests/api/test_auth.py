@@ -201,9 +201,9 @@ def test_the_command_refuses_a_user_who_is_not_a_member(owner, other_owner):
 def _api_routes():
     from django.urls import get_resolver
 
-    from tests.api.test_tenancy import _walk
+    from tests.api.helpers import walk_routes
 
-    for name, pattern in _walk(get_resolver().url_patterns):
+    for name, pattern in walk_routes(get_resolver().url_patterns):
         if name.startswith("api:v1:") or name == "api:schema":
             yield name, pattern
 

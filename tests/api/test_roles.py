@@ -9,7 +9,7 @@ from accounts.models import Membership
 from accounts.permissions import can
 from tests.accounts.factories import MembershipFactory
 from tests.api.conftest import ROLES, TokenClient, make_token
-from tests.api.helpers import make_book, snapshot
+from tests.api.helpers import api_route_methods, make_book, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +40,21 @@ WRITES = [
     ("api:v1:category-detail", "put", "category", {"name": "Grains"}, "product.edit"),
     ("api:v1:category-detail", "delete", "category", None, "product.edit"),
 ]
+WRITE_METHODS = {"post", "put", "patch", "delete"}
 READS = ["api:v1:customer-list", "api:v1:due-list", "api:v1:payment-list", "api:v1:invoice-list",
          "api:v1:product-list", "api:v1:category-list"]
+
+
+def test_writes_covers_every_write_route_of_the_api():
+    """A new write route (a POST/PUT/PATCH/DELETE in the URLconf) must join ``WRITES``, so the
+    role matrix and the read-only token test cover it."""
+    routes = {(name, method) for name, method, _pattern in api_route_methods() if method in WRITE_METHODS}
+    listed = {(name, method) for name, method, *_rest in WRITES}
+    assert routes, "no API write routes found: is the URLconf walk still right?"
+    missing = sorted(f"{method.upper()} {name}" for name, method in routes - listed)
+    stale = sorted(f"{method.upper()} {name}" for name, method in listed - routes)
+    assert not missing, f"add these API write routes to WRITES in tests/api/test_roles.py: {', '.join(missing)}"
+    assert not stale, f"WRITES lists routes the API no longer has: {', '.join(stale)}"
 
 
 def _request(book, name, target, body):

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from accounts.models import Membership, Shop
+from accounts.models import GstRegistration, Membership, Shop
 from billing.backup import (
     ARCHIVE_VERSION,
     COPY_NOT_SENT,
@@ -33,9 +33,10 @@ from billing.backup import (
     shop_archive_restore,
     shop_archive_write,
 )
-from billing.models import CashClose, CashMovement, Invoice, InvoiceLine, Product, StockMovement
+from billing.models import CashClose, CashMovement, CreditNote, Invoice, InvoiceLine, Product, Series, StockMovement
 from billing.selectors.cash import cash_drift
 from billing.services.catalogue import category_save, product_create, product_update, stock_adjust, stock_receive
+from billing.services.credit_notes import credit_note_create
 from billing.services.drawer import drawer_close, drawer_setup
 from billing.services.invoices import invoice_issue, invoice_void
 from billing.totals import LineInput
@@ -65,8 +66,9 @@ def book(shop, owner):
     """A shop with one of everything: customers (one edited), dues, payments with their
     allocations, a refund, voided entries (so allocations were deleted: history of rows that
     no longer exist), a statement link with a confirmed claim, products and stock
-    movements, invoices with lines (one voided, one for a walk-in), the cash drawer with a
-    day close, messages (one still queued), and a cashier who recorded some of it."""
+    movements, invoices with lines (one voided, one for a walk-in), a credit note, a bill of
+    supply, the cash drawer with a day close, messages (one still queued), and a cashier who
+    recorded some of it."""
     cashier = MembershipFactory(shop=shop, role=Membership.Role.CASHIER, user=UserFactory(username="ravi"))
     asha = CustomerFactory(shop=shop, name="Asha", email="asha@example.com")
     bala = CustomerFactory(shop=shop, name="Bala")
@@ -95,7 +97,7 @@ def book(shop, owner):
                          sale_price=Decimal("120"), tax_rate=Decimal("5"), opening_stock=Decimal("25.500"))
     soap = product_create(shop=shop, sku="SOAP", name="Soap", unit="pcs", sale_price=Decimal("35"),
                           tax_rate=Decimal("18"), cost_price=Decimal("28"))
-    stock_receive(shop=shop, product=soap, quantity=Decimal("40"), reason="Supplier", created_by=cashier.user)
+    stock_receive(shop=shop, product=soap, quantity=Decimal("40"), reason="Supplier", created_by=owner.user)
     stock_adjust(shop=shop, product=soap, quantity=Decimal("-2"), reason="Damaged")
     product_update(shop=shop, product=dal, name="Toor dal (loose)", sku="DAL-1", category=staples, unit="kg",
                    sale_price=Decimal("125"), tax_rate=Decimal("5"))
@@ -113,6 +115,15 @@ def book(shop, owner):
         LineInput(quantity=Decimal("1"), unit_price=Decimal("120"), tax_rate=Decimal("5"), description="Dal",
                   product=dal)])
     invoice_void(shop=shop, invoice=voided, reason="Wrong customer", voided_by=owner.user)
+    # A return: a credit note (its own CN/… series) for one soap of the sale, refunded as credit.
+    note = credit_note_create(shop=shop, invoice=sold, reason="Torn pack", refund_method="credit",
+                              quantities={sold.lines.get(description="Soap").pk: Decimal("1")}, created_by=owner.user)
+    # A bill of supply (its own BOS/… series), issued after the shop left GST registration.
+    shop.gst_registration = GstRegistration.UNREGISTERED
+    shop.save(update_fields=["gst_registration"])
+    supply = invoice_issue(shop=shop, customer=chitra, issued_on=TODAY, amount_paid=Decimal("35"), lines=[
+        LineInput(quantity=Decimal("1"), unit_price=Decimal("35"), tax_rate=Decimal("18"), description="Soap",
+                  product=soap)])
     drawer_close(shop=shop, counts={Decimal("100"): 1}, note="Evening count")
 
     message_log(shop=shop, channel="whatsapp", kind="reminder", to=bala.phone, body="Please pay", customer=bala)
@@ -124,7 +135,8 @@ def book(shop, owner):
     Due.history.filter(id=rice.pk).update(history_user=cashier.user)
     Customer.history.filter(id=asha.pk).update(history_user=owner.user)
     return {"asha": asha, "bala": bala, "chitra": chitra, "rice": rice, "sold": sold, "walk_in": walk_in,
-            "voided": voided, "link": link, "cashier": cashier, "dal": dal, "soap": soap}
+            "voided": voided, "link": link, "cashier": cashier, "dal": dal, "soap": soap, "note": note,
+            "supply": supply}
 
 
 def write(shop, *, hashes=True) -> io.BytesIO:
@@ -228,7 +240,8 @@ def test_archive_holds_one_file_per_model_and_a_manifest_with_checksums(book, sh
     assert {"is_superuser", "is_staff", "last_login"}.isdisjoint(users[0]["fields"])
     assert len(due_history) >= 5  # created, allocated, voided …
     assert manifest["counts"]["accounts.shop"] == 1
-    assert manifest["counts"]["billing.invoiceline"] == 4
+    assert manifest["counts"]["billing.invoiceline"] == 5
+    assert manifest["counts"]["billing.creditnote"] == manifest["counts"]["billing.creditnoteline"] == 1
     assert manifest["counts"]["messaging.message"] >= 2
 
 
@@ -244,7 +257,12 @@ def test_manifest_figures(book, shop):
     year = sold.financial_year
     assert figures["invoice_sequences"] == {year: 3}
     assert figures["invoice_numbers"] == {year: Invoice.objects.get(pk=book["voided"].pk).number}
-    # Dal: 25.5 opening - 2.25 sold (+1 sold and returned by the void); soap: 40 - 2 - 3 - 1.
+    assert figures["bill_of_supply_sequences"] == {year: 1}
+    assert figures["bill_of_supply_numbers"] == {year: book["supply"].number}
+    assert book["supply"].series == Series.BILL_OF_SUPPLY and book["supply"].number.startswith("BOS/")
+    assert figures["credit_note_sequences"] == {year: 1}
+    assert figures["credit_note_numbers"] == {year: book["note"].number}
+    # Dal: 25.5 opening - 2.25 sold (+1 sold and returned by the void); soap: 40 - 2 - 3 - 1 + 1 returned - 1.
     assert figures["stock"] == {"DAL-1": "23.250", "SOAP": "34.000"}
     assert Decimal(figures["cash_balance"]) > 0
 
@@ -297,6 +315,11 @@ def test_restore_as_new_shop_reproduces_the_book_beside_the_original(book, shop)
                 assert Refund.objects.get(pk=movement.refund_pk).shop_id == copy.pk
         close = CashClose.objects.get(shop=copy)
         assert close.movement.shop_id == copy.pk
+        # The credit note and the bill of supply, each in its own series, against the copy's rows.
+        note = CreditNote.objects.select_related("invoice").get(shop=copy)
+        assert note.number == book["note"].number and note.invoice.shop_id == copy.pk
+        assert note.invoice.number == book["sold"].number
+        assert Invoice.objects.get(shop=copy, series=Series.BILL_OF_SUPPLY).number == book["supply"].number
         claim = PaymentClaim.objects.get(shop=copy)
         assert claim.link.shop_id == copy.pk and claim.payment.shop_id == copy.pk
         # The same rows, new ids: dues in the same order with the same amounts and keys.
@@ -317,6 +340,40 @@ def test_restore_as_new_shop_reproduces_the_book_beside_the_original(book, shop)
         # Memberships and their roles.
         assert sorted(Membership.objects.filter(shop=copy).values_list("user__username", "role")) == sorted(
             Membership.objects.filter(shop=shop).values_list("user__username", "role"))
+
+
+def test_the_copy_numbers_on_from_the_originals_last_numbers(book, shop):
+    """The series restore with their last numbers: the copy's next bill of supply and credit
+    note take the numbers after the original's."""
+    copy = shop_archive_restore(handle=write(shop), as_new_shop="Copy").shop
+    with scope(shop=copy):
+        chitra = Customer.objects.get(shop=copy, name="Chitra")
+        soap = Product.objects.get(shop=copy, sku="SOAP")
+        supply = invoice_issue(shop=copy, customer=chitra, issued_on=TODAY, amount_paid=Decimal("35"), lines=[
+            LineInput(quantity=Decimal("1"), unit_price=Decimal("35"), tax_rate=Decimal("18"), description="Soap",
+                      product=soap)])
+        sold = Invoice.objects.get(shop=copy, number=book["sold"].number)
+        note = credit_note_create(shop=copy, invoice=sold, reason="Torn pack", refund_method="credit",
+                                  quantities={sold.lines.get(description="Soap").pk: Decimal("1")})
+    assert supply.series == Series.BILL_OF_SUPPLY and supply.sequence_number == book["supply"].sequence_number + 1
+    assert note.sequence_number == book["note"].sequence_number + 1
+
+
+def test_an_archive_without_the_newer_figures_still_restores(book, shop):
+    """Archives written before the bill-of-supply and credit-note figures (same version) lack
+    those keys; the restore checks the figures they have."""
+    newer = ("bill_of_supply_sequences", "bill_of_supply_numbers", "credit_note_sequences", "credit_note_numbers")
+
+    def older(manifest):
+        for key in newer:
+            del manifest["figures"][key]
+
+    handle = rewrite(write(shop), manifest=_recomputed(older))
+    copy = shop_archive_restore(handle=handle, as_new_shop="From an older archive").shop
+    assert fresh_manifest(copy)["figures"] == fresh_manifest(shop)["figures"]
+    changed = rewrite(write(shop), manifest=_recomputed(lambda m: (older(m), m["figures"].update(stock={}))))
+    with pytest.raises(ArchiveError, match="stock differ from the archive's manifest"):
+        shop_archive_restore(handle=changed, as_new_shop="Forged")
 
 
 def test_restore_keeps_the_history_with_remapped_ids(book, shop):

@@ -343,3 +343,149 @@ def test_gst_summary_lists_credit_notes_and_they_reduce_the_month(shop, customer
     assert summary["table_3_1_a"]["taxable_value"] == D("350.00")
     assert summary["net_totals"]["tax"] == before["totals"]["tax"] - D("14.00")
     assert summary["totals"] == before["totals"]       # the invoice sections themselves are unchanged
+
+
+# -- MRP (tax-inclusive) returns --------------------------------------------------------------
+
+
+@pytest.fixture
+def biscuits(shop):
+    return product_create(shop=shop, sku="BISC", name="Biscuits", sale_price=D("99"), price_includes_tax=True,
+                          tax_rate=D("18"), opening_stock=D("20"))
+
+
+def mrp_line(product, quantity):
+    return LineInput(quantity=D(quantity), unit_price=product.sale_price, tax_rate=product.tax_rate,
+                     description=product.name, product=product, price_includes_tax=True)
+
+
+def document_texts(client, note) -> dict[str, str]:
+    """The A4 page, the 80 mm slip and the PDF of ``note`` as plain text (tags stripped)."""
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    texts = {}
+    for name in ("credit_note_print", "credit_note_receipt"):
+        html = client.get(reverse(f"billing:{name}", args=[note.pk])).content.decode()
+        texts[name] = " ".join(re.sub(r"<[^>]+>", " ", html).replace("&amp;", "&").split())
+    pdf = client.get(reverse("billing:credit_note_pdf", args=[note.pk])).content
+    texts["pdf"] = " ".join(" ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    return texts
+
+
+def tax_by_rate(document_lines, invoice):
+    from billing.selectors.documents import invoice_tax_rows
+
+    return {row.rate: (row.taxable_value, row.cgst, row.sgst, row.tax)
+            for row in invoice_tax_rows(invoice=invoice, lines=list(document_lines), with_sd=False)}
+
+
+def test_mrp_partial_return_credits_what_was_paid_with_no_discount(owner_client, shop, customer, biscuits):
+    shop.gstin = GSTIN
+    shop.save()
+    invoice = invoice_issue(shop=shop, customer=customer, issued_on=DAY, lines=[mrp_line(biscuits, "3")])
+    # 297 paid: 251.69 taxable + CGST 22.65 + SGST 22.65 + 0.01 rounding.
+    assert (invoice.taxable_total, invoice.tax_total, invoice.round_off_amount, invoice.total) == (
+        D("251.69"), D("45.30"), D("0.01"), D("297.00"))
+    pk = lines_of(invoice)["Biscuits"].pk
+
+    note = credit_note_create(shop=shop, invoice=invoice, quantities={pk: D("1")}, reason="Crushed",
+                              issued_on=DAY)
+
+    # One pack at ₹99: 99 / 1.18 = 83.898… → 83.90 taxable; CGST = SGST = 7.551 → 7.55: 99.00 exactly.
+    assert (note.subtotal, note.discount_total, note.taxable_total, note.tax_total, note.round_off_amount,
+            note.total) == (D("99.00"), D("0.00"), D("83.90"), D("15.10"), D("0.00"), D("99.00"))
+    returned = note.lines.get()
+    assert (returned.price_includes_tax, returned.line_net, returned.discount, returned.taxable_value) == (
+        True, D("99.00"), D("0.00"), D("83.90"))
+    # Tax per rate is the invoice's share: a third of CGST 22.65 + SGST 22.65 (7.55 each).
+    assert tax_by_rate(note.lines.all(), note) == {D("18"): (D("83.90"), D("7.55"), D("7.55"), D("15.10"))}
+    texts = document_texts(owner_client, note)
+    for name, text in texts.items():
+        assert "Discount" not in text, name
+        assert "99.00" in text and "83.90" in text, name
+    assert "Taxable value ₹83.90" in texts["credit_note_print"]
+    assert "CGST ₹7.55 SGST ₹7.55" in texts["credit_note_print"]
+    assert "incl. tax" in texts["credit_note_print"]
+
+    # The last two packs take what is left: the notes add up to the invoice, figure by figure.
+    rest = credit_note_create(shop=shop, invoice=invoice, quantities={pk: D("2")}, reason="Crushed",
+                              issued_on=DAY)
+    assert (rest.discount_total, rest.taxable_total, rest.tax_total, rest.round_off_amount, rest.total) == (
+        D("0.00"), D("167.79"), D("30.20"), D("0.01"), D("198.00"))
+    assert note.taxable_total + rest.taxable_total == invoice.taxable_total
+    assert note.tax_total + rest.tax_total == invoice.tax_total
+    assert note.total + rest.total == invoice.total
+    assert balance(customer) == 0
+    assert "Rounding +₹0.01" in document_texts(owner_client, rest)["credit_note_print"]
+    assert_books_clean(shop)
+
+
+def test_mrp_full_return_reverses_the_invoice_exactly(owner_client, shop, customer, biscuits, rice):
+    shop.gstin = GSTIN
+    shop.save()
+    invoice = invoice_issue(shop=shop, customer=customer, issued_on=DAY,
+                            lines=[mrp_line(biscuits, "3"), line(rice, "1")])
+    by = lines_of(invoice)
+    note = credit_note_create(shop=shop, invoice=invoice, quantities={by["Biscuits"].pk: D("3"),
+                                                                      by["Rice"].pk: D("1")},
+                              reason="All back", issued_on=DAY)
+    assert (note.subtotal, note.discount_total, note.taxable_total, note.tax_total, note.round_off_amount,
+            note.total) == (invoice.subtotal, D("0.00"), invoice.taxable_total, invoice.tax_total,
+                            invoice.round_off_amount, invoice.total)
+    assert note.total == D("402.00")  # 297 at MRP + 100 + 5 % tax
+    assert tax_by_rate(note.lines.all(), note) == tax_by_rate(invoice.lines.all(), invoice)
+    texts = document_texts(owner_client, note)
+    for name, text in texts.items():
+        assert "Discount" not in text, name
+    assert "Rounding +₹0.01" in texts["credit_note_print"]
+    assert "Taxable value ₹351.69" in texts["credit_note_print"]
+    assert balance(customer) == 0
+    assert_books_clean(shop)
+
+
+def test_mrp_return_with_a_discount_takes_only_the_invoices_discount(shop, customer, biscuits):
+    invoice = invoice_issue(shop=shop, customer=customer, issued_on=DAY, lines=[mrp_line(biscuits, "3")],
+                            discount_value=D("27.00"))
+    # 297 − 27 = 270 paid: 270 / 1.18 = 228.81 taxable + 41.19 tax.
+    assert (invoice.discount_total, invoice.taxable_total, invoice.tax_total, invoice.total) == (
+        D("27.00"), D("228.81"), D("41.19"), D("270.00"))
+    pk = lines_of(invoice)["Biscuits"].pk
+    note = credit_note_create(shop=shop, invoice=invoice, quantities={pk: D("1")}, reason="x", issued_on=DAY)
+    # A third of the line: 99 − 9 discount = 90 paid: 76.27 taxable + 13.73 tax.
+    assert (note.subtotal, note.discount_total, note.taxable_total, note.tax_total, note.total) == (
+        D("99.00"), D("9.00"), D("76.27"), D("13.73"), D("90.00"))
+    rest = credit_note_create(shop=shop, invoice=invoice, quantities={pk: D("2")}, reason="x", issued_on=DAY)
+    assert rest.discount_total == D("18.00")
+    assert (note.taxable_total + rest.taxable_total, note.tax_total + rest.tax_total, note.total + rest.total) == (
+        invoice.taxable_total, invoice.tax_total, invoice.total)
+
+
+def test_migration_gives_old_mrp_returns_their_discount_share(shop, customer, biscuits):
+    """Notes raised before the fix stored the tax inside an MRP as their discount: the
+    migration copies the price kind and gives each its share of the invoice's discount."""
+    import importlib
+
+    from django.apps import apps
+
+    from billing.models import CreditNoteLine
+
+    migration = importlib.import_module("billing.migrations.0011_credit_note_line_price_kind")
+    invoice = invoice_issue(shop=shop, customer=customer, issued_on=DAY, lines=[mrp_line(biscuits, "3")],
+                            discount_value=D("27.00"))
+    pk = lines_of(invoice)["Biscuits"].pk
+    first = credit_note_create(shop=shop, invoice=invoice, quantities={pk: D("1")}, reason="x", issued_on=DAY)
+    last = credit_note_create(shop=shop, invoice=invoice, quantities={pk: D("2")}, reason="x", issued_on=DAY)
+    for note in (first, last):  # as they were stored before
+        line_ = note.lines.get()
+        CreditNoteLine.objects.filter(pk=line_.pk).update(price_includes_tax=False,
+                                                          discount=line_.line_net - line_.taxable_value)
+        CreditNote.objects.filter(pk=note.pk).update(discount_total=line_.line_net - line_.taxable_value)
+
+    migration.copy_price_kind(apps, None)
+
+    assert [(n.discount_total, n.lines.get().discount, n.lines.get().price_includes_tax, n.total)
+            for n in CreditNote.objects.order_by("pk")] == [
+        (D("9.00"), D("9.00"), True, first.total), (D("18.00"), D("18.00"), True, last.total)]

@@ -279,3 +279,181 @@ def test_counter_form_of_a_composition_shop_has_no_place_of_supply(owner_client,
     data = with_lines(post_data(), (None, "Steel thali set", "2", "1000.00", "18"))
     body = owner_client.post(reverse("billing:invoice_totals"), data).content.decode()
     assert "Bill of supply" in body and 'data-total="2000.00"' in body
+
+
+def test_receipt_carries_the_reverse_charge_line_on_a_tax_invoice_only(owner_client, gst_shop):
+    invoice = issue(gst_shop, customer(gst_shop, gstin=KARNATAKA_GSTIN))
+    receipt = owner_client.get(reverse("billing:invoice_receipt", args=[invoice.pk])).content.decode()
+    assert "Tax payable on reverse charge: <strong>No</strong>" in receipt
+    gst_shop.gst_registration = GstRegistration.COMPOSITION
+    gst_shop.save()
+    bill = issue(gst_shop)
+    receipt = owner_client.get(reverse("billing:invoice_receipt", args=[bill.pk])).content.decode()
+    assert "reverse charge" not in receipt
+
+
+# -- a walk-in tax invoice of ₹50,000 or more (rule 46(e)) ----------------------------------------
+
+
+def large_lines():
+    return lines(price="25000.00")  # 2 × 25,000 = 50,000 taxable, 59,000 with tax
+
+
+def test_large_walk_in_invoice_needs_the_buyers_name_delivery_address_and_state(owner_client, gst_shop):
+    for kwargs, field, message in [
+        ({}, "buyer_name", "A walk-in tax invoice of ₹50,000.00 or more must show the buyer's name (GST rule 46)."),
+        ({"buyer_name": "Ravi Kumar"}, "delivery_address", "must show the delivery address (GST rule 46)."),
+        ({"buyer_name": "Ravi Kumar", "delivery_address": "Plot 9"}, "buyer_state", "must show the buyer's state"),
+        ({"buyer_name": "Ravi Kumar", "delivery_address": "Plot 9", "buyer_state": "99"}, "buyer_state",
+         "Choose a state from the list."),
+    ]:
+        with pytest.raises(BillingError) as exc:
+            issue(gst_shop, items=large_lines(), **kwargs)
+        assert exc.value.field == field and message in str(exc.value)
+    assert not Invoice.objects.filter(shop=gst_shop).exists()
+    # Below ₹50,000 a walk-in needs nothing.
+    assert issue(gst_shop, items=lines(price="20000.00")).recipient_name == ""
+
+    invoice = issue(gst_shop, items=large_lines(), buyer_name="  Ravi   Kumar ",
+                    delivery_address="Plot 9, Whitefield\nBengaluru 560066", buyer_state="29")
+    assert (invoice.customer, invoice.recipient_name, invoice.recipient_state, invoice.recipient_gstin) == (
+        None, "Ravi Kumar", "29", "")
+    assert invoice.recipient_address == invoice.delivery_address == "Plot 9, Whitefield\nBengaluru 560066"
+    # Delivered in Karnataka: the buyer's state is the place of supply (IGST), unless another is chosen.
+    assert (invoice.place_of_supply, invoice.is_inter_state) == ("29", True)
+    expected = {"name": "Bill to Ravi Kumar", "delivery address": "Delivery address Plot 9, Whitefield Bengaluru",
+                "state name and code": "State: Karnataka (29)"}
+    assert_fields(page_text(owner_client, invoice), expected)
+    pdf = pdf_text(owner_client, invoice)
+    assert "ravi kumar" in pdf and "plot 9, whitefield" in pdf and "state: karnataka (29)" in pdf
+    receipt = owner_client.get(reverse("billing:invoice_receipt", args=[invoice.pk])).content.decode()
+    assert "Ravi Kumar" in receipt and "Karnataka (29)" in receipt
+
+
+def test_large_invoice_to_a_customer_without_an_address_needs_a_delivery_address(gst_shop):
+    buyer = customer(gst_shop, name="Ravi Kumar", address="")
+    with pytest.raises(BillingError) as exc:
+        issue(gst_shop, buyer, large_lines())
+    assert exc.value.field == "delivery_address"
+    assert str(exc.value).startswith("Ravi Kumar has no address: a tax invoice of ₹50,000.00 or more")
+    invoice = issue(gst_shop, buyer, large_lines(), delivery_address="Plot 9, Whitefield")
+    assert invoice.delivery_address == "Plot 9, Whitefield"
+    # A registered buyer (GSTIN) needs no address under rule 46(e).
+    assert issue(gst_shop, customer(gst_shop, name="Bharat", gstin=KARNATAKA_GSTIN, address=""), large_lines())
+
+
+def test_counter_form_asks_for_the_walk_in_buyer_of_a_large_invoice(owner_client, gst_shop):
+    page = owner_client.get(reverse("billing:invoice_create")).content.decode()
+    assert 'data-testid="walk-in-buyer"' in page and 'name="buyer_name"' in page and 'name="buyer_state"' in page
+    data = with_lines(post_data(amount_paid="59000.00"), (None, "Steel thali set", "2", "25000.00", "18"))
+    totals = owner_client.post(reverse("billing:invoice_totals"), data).content.decode()
+    assert 'data-testid="buyer-needed"' in totals and "must show the buyer&#x27;s name" in totals
+    response = owner_client.post(reverse("billing:invoice_create"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["buyer_name"] == [
+        "A walk-in tax invoice of ₹50,000.00 or more must show the buyer's name (GST rule 46). Enter it under "
+        "“Buyer's details”, or choose a customer."]
+    assert response.context["form"].buyer_open
+    data.update(buyer_name="Ravi Kumar", delivery_address="Plot 9, Whitefield", buyer_state="29")
+    assert 'data-testid="buyer-needed"' not in owner_client.post(reverse("billing:invoice_totals"),
+                                                                  data).content.decode()
+    response = owner_client.post(reverse("billing:invoice_create"), data)
+    assert response.status_code == 302
+    invoice = Invoice.objects.get(shop=gst_shop)
+    assert (invoice.recipient_name, invoice.recipient_state, invoice.total) == ("Ravi Kumar", "29", D("59000.00"))
+
+
+# -- credit notes (rule 53(1A)) -------------------------------------------------------------------
+
+
+RULE_53 = {
+    "(a) supplier's name": "Sharma General Store",
+    "(a) supplier's address": "14 MG Road",
+    "(a) supplier's GSTIN": f"GSTIN: {SHOP_GSTIN}",
+    "(b) nature of the document": "Credit Note",
+    "(c) serial number": "CN/26-27/0001",
+    "(d) date": "15 May 2026",
+    "(e) recipient's name": "Bharat Caterers",
+    "(e) recipient's address": "7 Residency Road",
+    "(e) recipient's GSTIN": f"GSTIN: {KARNATAKA_GSTIN}",
+    "recipient's state": "State: Karnataka (29)",
+    "place of supply": "Place of supply: Karnataka (29)",
+    "(g) original invoice and its date": "INV/26-27/0001 of 12 May 2026",
+    "(h) taxable value": "₹1,000.00",
+    "(h) rate of tax": "18%",
+    "(h) tax credited": "₹180.00",
+    "(h) value": "₹1,180.00",
+    "(i) signature": "Authorised signatory",
+}
+
+
+def credit_note_texts(client, note) -> tuple[str, str]:
+    html = client.get(reverse("billing:credit_note_print", args=[note.pk])).content.decode()
+    page = " ".join(re.sub(r"<[^>]+>", " ", html).replace("&amp;", "&").split())
+    response = client.get(reverse("billing:credit_note_pdf", args=[note.pk]))
+    reader = PdfReader(io.BytesIO(response.content))
+    pdf = " ".join(" ".join(p.extract_text() or "" for p in reader.pages).split()).lower()
+    return page, pdf
+
+
+def test_b2b_credit_note_carries_every_rule_53_field_on_the_page_and_in_the_pdf(owner_client, gst_shop):
+    from billing.services.credit_notes import credit_note_create
+
+    buyer = customer(gst_shop, gstin=KARNATAKA_GSTIN)
+    invoice = issue(gst_shop, buyer)
+    from customers.services import customer_update
+    customer_update(customer=buyer, name="Renamed Ltd", gstin="", address="Elsewhere")  # the invoice's copy counts
+    note = credit_note_create(shop=gst_shop, invoice=invoice, quantities={invoice.lines.get().pk: D("1")},
+                              reason="Dented", issued_on=datetime.date(2026, 5, 15))
+    page, pdf = credit_note_texts(owner_client, note)
+    assert_fields(page, RULE_53)
+    assert "IGST" in page and "SGST" not in page and "Renamed Ltd" not in page
+    squeezed = pdf.replace(" ", "")
+    missing = [name for name, value in RULE_53.items()
+               if value.lower() not in pdf and value.replace(" ", "").lower() not in squeezed]
+    assert not missing, f"missing from the PDF: {missing}"
+    slip = owner_client.get(reverse("billing:credit_note_receipt", args=[note.pk])).content.decode()
+    for value in ("Bharat Caterers", KARNATAKA_GSTIN, "Karnataka (29)", "INV/26-27/0001 12-05-2026",
+                  f"GSTIN: {SHOP_GSTIN}"):
+        assert value in slip, value
+
+
+def test_credit_note_to_an_unregistered_buyer_of_a_large_invoice_prints_the_delivery_details(owner_client,
+                                                                                            gst_shop):
+    from billing.services.credit_notes import credit_note_create
+
+    invoice = issue(gst_shop, items=large_lines(), buyer_name="Ravi Kumar", delivery_address="Plot 9, Whitefield",
+                    buyer_state="29")
+    note = credit_note_create(shop=gst_shop, invoice=invoice, quantities={invoice.lines.get().pk: D("1")},
+                              reason="Dented", refund_method="cash", issued_on=ISSUED)
+    page, pdf = credit_note_texts(owner_client, note)
+    assert_fields(page, {"name": "Issued to Ravi Kumar", "delivery address": "Delivery address Plot 9, Whitefield",
+                         "state": "State: Karnataka (29)", "invoice": "INV/26-27/0001 of 12 May 2026"})
+    assert "ravi kumar" in pdf and "plot 9, whitefield" in pdf
+
+
+# -- the shop's GST registration ------------------------------------------------------------------
+
+
+SETTINGS = {"name": "Shop", "currency": "INR", "locale": "en_IN", "invoice_prefix": "INV",
+            "financial_year_start_month": "4", "remind_days_before": "2", "remind_every_days_after": "7",
+            "remind_max_after": "3"}
+
+
+def test_an_indian_shop_without_a_gstin_must_choose_its_registration(owner_client, shop):
+    url = reverse("accounts:shop_settings")
+    form = owner_client.get(url).context["form"]
+    assert form.fields["gst_registration"].choices[0] == ("", "Not under GST (outside India)")
+    response = owner_client.post(url, {**SETTINGS, "gst_registration": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors["gst_registration"] == [
+        "Choose the shop's GST registration: without a GSTIN it is “Unregistered” (bills of supply, no tax "
+        "charged)."]
+    # With a GSTIN, or outside India, it may stay empty; a post without the field keeps the shop's choice.
+    assert owner_client.post(url, {**SETTINGS, "gst_registration": "", "gstin": SHOP_GSTIN}).status_code == 302
+    assert owner_client.post(url, {**SETTINGS, "gst_registration": "", "gstin": "", "country": "KE",
+                                   "currency": "KES", "locale": "en_KE"}).status_code == 302
+    owner_client.post(url, {**SETTINGS, "country": "IN", "gst_registration": "unregistered", "state": "09"})
+    assert owner_client.post(url, SETTINGS).status_code == 302
+    shop.refresh_from_db()
+    assert (shop.gst_registration, shop.gst_mode) == ("unregistered", GstRegistration.UNREGISTERED)

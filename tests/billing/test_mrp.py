@@ -158,3 +158,33 @@ def test_product_form_exclusive_price(owner_client, shop):
     product = Product.objects.get(shop=shop)
     assert product.price_includes_tax is False
     assert "+ 5% tax" in owner_client.get(product.get_absolute_url()).content.decode()
+
+
+def plain_text(html: str) -> str:
+    import re
+
+    return " ".join(re.sub(r"<[^>]+>", " ", html).replace("&amp;", "&").split())
+
+
+def test_an_mrp_invoice_adds_up_on_paper(owner_client, shop):
+    """3 × ₹99 at 18 % with no discount: the taxable value (251.69), the tax and the rounding
+    (+0.01) are all printed, so the figures add up to the ₹297.00 total on every document."""
+    shop.gstin = "09ABCDE1234F1Z5"
+    shop.save()
+    invoice = invoice_issue(shop=shop, customer=CustomerFactory(shop=shop), lines=[incl("3", "99.00", "18")])
+    assert (invoice.subtotal, invoice.discount_total, invoice.taxable_total, invoice.round_off_amount) == (
+        D("297.00"), D("0.00"), D("251.69"), D("0.01"))
+    page = plain_text(owner_client.get(reverse("billing:invoice_print", args=[invoice.pk])).content.decode())
+    assert ("Subtotal ₹297.00 Taxable value ₹251.69 CGST ₹22.65 SGST ₹22.65 Rounding +₹0.01 Total ₹297.00"
+            in page)
+    assert "Discount" not in page
+    receipt = plain_text(owner_client.get(reverse("billing:invoice_receipt", args=[invoice.pk])).content.decode())
+    assert "Subtotal ₹297.00 Taxable value ₹251.69 CGST ₹22.65 SGST ₹22.65 Rounding +₹0.01 TOTAL ₹297.00" in receipt
+    # The live counter says the same before the invoice is issued.
+    data = with_lines(post_data(), (None, "Biscuits", "3", "99.00", "18")) | {"line-price_includes_tax": ["1"]}
+    panel = plain_text(owner_client.post(reverse("billing:invoice_totals"), data).content.decode())
+    assert "Subtotal ₹297.00 Taxable value ₹251.69" in panel and "Rounding (prices incl. tax) ₹0.01" in panel
+    # Prices before tax and no discount: the taxable value is the subtotal, printed once.
+    plain = invoice_issue(shop=shop, customer=CustomerFactory(shop=shop), lines=[excl("1", "100.00", "5")])
+    assert "Taxable value ₹" not in plain_text(
+        owner_client.get(reverse("billing:invoice_print", args=[plain.pk])).content.decode()).split("Subtotal")[1]

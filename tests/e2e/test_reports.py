@@ -1,5 +1,6 @@
-"""Reports in Chromium: the owner sees the charts on the dashboard and on the aging
-report, with their figures beside them, and downloads the aging report as CSV."""
+"""Reports in Chromium: the owner sees the charts on the dashboard (the sales chart with a
+bar for each day that had sales) and on the aging report, with their figures beside them,
+and downloads the aging report as CSV."""
 
 import csv
 import io
@@ -9,9 +10,15 @@ import pytest
 from django_scopes import scope
 
 from accounts.models import Membership
+from tests.billing.factories import ProductFactory
 from tests.e2e.helpers import log_in
 from tests.factories import CustomerFactory, MembershipFactory
-from tests.reports.helpers import aging_book, pay
+from tests.reports.helpers import aging_book, days, pay
+from tests.reports.test_sales import issue, line
+
+#: Walk-in sales (paid at the counter: outstanding stays 3,140) over the last 30 days:
+#: (days ago, price, quantity) → 500.00, 120.00 and 300.00.
+SALES = [(2, "250.00", 2), (9, "120.00", 1), (20, "75.00", 4)]
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -24,6 +31,9 @@ def test_owner_sees_charts_and_downloads_csv(live_server, page, shot):
     with scope(shop=shop):
         aging_book(shop)  # outstanding 3,140 (see tests/reports/helpers.py)
         pay(shop, CustomerFactory(shop=shop, name="Esha"), Decimal("75"))
+        for ago, price, quantity in SALES:
+            product = ProductFactory(shop=shop, sale_price=Decimal(price), tax_rate=Decimal("0"), track_stock=False)
+            issue(shop, days(-ago), [line(product, quantity)])
     base = live_server.url
     log_in(page, base, "reports-owner")
 
@@ -32,6 +42,10 @@ def test_owner_sees_charts_and_downloads_csv(live_server, page, shot):
     panel.wait_for()
     expect(panel.locator("svg")).to_have_count(3)
     expect(page.get_by_test_id("sales-chart-table").locator("tbody tr")).to_have_count(30)
+    # one bar per day with sales, its figure in the table beside the chart
+    expect(page.get_by_test_id("sales-chart").locator("svg rect:not([height='0.0'])")).to_have_count(3)
+    for figure in ("₹500.00", "₹120.00", "₹300.00"):
+        expect(page.get_by_test_id("sales-chart-table")).to_contain_text(figure)
     expect(page.get_by_test_id("aging-chart-table")).to_contain_text("₹1,000.00")
     assert page.get_by_test_id("total-outstanding").inner_text() == "₹3,140.00"
     shot(page, "60-dashboard-charts")

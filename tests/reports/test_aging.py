@@ -47,11 +47,16 @@ def test_aging_buckets_worked_by_hand(shop):
     (0, "current"), (1, "d1_30"), (30, "d1_30"), (31, "d31_60"), (60, "d31_60"), (61, "d61_90"),
     (90, "d61_90"), (91, "d91_120"), (120, "d91_120"), (121, "d120_plus"), (-1, "current"),
 ])
-def test_each_boundary_lands_in_its_bucket(shop, days_past, bucket):
+@pytest.mark.parametrize("as_of", [0, -100], ids=["as-of-today", "as-of-100-days-ago"])
+def test_each_boundary_lands_in_its_bucket(shop, days_past, bucket, as_of):
+    """Days past counted from the as-of date, on the live report (today: stored
+    outstanding) and on a past date (amounts less what was paid by then)."""
     customer = CustomerFactory(shop=shop)
-    due(shop, customer, 70, due_in=-days_past)
-    (row,) = aging_rows(shop=shop, as_of=TODAY)
+    due(shop, customer, 70, due_in=as_of - days_past)  # given 5 days before its due date
+    (row,) = aging_rows(shop=shop, as_of=days(as_of))
     assert {k: v for k, v in _row(row).items() if k not in ("name", "total") and v} == {bucket: D("70")}
+    totals = aging_totals(shop=shop, as_of=days(as_of))
+    assert {k: v for k, v in totals.buckets.items() if v} == {bucket: D("70")}
 
 
 def test_due_without_due_date_ages_from_the_day_it_was_given(shop):
@@ -231,3 +236,38 @@ def test_a_due_dated_after_today_is_not_yet_due_in_the_live_report(shop):
     (row,) = aging_rows(shop=shop, as_of=TODAY)
     assert (row["current"], row["total"]) == (D("45"), D("45"))
     assert aging_totals(shop=shop, as_of=TODAY).buckets["current"] == D("45.00")
+
+
+def test_remind_bucket_is_capped_per_post_and_the_next_post_reaches_the_rest(shop, monkeypatch):
+    """At most ``REMIND_LIMIT`` emails a post (largest totals first), ``REMIND_BATCH``
+    customers per transaction; whoever got a reminder email today is not emailed again, so
+    the next post (a new form) reminds the ones left."""
+    from reports import services
+
+    monkeypatch.setattr(services, "REMIND_LIMIT", 3)
+    monkeypatch.setattr(services, "REMIND_BATCH", 2)
+    for i in range(5):
+        due(shop, CustomerFactory(shop=shop, name=f"P{i}", email=f"p{i}@example.com"), 100 + i, due_in=-10)
+    first = aging_bucket_remind(shop=shop, bucket="d1_30", as_of=TODAY, idempotency_key=uuid.uuid4())
+    assert (first.queued, first.already, first.skipped, first.left) == (3, 0, [], 2)
+    assert set(Message.objects.filter(shop=shop).values_list("customer__name", flat=True)) == {"P4", "P3", "P2"}
+    second = aging_bucket_remind(shop=shop, bucket="d1_30", as_of=TODAY, idempotency_key=uuid.uuid4())
+    assert (second.queued, second.already, second.left) == (2, 3, 0)
+    third = aging_bucket_remind(shop=shop, bucket="d1_30", as_of=TODAY, idempotency_key=uuid.uuid4())
+    assert (third.queued, third.already, third.left) == (0, 5, 0)
+    assert Message.objects.filter(shop=shop, kind=Message.Kind.REMINDER).count() == 5
+
+
+def test_remind_post_says_how_many_are_left(owner_client, shop, monkeypatch):
+    from reports import services
+    from reports.views import aging as aging_views
+
+    monkeypatch.setattr(services, "REMIND_LIMIT", 1)
+    monkeypatch.setattr(aging_views, "REMIND_LIMIT", 1)
+    aging_book(shop)  # not yet due: Asha (100) and Devi (10), both with an email
+    form = dict(owner_client.get(reverse("reports:aging")).context["remind_forms"][0][1].initial)
+    data = {"bucket": "current", "as_of": TODAY.isoformat(), "idempotency_key": str(form["idempotency_key"])}
+    body = owner_client.post(reverse("reports:aging_remind"), data, follow=True).content.decode()
+    assert ("1 reminder queued for Not yet due. 1 more in this bucket not reminded yet (at most 1 at a time): "
+            "remind the bucket again to reach them.") in body
+    assert list(Message.objects.filter(shop=shop).values_list("to", flat=True)) == ["asha@example.com"]

@@ -205,9 +205,26 @@ def test_query_count_does_not_grow_with_the_shop(owner_client, shop, sales_book)
     assert _page_queries(owner_client) == small
 
 
-@pytest.mark.parametrize("by", ["product", "category", "day"])
+@pytest.mark.parametrize("by", ["product", "category", "day", "customers"])
 def test_downloads_stream_after_the_request_scope_ends(owner_client, shop, sales_book, by):
     response = owner_client.get(reverse(URL), {**MAY, "export": "csv", "by": by})
     with no_scope():
         rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[-1][0].startswith("Total") and len(rows) >= 4
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_top_customers_download_reads_back_with_its_totals_row(owner_client, shop, sales_book, fmt):
+    page = owner_client.get(reverse(URL), MAY).content.decode()
+    assert 'data-testid="top-customers-csv"' in page and "Total of these customers" in page
+    response = owner_client.get(reverse(URL), {**MAY, "export": fmt, "by": "customers"})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    else:
+        rows = [["" if v is None else str(v) for v in row]
+                for row in openpyxl.load_workbook(io.BytesIO(body)).active.values]
+    assert rows[0] == ["Customer", "Phone", "Invoices", "Bought"]
+    assert [(r[0], int(r[2]), D(r[3])) for r in rows[1:]] == [
+        ("Asha", 2, D("859.50")), ("Ravi", 1, D("157.50")), ("Total of these customers", 3, D("1017.00"))]

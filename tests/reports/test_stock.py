@@ -17,7 +17,7 @@ from django_scopes import scope
 
 from billing.models import Product, StockMovement
 from billing.services.catalogue import stock_adjust, stock_receive
-from reports.selectors.stock import stock_low, stock_movement_register, stock_valuation_totals
+from reports.selectors.stock import stock_low, stock_low_totals, stock_movement_register, stock_valuation_totals
 from tests.billing.factories import CategoryFactory, ProductFactory
 from tests.scoping import no_scope
 
@@ -159,3 +159,13 @@ def test_downloads_stream_after_the_request_scope_ends(owner_client, shop, stock
     with no_scope():
         rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert len(rows) > 2
+
+
+def test_low_stock_totals_row(owner_client, shop, stock_book):
+    """Pen (stock 0) and Soap (5 at level 5) are low; Pen has none left."""
+    assert stock_low_totals(shop=shop) == {"products": 2, "out_of_stock": 1}
+    body = owner_client.get(reverse(URL)).content.decode()
+    assert "Total: 2 products low, 1 out of stock" in body.split('data-testid="stock-low-total"')[1][:80]
+    response = owner_client.get(reverse(URL), {"section": "low", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:]] == ["Pen", "Soap", "Total: 2 products low, 1 out of stock"]
