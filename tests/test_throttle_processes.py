@@ -117,7 +117,7 @@ def two_servers(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings", "ENV_FILE": "",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}", "DEBUG": "false",
            "ALLOWED_HOSTS": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
-    for name in ("REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+    for name in ("REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "REPLICA_DATABASE_URL"):
         env.pop(name, None)
     subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=env, check=True, timeout=300)  # noqa: S603
 

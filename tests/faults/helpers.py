@@ -270,7 +270,8 @@ def child_env(**overrides: str) -> dict:
     settings behind the test's back, plus ``overrides``."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "DEBUG",
-                        "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "CONN_MAX_AGE")}
+                        "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "CONN_MAX_AGE", "REPLICA_DATABASE_URL",
+                        "TEST_REDIS_URL")}
     env.update({"ENV_FILE": "", "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}, **overrides)
     return env
 
