@@ -54,11 +54,13 @@ from tests.customers.factories import CustomerFactory
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-TODAY = timezone.localdate()
+def today():
+    """The real local date, read when called: a run that crosses midnight keeps its tests right."""
+    return timezone.localdate()
 
 
 def ago(days: int) -> datetime.date:
-    return TODAY - datetime.timedelta(days=days)
+    return today() - datetime.timedelta(days=days)
 
 
 @pytest.fixture
@@ -103,15 +105,15 @@ def book(shop, owner):
                    sale_price=Decimal("125"), tax_rate=Decimal("5"))
 
     drawer_setup(shop=shop)
-    sold = invoice_issue(shop=shop, customer=asha, issued_on=TODAY, amount_paid=Decimal("100"), lines=[
+    sold = invoice_issue(shop=shop, customer=asha, issued_on=today(), amount_paid=Decimal("100"), lines=[
         LineInput(quantity=Decimal("2.250"), unit_price=Decimal("125"), tax_rate=Decimal("5"), description="Toor dal",
                   product=dal),
         LineInput(quantity=Decimal("3"), unit_price=Decimal("35"), tax_rate=Decimal("18"), description="Soap",
                   product=soap)], created_by=cashier.user)
-    walk_in = invoice_issue(shop=shop, issued_on=TODAY, amount_paid=Decimal("41.30"), lines=[
+    walk_in = invoice_issue(shop=shop, issued_on=today(), amount_paid=Decimal("41.30"), lines=[
         LineInput(quantity=Decimal("1"), unit_price=Decimal("35"), tax_rate=Decimal("18"), description="Soap",
                   product=soap)])
-    voided = invoice_issue(shop=shop, customer=bala, issued_on=TODAY, lines=[
+    voided = invoice_issue(shop=shop, customer=bala, issued_on=today(), lines=[
         LineInput(quantity=Decimal("1"), unit_price=Decimal("120"), tax_rate=Decimal("5"), description="Dal",
                   product=dal)])
     invoice_void(shop=shop, invoice=voided, reason="Wrong customer", voided_by=owner.user)
@@ -121,7 +123,7 @@ def book(shop, owner):
     # A bill of supply (its own BOS/… series), issued after the shop left GST registration.
     shop.gst_registration = GstRegistration.UNREGISTERED
     shop.save(update_fields=["gst_registration"])
-    supply = invoice_issue(shop=shop, customer=chitra, issued_on=TODAY, amount_paid=Decimal("35"), lines=[
+    supply = invoice_issue(shop=shop, customer=chitra, issued_on=today(), amount_paid=Decimal("35"), lines=[
         LineInput(quantity=Decimal("1"), unit_price=Decimal("35"), tax_rate=Decimal("18"), description="Soap",
                   product=soap)])
     drawer_close(shop=shop, counts={Decimal("100"): 1}, note="Evening count")
@@ -349,7 +351,7 @@ def test_the_copy_numbers_on_from_the_originals_last_numbers(book, shop):
     with scope(shop=copy):
         chitra = Customer.objects.get(shop=copy, name="Chitra")
         soap = Product.objects.get(shop=copy, sku="SOAP")
-        supply = invoice_issue(shop=copy, customer=chitra, issued_on=TODAY, amount_paid=Decimal("35"), lines=[
+        supply = invoice_issue(shop=copy, customer=chitra, issued_on=today(), amount_paid=Decimal("35"), lines=[
             LineInput(quantity=Decimal("1"), unit_price=Decimal("35"), tax_rate=Decimal("18"), description="Soap",
                       product=soap)])
         sold = Invoice.objects.get(shop=copy, number=book["sold"].number)
@@ -407,7 +409,7 @@ def test_restoring_twice_gives_two_independent_shops(book, shop):
 
     with scope(shop=first):
         asha = Customer.objects.get(shop=first, name="Asha Devi")
-        ledger.payment_create(shop=first, customer=asha, amount=Decimal("10"), received_on=TODAY)
+        ledger.payment_create(shop=first, customer=asha, amount=Decimal("10"), received_on=today())
         asha.refresh_from_db()
 
     assert snapshot(second) == before and snapshot(shop) == original
@@ -474,7 +476,7 @@ def test_restore_without_password_hashes_creates_users_who_must_reset(book, shop
 def test_a_user_named_only_in_the_history_is_created_inactive(shop, owner):
     operator = UserFactory(username="operator")
     customer = CustomerFactory(shop=shop, name="Asha")
-    ledger.due_create(shop=shop, customer=customer, amount=Decimal("5"), description="x", incurred_on=TODAY,
+    ledger.due_create(shop=shop, customer=customer, amount=Decimal("5"), description="x", incurred_on=today(),
                       created_by=operator)
     handle = write(shop)
     delete_shop(shop, [owner.user.pk, operator.pk])

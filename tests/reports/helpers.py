@@ -1,6 +1,6 @@
 """A small shop's book with figures worked out by hand, shared by the report tests.
 
-Dates are relative to ``TODAY`` (the real local date: the ledger refuses entries over a
+Dates are relative to ``today()`` (the real local date: the ledger refuses entries over a
 year ahead). Every entry goes through the ledger services, so balances, outstanding and
 allocations are what the app itself writes.
 """
@@ -13,12 +13,15 @@ from django.utils import timezone
 from ledger.services.entries import due_create, due_void, payment_create, refund_create
 from tests.factories import CustomerFactory
 
-TODAY = timezone.localdate()
+
+def today():
+    """The real local date, read when called: a run that crosses midnight keeps its tests right."""
+    return timezone.localdate()
 
 
 def days(n: int) -> datetime.date:
-    """``TODAY`` plus ``n`` days (negative: before)."""
-    return TODAY + datetime.timedelta(days=n)
+    """``today()`` plus ``n`` days (negative: before)."""
+    return today() + datetime.timedelta(days=n)
 
 
 def due(shop, customer, amount, *, due_in=None, incurred=None, description="Goods"):

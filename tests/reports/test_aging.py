@@ -15,7 +15,7 @@ from messaging.models import Message
 from reports.selectors.aging import aging_rows, aging_totals
 from reports.services import ReportError, aging_bucket_remind
 from tests.factories import CustomerFactory, MembershipFactory
-from tests.reports.helpers import TODAY, aging_book, days, due
+from tests.reports.helpers import aging_book, days, due, today
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def _row(row):
 
 def test_aging_buckets_worked_by_hand(shop):
     aging_book(shop)
-    rows = [_row(r) for r in aging_rows(shop=shop, as_of=TODAY)]
+    rows = [_row(r) for r in aging_rows(shop=shop, as_of=today())]
     assert rows == [
         {"name": "Asha", "current": D("100"), "d1_30": D("500"), "d31_60": D("900"), "d61_90": D("600"),
          "d91_120": D("0"), "d120_plus": D("0"), "total": D("2100")},
@@ -36,7 +36,7 @@ def test_aging_buckets_worked_by_hand(shop):
         {"name": "Devi", "current": D("10"), "d1_30": D("0"), "d31_60": D("0"), "d61_90": D("0"),
          "d91_120": D("0"), "d120_plus": D("0"), "total": D("10")},
     ]
-    totals = aging_totals(shop=shop, as_of=TODAY)
+    totals = aging_totals(shop=shop, as_of=today())
     assert totals.buckets == {"current": D("110.00"), "d1_30": D("500.00"), "d31_60": D("900.00"),
                               "d61_90": D("600.00"), "d91_120": D("1000.00"), "d120_plus": D("30.00")}
     assert totals.total == D("3140.00")
@@ -62,7 +62,7 @@ def test_each_boundary_lands_in_its_bucket(shop, days_past, bucket, as_of):
 def test_due_without_due_date_ages_from_the_day_it_was_given(shop):
     customer = CustomerFactory(shop=shop)
     due(shop, customer, 40, incurred=-31)
-    (row,) = aging_rows(shop=shop, as_of=TODAY)
+    (row,) = aging_rows(shop=shop, as_of=today())
     assert row["d31_60"] == D("40")
 
 
@@ -83,7 +83,7 @@ def test_aging_as_of_a_past_date(shop):
 
 def test_aging_grand_total_equals_dashboard_total_outstanding(shop):
     aging_book(shop)
-    assert aging_totals(shop=shop, as_of=TODAY).total == dashboard_summary(shop=shop).total_outstanding
+    assert aging_totals(shop=shop, as_of=today()).total == dashboard_summary(shop=shop).total_outstanding
 
 
 def test_page_lists_rows_linking_to_customers_with_totals(owner_client, shop):
@@ -104,7 +104,7 @@ def test_bad_date_is_a_form_error_not_a_500(owner_client, shop):
     response = owner_client.get(reverse("reports:aging"), {"date": "2026-02-31"})
     assert response.status_code == 200
     assert "Enter the date as YYYY-MM-DD." in response.content.decode()
-    assert response.context["as_of"] == TODAY
+    assert response.context["as_of"] == today()
     # and no download of a report whose form has errors
     response = owner_client.get(reverse("reports:aging"), {"date": "nope", "export": "csv"})
     assert response["Content-Type"].startswith("text/html")
@@ -112,7 +112,7 @@ def test_bad_date_is_a_form_error_not_a_500(owner_client, shop):
 
 def test_csv_and_xlsx_read_back_to_the_same_figures(owner_client, shop):
     aging_book(shop)
-    response = owner_client.get(reverse("reports:aging"), {"date": TODAY.isoformat(), "export": "csv"})
+    response = owner_client.get(reverse("reports:aging"), {"date": today().isoformat(), "export": "csv"})
     assert response.status_code == 200 and response.streaming
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0] == ["Customer", "Phone", "Not yet due", "1–30 days", "31–60 days", "61–90 days",
@@ -153,7 +153,7 @@ def test_staff_gets_403(client, shop):
     staff = MembershipFactory(shop=shop, role="cashier")
     client.force_login(staff.user)
     assert client.get(reverse("reports:aging")).status_code == 403
-    assert client.post(reverse("reports:aging_remind"), {"bucket": "d1_30", "as_of": TODAY.isoformat()}
+    assert client.post(reverse("reports:aging_remind"), {"bucket": "d1_30", "as_of": today().isoformat()}
                        ).status_code == 403
     assert not Message.objects.filter(shop=shop).exists()
 
@@ -161,28 +161,28 @@ def test_staff_gets_403(client, shop):
 def test_remind_bucket_queues_through_the_reminder_service_once(shop, owner):
     book = aging_book(shop)
     key = uuid.uuid4()
-    result = aging_bucket_remind(shop=shop, bucket="d1_30", as_of=TODAY, idempotency_key=key, created_by=owner.user)
+    result = aging_bucket_remind(shop=shop, bucket="d1_30", as_of=today(), idempotency_key=key, created_by=owner.user)
     assert (result.queued, result.already, result.skipped) == (1, 0, [])
     (message,) = Message.objects.filter(shop=shop)
     assert (message.customer, message.kind, message.to) == (book["asha"], Message.Kind.REMINDER, "asha@example.com")
     # The same form again: nothing new.
-    again = aging_bucket_remind(shop=shop, bucket="d1_30", as_of=TODAY, idempotency_key=key)
+    again = aging_bucket_remind(shop=shop, bucket="d1_30", as_of=today(), idempotency_key=key)
     assert (again.queued, again.already) == (0, 1)
     assert Message.objects.filter(shop=shop).count() == 1
     # Bala has no email: skipped with the reminder service's reason.
-    result = aging_bucket_remind(shop=shop, bucket="d91_120", as_of=TODAY, idempotency_key=uuid.uuid4())
+    result = aging_bucket_remind(shop=shop, bucket="d91_120", as_of=today(), idempotency_key=uuid.uuid4())
     assert result.queued == 0
     assert result.skipped == [("Bala", "Bala has no email address. Add one with Edit, "
                                        "or remind them by WhatsApp or SMS.")]
     with pytest.raises(ReportError, match="Pick one of the aging buckets."):
-        aging_bucket_remind(shop=shop, bucket="d0", as_of=TODAY)
+        aging_bucket_remind(shop=shop, bucket="d0", as_of=today())
 
 
 def test_remind_post_from_the_page(owner_client, shop):
     aging_book(shop)
     page = owner_client.get(reverse("reports:aging"))
     form = dict(page.context["remind_forms"][0][1].initial)
-    data = {"bucket": "current", "as_of": TODAY.isoformat(), "idempotency_key": str(form["idempotency_key"])}
+    data = {"bucket": "current", "as_of": today().isoformat(), "idempotency_key": str(form["idempotency_key"])}
     response = owner_client.post(reverse("reports:aging_remind"), data, follow=True)
     assert "2 reminders queued for Not yet due." in response.content.decode()
     owner_client.post(reverse("reports:aging_remind"), data)
@@ -212,8 +212,8 @@ def test_live_rows_agree_with_the_general_query(shop):
     aging_book(shop)
     for n in range(5):  # ties on total: ordered by customer id
         due(shop, CustomerFactory(shop=shop, name=f"Tie {n}"), 75, due_in=-n * 20)
-    live = aging_rows(shop=shop, as_of=TODAY)
-    general = aging_rows(shop=shop, as_of=TODAY, today=days(1))  # "today" tomorrow: the general path
+    live = aging_rows(shop=shop, as_of=today())
+    general = aging_rows(shop=shop, as_of=today(), today=days(1))  # "today" tomorrow: the general path
     assert [_row(r) for r in live] == [_row(r) for r in general]
     assert live.count() == general.count() == 8
     assert [_row(r) for r in live[2:5]] == [_row(r) for r in general[2:5]]
@@ -225,7 +225,7 @@ def test_live_export_reads_customers_in_chunks(shop, monkeypatch):
 
     aging_book(shop)
     monkeypatch.setattr(aging_module, "_CHUNK", 2)
-    rows = list(aging_module.aging_export_rows(shop=shop, as_of=TODAY))
+    rows = list(aging_module.aging_export_rows(shop=shop, as_of=today()))
     assert [r[0] for r in rows] == ["Asha", "Bala", "Devi", "Total"]
     assert rows[-1][-1] == D("3140.00")
 
@@ -233,9 +233,9 @@ def test_live_export_reads_customers_in_chunks(shop, monkeypatch):
 def test_a_due_dated_after_today_is_not_yet_due_in_the_live_report(shop):
     customer = CustomerFactory(shop=shop, name="Early")
     due(shop, customer, 45, incurred=3)  # recorded ahead of the day it was given
-    (row,) = aging_rows(shop=shop, as_of=TODAY)
+    (row,) = aging_rows(shop=shop, as_of=today())
     assert (row["current"], row["total"]) == (D("45"), D("45"))
-    assert aging_totals(shop=shop, as_of=TODAY).buckets["current"] == D("45.00")
+    assert aging_totals(shop=shop, as_of=today()).buckets["current"] == D("45.00")
 
 
 def test_remind_bucket_is_capped_per_post_and_the_next_post_reaches_the_rest(shop, monkeypatch):
@@ -248,12 +248,12 @@ def test_remind_bucket_is_capped_per_post_and_the_next_post_reaches_the_rest(sho
     monkeypatch.setattr(services, "REMIND_BATCH", 2)
     for i in range(5):
         due(shop, CustomerFactory(shop=shop, name=f"P{i}", email=f"p{i}@example.com"), 100 + i, due_in=-10)
-    first = aging_bucket_remind(shop=shop, bucket="d1_30", as_of=TODAY, idempotency_key=uuid.uuid4())
+    first = aging_bucket_remind(shop=shop, bucket="d1_30", as_of=today(), idempotency_key=uuid.uuid4())
     assert (first.queued, first.already, first.skipped, first.left) == (3, 0, [], 2)
     assert set(Message.objects.filter(shop=shop).values_list("customer__name", flat=True)) == {"P4", "P3", "P2"}
-    second = aging_bucket_remind(shop=shop, bucket="d1_30", as_of=TODAY, idempotency_key=uuid.uuid4())
+    second = aging_bucket_remind(shop=shop, bucket="d1_30", as_of=today(), idempotency_key=uuid.uuid4())
     assert (second.queued, second.already, second.left) == (2, 3, 0)
-    third = aging_bucket_remind(shop=shop, bucket="d1_30", as_of=TODAY, idempotency_key=uuid.uuid4())
+    third = aging_bucket_remind(shop=shop, bucket="d1_30", as_of=today(), idempotency_key=uuid.uuid4())
     assert (third.queued, third.already, third.left) == (0, 5, 0)
     assert Message.objects.filter(shop=shop, kind=Message.Kind.REMINDER).count() == 5
 
@@ -266,7 +266,7 @@ def test_remind_post_says_how_many_are_left(owner_client, shop, monkeypatch):
     monkeypatch.setattr(aging_views, "REMIND_LIMIT", 1)
     aging_book(shop)  # not yet due: Asha (100) and Devi (10), both with an email
     form = dict(owner_client.get(reverse("reports:aging")).context["remind_forms"][0][1].initial)
-    data = {"bucket": "current", "as_of": TODAY.isoformat(), "idempotency_key": str(form["idempotency_key"])}
+    data = {"bucket": "current", "as_of": today().isoformat(), "idempotency_key": str(form["idempotency_key"])}
     body = owner_client.post(reverse("reports:aging_remind"), data, follow=True).content.decode()
     assert ("1 reminder queued for Not yet due. 1 more in this bucket not reminded yet (at most 1 at a time): "
             "remind the bucket again to reach them.") in body

@@ -18,7 +18,7 @@ from reports.periods import Period
 from reports.selectors.cashbook import cash_book_report
 from reports.selectors.daybook import day_book
 from tests.factories import CustomerFactory, MembershipFactory
-from tests.reports.helpers import TODAY, days, due, pay, refund
+from tests.reports.helpers import days, due, pay, refund, today
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def _today_book(shop):
     refund(shop, bala, 20)
     invoice_issue(shop=shop, lines=[LineInput(quantity=D("1"), unit_price=D("200"), tax_rate=D("0"),
                                               description="Rice 10 kg")],
-                  amount_paid=D("200"), issued_on=TODAY)
+                  amount_paid=D("200"), issued_on=today())
     cash_movement_create(shop=shop, kind=CashMovement.Kind.PAYOUT, note="Tea", amount=D("30"))
     due_void(shop=shop, due=due(shop, asha, 999, incurred=0), reason="Typo")
     due(shop, asha, 77, incurred=-1)
@@ -45,7 +45,7 @@ def _today_book(shop):
 
 def test_day_book_by_hand(shop):
     _today_book(shop)
-    book = day_book(shop=shop, day=TODAY)
+    book = day_book(shop=shop, day=today())
     assert [d.amount for d in book.dues] == [D("100")]
     assert book.totals == {"dues": D("100.00"), "payments": D("110.00"), "refunds": D("20.00"),
                            "invoices": D("200.00"), "invoices_paid": D("200.00"),
@@ -60,7 +60,7 @@ def test_day_book_page_and_csv(owner_client, shop):
     html = response.content.decode()
     assert "Asha" in html and "999" not in html and "77.00" not in html
     assert response.context["book"].totals["cash_in"] == D("310.00")
-    response = owner_client.get(reverse("reports:day_book"), {"date": TODAY.isoformat(), "export": "csv"})
+    response = owner_client.get(reverse("reports:day_book"), {"date": today().isoformat(), "export": "csv"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     totals = {r[0]: r[4] for r in rows if r[0].startswith("Total")}
     assert totals == {"Total dues": "100.00", "Total payments": "110.00", "Total refunds": "20.00",
@@ -87,11 +87,11 @@ def _cash_book(shop):
 
 def test_cash_book_by_hand(shop):
     _cash_book(shop)
-    book = cash_book_report(shop=shop, period=Period(days(-2), TODAY))
+    book = cash_book_report(shop=shop, period=Period(days(-2), today()))
     assert book.opening == D("1000.00")
     assert [(d.day, d.opening, d.cash_in, d.cash_out, d.closing) for d in book.days] == [
         (days(-2), D("1000.00"), D("0.00"), D("200.00"), D("800.00")),
-        (TODAY, D("800.00"), D("60.00"), D("0.00"), D("860.00")),
+        (today(), D("800.00"), D("60.00"), D("0.00"), D("860.00")),
     ]
     assert (book.cash_in, book.cash_out, book.closing) == (D("60.00"), D("200.00"), D("860.00"))
     assert book.closing == drawer_balance(shop=shop)
@@ -102,7 +102,7 @@ def test_cash_book_exports_and_query_count(owner_client, shop, django_assert_num
     from django.test.utils import CaptureQueriesContext
 
     url = reverse("reports:cash_book")
-    query = {"period": "custom", "start": days(-2).isoformat(), "end": TODAY.isoformat()}
+    query = {"period": "custom", "start": days(-2).isoformat(), "end": today().isoformat()}
     owner_client.get(url, query)
     with CaptureQueriesContext(connection) as small:
         owner_client.get(url, query)

@@ -7,7 +7,7 @@ from ledger.services.entries import payment_void
 from reports.periods import add_months, month_start
 from reports.selectors.charts import dues_vs_payments, sales_by_day
 from tests.factories import CustomerFactory
-from tests.reports.helpers import TODAY, aging_book, due, pay
+from tests.reports.helpers import aging_book, due, pay, today
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -15,14 +15,14 @@ pytestmark = pytest.mark.django_db
 
 def test_dues_vs_payments_per_month_by_hand(shop):
     customer = CustomerFactory(shop=shop)
-    this_month = month_start(TODAY)
+    this_month = month_start(today())
     last_month = add_months(this_month, -1)
-    due(shop, customer, 300, incurred=(this_month - TODAY).days)  # the 1st of this month
-    due(shop, customer, 200, incurred=(last_month - TODAY).days)  # the 1st of last month
-    pay(shop, customer, 120, on=(this_month - TODAY).days)
+    due(shop, customer, 300, incurred=(this_month - today()).days)  # the 1st of this month
+    due(shop, customer, 200, incurred=(last_month - today()).days)  # the 1st of last month
+    pay(shop, customer, 120, on=(this_month - today()).days)
     payment_void(shop=shop, payment=pay(shop, customer, 50, on=0), reason="Typo")
-    due(shop, customer, 999, incurred=(add_months(this_month, -12) - TODAY).days)  # 13 months back: left out
-    months = dues_vs_payments(shop=shop, today=TODAY)
+    due(shop, customer, 999, incurred=(add_months(this_month, -12) - today()).days)  # 13 months back: left out
+    months = dues_vs_payments(shop=shop, today=today())
     assert len(months) == 12
     assert months[0].month == add_months(this_month, -11) and months[-1].month == this_month
     assert (months[-1].dues, months[-1].payments) == (D("300.00"), D("120.00"))
@@ -60,7 +60,7 @@ def test_sales_per_day_for_30_days_by_hand(shop):
     from billing.totals import LineInput
 
     def sell(amount, day):
-        return invoice_issue(shop=shop, issued_on=TODAY + datetime.timedelta(days=day), amount_paid=D(amount),
+        return invoice_issue(shop=shop, issued_on=today() + datetime.timedelta(days=day), amount_paid=D(amount),
                              lines=[LineInput(quantity=D("1"), unit_price=D(amount), tax_rate=D("0"),
                                               description="Tea")])
 
@@ -70,9 +70,9 @@ def test_sales_per_day_for_30_days_by_hand(shop):
     sell("999", -30)  # a day too early: left out
     invoice_void(shop=shop, invoice=sell("400", -3), reason="Wrong item")  # void: left out
 
-    days = sales_by_day(shop=shop, today=TODAY)
+    days = sales_by_day(shop=shop, today=today())
 
-    assert len(days) == 30 and days[0].day == TODAY - datetime.timedelta(days=29) and days[-1].day == TODAY
+    assert len(days) == 30 and days[0].day == today() - datetime.timedelta(days=29) and days[-1].day == today()
     assert (days[-1].total, days[-1].count) == (D("150.50"), 2)
     assert (days[0].total, days[0].count) == (D("70.00"), 1)
     assert days[-4].total == D("0.00") and days[-4].count == 0

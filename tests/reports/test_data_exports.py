@@ -24,12 +24,12 @@ from reports.selectors import exports as selectors
 from reports.selectors.exports import DATASETS
 from tests.accounts.factories import MembershipFactory
 from tests.factories import CustomerFactory
-from tests.reports.helpers import TODAY, aging_book, days, due, pay, refund
+from tests.reports.helpers import aging_book, days, due, pay, refund, today
 from tests.scoping import no_scope
 
 pytestmark = pytest.mark.django_db
 
-THIS_YEAR = {"period": "custom", "start": days(-364).isoformat(), "end": TODAY.isoformat()}
+THIS_YEAR = {"period": "custom", "start": days(-364).isoformat(), "end": today().isoformat()}
 
 
 def book(shop):
@@ -48,15 +48,15 @@ def book(shop):
     soap = product_create(shop=shop, sku="SOAP", name="Soap", unit="pcs", sale_price=Decimal("35"),
                           tax_rate=Decimal("18"), cost_price=Decimal("28"), opening_stock=Decimal("50"))
     stock_adjust(shop=shop, product=soap, quantity=Decimal("-1"), reason="Damaged")
-    invoice_issue(shop=shop, customer=people["asha"], issued_on=TODAY, lines=[
+    invoice_issue(shop=shop, customer=people["asha"], issued_on=today(), lines=[
         LineInput(quantity=Decimal("1.500"), unit_price=Decimal("120"), tax_rate=Decimal("5"), description="Toor dal",
                   product=dal),
         LineInput(quantity=Decimal("2"), unit_price=Decimal("35"), tax_rate=Decimal("18"), description="Soap",
                   product=soap)], amount_paid=Decimal("50"))
-    invoice_issue(shop=shop, issued_on=TODAY, amount_paid=Decimal("41.30"), lines=[
+    invoice_issue(shop=shop, issued_on=today(), amount_paid=Decimal("41.30"), lines=[
         LineInput(quantity=Decimal("1"), unit_price=Decimal("35"), tax_rate=Decimal("18"), description="Soap",
                   product=soap)])
-    voided = invoice_issue(shop=shop, customer=people["bala"], issued_on=TODAY, lines=[
+    voided = invoice_issue(shop=shop, customer=people["bala"], issued_on=today(), lines=[
         LineInput(quantity=Decimal("1"), unit_price=Decimal("120"), tax_rate=Decimal("5"), description="Dal",
                   product=dal)])
     invoice_void(shop=shop, invoice=voided, reason="Wrong customer")
@@ -180,7 +180,7 @@ def test_entries_export_has_every_due_payment_and_refund_of_the_period(owner_cli
     # Voided entries are there, marked with the day and the reason.
     voided = [(r["Kind"], r["Amount"], r["Void reason"]) for r in rows if r["Voided on"]]
     assert ("Due", "700.00", "Entered twice") in voided and ("Payment", "5.00", "Typed twice") in voided
-    assert all(r["Voided on"] == TODAY.isoformat() for r in rows if r["Voided on"])
+    assert all(r["Voided on"] == today().isoformat() for r in rows if r["Voided on"])
     # By date; a due's description, a payment's method, an invoice's due names its invoice.
     assert [r["Date"] for r in rows] == sorted(r["Date"] for r in rows)
     methods = {r["Description / method"] for r in by_kind["Payment"]}
@@ -265,7 +265,7 @@ def test_another_shops_rows_never_appear(owner_client, shop, other_owner):
         pay(theirs, stranger, 77)
         product = product_create(shop=theirs, sku="SECRET", name="Secret product", unit="pcs",
                                  sale_price=Decimal("1"), tax_rate=Decimal("0"), opening_stock=Decimal("3"))
-        invoice_issue(shop=theirs, customer=stranger, issued_on=TODAY, lines=[
+        invoice_issue(shop=theirs, customer=stranger, issued_on=today(), lines=[
             LineInput(quantity=Decimal("1"), unit_price=Decimal("1"), tax_rate=Decimal("0"), description="Secret",
                       product=product)])
     for key, spec in DATASETS.items():
@@ -286,7 +286,7 @@ def _grow(shop, n=15):
         due(shop, customer, 10 + i, incurred=-(i % 20))
         pay(shop, customer, 5, on=-(i % 7), method=["cash", "upi"][i % 2])
         stock_adjust(shop=shop, product=product, quantity=Decimal("1"), reason="Found")
-        invoice_issue(shop=shop, customer=customer, issued_on=TODAY, lines=[
+        invoice_issue(shop=shop, customer=customer, issued_on=today(), lines=[
             LineInput(quantity=Decimal("1"), unit_price=Decimal("35"), tax_rate=Decimal("18"), description="Soap",
                       product=product)])
     refund(shop, Customer.objects.get(shop=shop, name="Chitra"), "10")

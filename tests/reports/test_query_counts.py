@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import CustomerFactory
-from tests.reports.helpers import TODAY, aging_book, days, due, pay
+from tests.reports.helpers import aging_book, days, due, pay, today
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_same_query_count_small_and_larger(owner_client, shop, name, django_asse
     book = aging_book(shop)
     customer = book["asha"]
     url = reverse("reports:statement", args=[customer.pk]) if name == "statement" else reverse(name)
-    query = {"period": "custom", "start": days(-30).isoformat(), "end": TODAY.isoformat()}
+    query = {"period": "custom", "start": days(-30).isoformat(), "end": today().isoformat()}
     owner_client.get(url, query)
     with CaptureQueriesContext(connection) as small:
         assert owner_client.get(url, query).status_code == 200
