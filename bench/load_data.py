@@ -20,7 +20,8 @@ customer's entries are replayed in time order with the allocation rule the ledge
 services use (``ledger.services.allocation.allocate``: a payment to the due the user
 picked, else to open dues oldest due date first; credit left on a payment applied to
 the next dues), and ``Customer.balance``, ``oldest_open_due_date``, each due's
-``outstanding`` and ``last_activity_at`` are written from that replay —
+``outstanding`` and ``last_activity_at`` are written from that replay, and the shop's
+customer totals are rebuilt from the customers at the end (``customers.totals``) —
 ``manage.py check_ledger --shop ID`` passes on the result.
 History rows (django-simple-history) are not written for the generated rows.
 
@@ -77,7 +78,8 @@ from billing.services.numbering import financial_year, format_number
 from billing.totals import LineInput, TotalsError, compute_totals
 from core.money import CENT, QUANTITY_STEP, ZERO
 from customers.models import Customer
-from customers.phones import shop_e164
+from customers.phones import phone_tail, shop_e164
+from customers.totals import totals_rebuild
 from ledger import demo as ledger_demo
 from ledger.models import Allocation, Due, Payment
 from ledger.services.allocation import allocate, allocation_key
@@ -604,7 +606,8 @@ class Writer:
                 created = self.at(c.created_day, c.created_second)
                 last = self.at(*c.last_activity) if c.last_activity else None
                 rows.append(Customer(
-                    shop=shop, name=c.name, phone=c.phone, phone_e164=shop_e164(c.phone, shop=shop) or "",
+                    shop=shop, name=c.name, phone=c.phone, phone_e164=(e164 := shop_e164(c.phone, shop=shop) or ""),
+                    phone_tail=phone_tail(c.phone, e164),
                     email=c.email, address=c.address, notes=c.notes,
                     credit_limit=c.credit_limit, is_archived=c.archived, balance=self.money(c.balance),
                     oldest_open_due_date=self.plan.date(c.oldest_open_due_day)
@@ -840,6 +843,8 @@ def _shop(name, user, sizes, *, seed, batch_size, say, verbose):
     models_with_stamps = (Customer, Due, Payment, Allocation, Invoice, Product, StockMovement, CashMovement)
     with _stored_timestamps(*models_with_stamps), _bulk_load_session():
         writer.run()
+    # The dashboard's customer totals, from the customers just written (as the services keep them).
+    totals_rebuild(shop=shop)
     if connection.vendor == "mysql" and not connection.in_atomic_block:
         # Fresh statistics for the planner after millions of inserts (as a DBA would). Not
         # inside a caller's transaction: ANALYZE TABLE commits implicitly.

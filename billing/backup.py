@@ -30,8 +30,9 @@ version, checksum), the exact set of files, each file's SHA-256 and row count, e
 model and shop, and every reference between the rows. Then one transaction writes a new
 shop with new ids for every row and every reference remapped (including history rows'
 object ids and ``history_user``, ``CashMovement.refund_pk`` and an invoice email's
-attachment arguments), and checks that the new shop's :func:`shop_figures` and row counts
-equal the manifest's; any difference rolls it all back.
+attachment arguments), builds the new shop's customer totals from its customers
+(``customers.totals.totals_rebuild``: derived, not archived), and checks that the new shop's
+:func:`shop_figures` and row counts equal the manifest's; any difference rolls it all back.
 
 - Users are matched by username when they exist; others are created (with the archived
   password hash, else an unusable password: they set one through "Forgot password").
@@ -90,6 +91,8 @@ from billing.services import BillingError
 from core.db import keyset_chunks
 from core.money import ZERO, quantize_money
 from customers.models import Customer
+from customers.phones import phone_tail
+from customers.totals import totals_rebuild
 from ledger.models import Allocation, Due, Payment, PaymentClaim, Refund, StatementLink
 from messaging.models import Message
 from messaging.tasks import MAX_ATTEMPTS
@@ -115,6 +118,7 @@ EXCLUDED_MODELS = {
     "billing.importjob": "the progress record of a sheet import, not part of the book",
     "api.apitoken": "API credentials: a backup carries no working secret; make new tokens after a restore",
     "api.idempotentrequest": "the API's replay cache of recent requests (responses with the old ids)",
+    "customers.customertotals": "derived from the customers' rows: a restore rebuilds it (customers.totals)",
 }
 
 #: The user fields an archive holds (the password hash only when asked).
@@ -631,6 +635,9 @@ class _Restorer:
                 setattr(row, f.attname, self._new_id(f.related_model, value, history=history))
         if model is Shop and self.as_new_shop:
             row.name = self.as_new_shop
+        elif model is Customer:
+            # Derived from the number (an archive written before the column has none).
+            row.phone_tail = phone_tail(row.phone, row.phone_e164)
         elif model is CashMovement and row.refund_pk is not None:
             row.refund_pk = self.ids[Refund][row.refund_pk]
         elif model is Message:
@@ -693,6 +700,8 @@ def shop_archive_restore(*, handle, as_new_shop: str | None = None) -> RestoreRe
             with transaction.atomic():
                 restorer = _Restorer(archive, as_new_shop=as_new_shop, members=facts["members"])
                 result = restorer.run()
+                # The dashboard's customer totals, from the restored customers (not archived).
+                totals_rebuild(shop=result.shop)
                 _check_restored(archive, result)
         except DatabaseError as error:
             raise ArchiveError(_("The archive could not be written to the database (%(error)s); nothing was "

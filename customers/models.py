@@ -27,12 +27,19 @@ class Customer(models.Model):
     (``+919651034997``, the shop's country supplies a missing country code), or ``""``
     when ``phone`` is empty or not a valid number. The customers services keep it (see
     ``customers.phones``); search and the duplicate-number warning read it.
+    ``phone_tail`` is the number's digits reversed (``customers.phones.phone_tail``: of
+    ``phone_e164`` when there is one, else as typed; ``""`` without a number), kept with
+    ``phone_e164`` by the services and the import: a search by the last digits is a prefix
+    range on it (``customers.selectors``). A search by name reads the name index and a
+    full-text index the migration ``customer_search`` adds (FTS5 on SQLite, FULLTEXT on
+    MariaDB), which Django does not manage.
     """
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="customers")
     name = models.CharField(_("name"), max_length=120)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     phone_e164 = models.CharField(_("phone (E.164)"), max_length=16, blank=True, default="", editable=False)
+    phone_tail = models.CharField(max_length=32, blank=True, default="", editable=False)
     email = models.EmailField(_("email"), blank=True)
     address = models.TextField(_("address"), blank=True)
     # GST (issue #15): a registered business's GSTIN makes its invoices B2B; the state is the
@@ -59,8 +66,8 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedManager(shop="shop")
-    history = HistoricalRecords(excluded_fields=["phone_e164", "balance", "oldest_open_due_date", "last_activity_at",
-                                                 "updated_at"])
+    history = HistoricalRecords(excluded_fields=["phone_e164", "phone_tail", "balance", "oldest_open_due_date",
+                                                 "last_activity_at", "updated_at"])
 
     class Meta:
         ordering = ["name", "pk"]
@@ -71,8 +78,14 @@ class Customer(models.Model):
             # the dashboard's top debtors): read in index order, no filesort (bench/README.md).
             models.Index(fields=["shop", "-balance", "id"], name="customer_shop_balance_desc"),
             models.Index(fields=["shop", "is_archived", "last_activity_at"], name="customer_shop_activity"),
-            # Search by a full number (exact) and the duplicate-number check.
-            models.Index(fields=["shop", "phone_e164"], name="customer_shop_phone_e164"),
+            # Search by a full number (exact) or its start (a range), and the duplicate-number check;
+            # with phone_tail, the start of a number that is not valid (phone_e164 "").
+            models.Index(fields=["shop", "phone_e164", "phone_tail"], name="customer_shop_phone_e164"),
+            # Search by the last digits of a number: a prefix range on the reversed digits.
+            models.Index(fields=["shop", "phone_tail"], name="customer_shop_phone_tail"),
+            # The dashboard's overdue customers (balance > 0, oldest open due date before today):
+            # an index range on the date, the balance read from the index (issue 17).
+            models.Index(fields=["shop", "oldest_open_due_date", "balance"], name="customer_shop_oldest_due"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -100,3 +113,37 @@ class Customer(models.Model):
     @property
     def has_credit(self) -> bool:
         return self.balance < 0
+
+
+class CustomerTotals(models.Model):
+    """A shop's customer figures, kept by the services so the dashboard reads one row
+    instead of aggregating every customer (issue 17).
+
+    ``active_customers``: customers not archived. ``outstanding``: the sum of the positive
+    balances of all customers, archived included; ``credit``: the credit the shop holds for
+    customers, the sum of the negative balances as a positive number. Both Decimal ≥ 0 in
+    the shop's currency. The customers services change the count, the ledger services the
+    balances, through :mod:`customers.totals` (``totals_apply``), in the transaction of the
+    change and always after the customer rows they change are written or locked; a missing
+    row is built from the customers table (``totals_rebuild``). ``manage.py check_ledger``
+    compares the row with the figures the entries say.
+    """
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, primary_key=True, related_name="customer_totals")
+    active_customers = models.PositiveIntegerField(default=0)
+    outstanding = MoneyField(default=0)
+    credit = MoneyField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(shop="shop")
+
+    class Meta:
+        verbose_name = _("customer totals")
+        verbose_name_plural = _("customer totals")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(outstanding__gte=0), name="customer_totals_outstanding_gte_0"),
+            models.CheckConstraint(condition=models.Q(credit__gte=0), name="customer_totals_credit_gte_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.shop_id}: {self.active_customers} customers, {self.outstanding} / {self.credit}"

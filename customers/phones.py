@@ -10,6 +10,8 @@ the shop's country.
 Pure functions (no database), used by the ledger's reminders for click-to-chat links too.
 """
 
+import unicodedata
+
 import phonenumbers
 from babel import Locale, UnknownLocaleError
 
@@ -69,6 +71,22 @@ def country_code(region: str | None) -> int | None:
     """The calling code of ``region`` (``"IN"`` → ``91``), ``None`` when unknown."""
     code = phonenumbers.country_code_for_region(region) if region else 0
     return code or None
+
+
+def digits(text: str | None) -> str:
+    """The decimal digits of ``text`` in ASCII, in order: ``"+91 96510-34997"`` →
+    ``"919651034997"``; digits of other scripts count (``"९८"`` → ``"98"``)."""
+    return "".join(str(unicodedata.decimal(c)) for c in text or "" if c.isdecimal())
+
+
+def phone_tail(phone: str | None, phone_e164: str | None) -> str:
+    """What ``Customer.phone_tail`` stores: the digits of the number reversed, of
+    ``phone_e164`` when there is one (``"+919651034997"`` → ``"799430156919"``), else of
+    ``phone`` as typed (``"12-345"`` → ``"54321"``); ``""`` when there are none.
+
+    Reversed, the last digits of a number are the start of this key, so a search by the
+    last four or more digits is a prefix range on an index (``customers.selectors``)."""
+    return digits(phone_e164 or phone)[::-1]
 
 
 def international(e164: str) -> str:

@@ -10,7 +10,8 @@ from core.errors import DomainError
 from core.gst import state_with_gstin
 from customers import selectors
 from customers.models import Customer
-from customers.phones import international, shop_e164
+from customers.phones import international, phone_tail, shop_e164
+from customers.totals import totals_apply
 
 EDITABLE_FIELDS = ("name", "phone", "email", "address", "gstin", "state", "tax_number", "notes", "credit_limit",
                    "language")
@@ -81,7 +82,8 @@ def customer_create(*, shop: Shop, name: str, phone: str = "", email: str = "", 
     ``accounts.permissions.PermissionError`` unless its role may ``customer.edit``
     (``None``: a command or task, not checked).
 
-    ``phone`` is stored as given, and in E.164 (``phone_e164``) with the shop's country.
+    ``phone`` is stored as given, and in E.164 (``phone_e164``) with the shop's country;
+    ``phone_tail`` (its digits reversed) serves the search by the last digits.
     Raises ``DuplicatePhoneError`` when another active customer of the shop has the same
     number, unless ``confirm_phone`` is that number in E.164 (the user saw the warning and
     saves anyway); ``language``: a code of ``settings.LANGUAGES`` for the customer's
@@ -95,9 +97,11 @@ def customer_create(*, shop: Shop, name: str, phone: str = "", email: str = "", 
                         notes=notes, credit_limit=credit_limit, language=language,
                         tax_number=tax_number.strip(),
                         phone_e164=shop_e164(phone, shop=shop) or "")
+    customer.phone_tail = phone_tail(phone, customer.phone_e164)
     customer.full_clean()
     _check_duplicate_phone(shop=shop, phone_e164=customer.phone_e164, exclude_pk=None, confirm_phone=confirm_phone)
     customer.save()
+    totals_apply(shop_id=shop.pk, customers=0 if customer.is_archived else 1)
     return customer
 
 
@@ -105,9 +109,9 @@ def customer_create(*, shop: Shop, name: str, phone: str = "", email: str = "", 
 def customer_update(*, customer: Customer, confirm_phone: str = "", membership=None, **fields) -> Customer:
     """Change a customer's contact fields (see ``EDITABLE_FIELDS``).
 
-    A changed ``phone`` updates ``phone_e164``; if the new number belongs to another
-    active customer of the shop, raises ``DuplicatePhoneError`` unless ``confirm_phone``
-    is that number in E.164 (nothing is saved). Keeping a number that is shared already
+    A changed ``phone`` updates ``phone_e164`` and ``phone_tail``; if the new number belongs
+    to another active customer of the shop, raises ``DuplicatePhoneError`` unless
+    ``confirm_phone`` is that number in E.164 (nothing is saved). Keeping a number that is shared already
     needs no confirmation. Raises ``TypeError`` for fields that are not editable and
     ``ValidationError`` for invalid values. ``membership`` as for :func:`customer_create`
     (``PermissionError`` unless it may ``customer.edit``; nothing is saved).
@@ -127,7 +131,8 @@ def customer_update(*, customer: Customer, confirm_phone: str = "", membership=N
             _check_duplicate_phone(shop=customer.shop, phone_e164=phone_e164, exclude_pk=customer.pk,
                                    confirm_phone=confirm_phone)
         customer.phone_e164 = phone_e164
-        update_fields.append("phone_e164")
+        customer.phone_tail = phone_tail(fields["phone"], phone_e164)
+        update_fields += ["phone_e164", "phone_tail"]
     for name, value in fields.items():
         setattr(customer, name, value)
     customer.full_clean()
@@ -148,16 +153,27 @@ def customer_archive(*, customer: Customer, membership=None) -> Customer:
     locked = Customer.objects.select_for_update().get(shop_id=customer.shop_id, pk=customer.pk)
     if locked.balance != 0:
         raise CustomerError(_("Only a customer with a zero balance can be archived. Settle the account first."))
+    if locked.is_archived:
+        return locked
     locked.is_archived = True
     locked.save(update_fields=["is_archived", "updated_at"])
+    totals_apply(shop_id=locked.shop_id, customers=-1)  # after the customer's row (customers.totals)
     return locked
 
 
 @transaction.atomic
 def customer_unarchive(*, customer: Customer, membership=None) -> Customer:
     """Show an archived customer in the list again. Raises ``PermissionError`` unless
-    ``membership`` (as for :func:`customer_create`) may ``customer.edit``."""
+    ``membership`` (as for :func:`customer_create`) may ``customer.edit``.
+
+    The row is locked, so the shop's count of active customers moves once however many
+    times it is unarchived at the same time; an active customer is returned unchanged."""
     _check_editor(customer=customer, membership=membership)
+    locked = Customer.objects.select_for_update().get(shop_id=customer.shop_id, pk=customer.pk)
     customer.is_archived = False
-    customer.save(update_fields=["is_archived", "updated_at"])
-    return customer
+    if not locked.is_archived:
+        return locked
+    locked.is_archived = False
+    locked.save(update_fields=["is_archived", "updated_at"])
+    totals_apply(shop_id=locked.shop_id, customers=1)  # after the customer's row (customers.totals)
+    return locked

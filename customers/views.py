@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from accounts.tenancy import shop_required
 from customers import selectors, services
 from customers.forms import CustomerForm
 from customers.models import Customer
+from customers.totals import shop_totals
 
 PAGE_SIZE = 25
 
@@ -29,6 +29,9 @@ def _form_page(request, context):
 def customer_list(request):
     """List with search (``q``), sort (``sort``), ``archived=1`` and pagination.
 
+    The list counts at most ``selectors.COUNT_CAP`` customers and shows "1,000+" beyond
+    (``selectors.customer_page``); the plain list of active customers shows the exact
+    figure of the shop's totals row (``customers.totals.shop_totals``).
     An htmx request (live search) gets only the results table.
     """
     query = request.GET.get("q", "").strip()[:100]
@@ -36,8 +39,11 @@ def customer_list(request):
     if sort not in selectors.SORTS:
         sort = selectors.DEFAULT_SORT
     archived = request.GET.get("archived") == "1"
-    customers = selectors.customer_list(shop=request.shop, query=query, sort=sort, archived=archived)
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The plain list of active customers shows the shop's exact count from its totals row
+    # (one primary-key read); a search or the archive counts at most COUNT_CAP.
+    total = None if query or archived else shop_totals(shop=request.shop).active_customers
+    page = selectors.customer_page(shop=request.shop, query=query, sort=sort, archived=archived,
+                                   number=request.GET.get("page"), per_page=PAGE_SIZE, total=total)
     context = {"page": page, "query": query, "sort": sort, "archived": archived}
     template = "customers/_table.html" if request.htmx else "customers/list.html"
     return render(request, template, context)

@@ -31,7 +31,8 @@ from core.db import bulk_create_with_history
 from core.money import AMOUNT_LIMIT, ZERO, format_shop_money, quantize_money
 from core.sheets import CheckResult, Column, chunks, clean_text, parse_date, parse_decimal
 from customers.models import Customer
-from customers.phones import international, shop_e164
+from customers.phones import international, phone_tail, shop_e164
+from customers.totals import totals_apply
 from ledger.services.entries import EARLIEST_ENTRY_DATE
 from ledger.services.opening import OpeningBalance, opening_balances_post
 
@@ -204,8 +205,8 @@ CUSTOMER_DISPLAY_HEADINGS = (gettext_lazy("Name"), gettext_lazy("Phone"), gettex
 
 def _new_customer(shop: Shop, row: CustomerRow) -> Customer:
     """The unsaved ``Customer`` of a checked row."""
-    return Customer(shop=shop, name=row.name, phone=row.phone, phone_e164=row.phone_e164, email=row.email,
-                    address=row.address)
+    return Customer(shop=shop, name=row.name, phone=row.phone, phone_e164=row.phone_e164,
+                    phone_tail=phone_tail(row.phone, row.phone_e164), email=row.email, address=row.address)
 
 
 @transaction.atomic
@@ -216,13 +217,16 @@ def customers_import(*, shop: Shop, rows: Sequence[CustomerRow], created_by=None
 
     One transaction: an error anywhere writes nothing. Bulk inserts (with history rows by
     ``created_by``), so 50,000 rows take seconds. The rows must come from
-    :func:`customer_rows_check` (nothing is checked again here).
+    :func:`customer_rows_check` (nothing is checked again here). The shop's customer
+    totals count the new customers in one ``UPDATE`` once they are inserted (their
+    balances then move them through the opening balances).
     """
     customers: list[Customer] = []
     for batch in chunks(rows, BATCH_SIZE):
         new = [_new_customer(shop, row) for row in batch]
         bulk_create_with_history(Customer, new, user=created_by)
         customers.extend(new)
+    totals_apply(shop_id=shop.pk, customers=len(customers))
     opening_balances_post(shop=shop, created_by=created_by, rows=[
         OpeningBalance(customer_id=customer.pk, amount=row.opening_balance, incurred_on=row.as_of)
         for customer, row in zip(customers, rows, strict=True) if row.opening_balance > 0])

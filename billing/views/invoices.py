@@ -180,7 +180,8 @@ def customer_search(request):
     query = _search_query(request)
     customers = []
     if query:
-        customers = list(customer_selectors.customer_list(shop=request.shop, query=query)[:8])
+        # Rare matches are read by id, never by walking the shop's customers (issue 17).
+        customers = list(customer_selectors.customer_search(shop=request.shop, query=query, limit=9).customers[:8])
     return render(request, "billing/_customer_results.html", {"customers": customers, "query": query})
 
 

@@ -5,14 +5,15 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Shop
 from core.db import replica_reads
 from core.money import ZERO, quantize_money
-from customers.models import Customer
+from customers.models import Customer, CustomerTotals
+from customers.totals import shop_totals
 from ledger.models import Due, Payment
 
 
@@ -31,19 +32,28 @@ class DashboardSummary:
 
 @replica_reads
 def dashboard_summary(*, shop: Shop, today: datetime.date | None = None) -> DashboardSummary:
-    """Headline figures for the dashboard: three aggregate queries, independent of size.
+    """Headline figures for the dashboard: three queries, none of them reading every customer.
 
-    ``total_outstanding`` sums positive customer balances (what customers owe net of
-    their own credit); ``overdue_amount`` is the unpaid part of dues whose due date
-    has passed.
+    The count of active customers, ``total_outstanding`` (the sum of positive customer
+    balances: what customers owe net of their own credit) and ``total_credit`` (the credit
+    held, positive) come from the shop's customer totals row (``customers.totals``, one
+    primary-key read), with the overdue customers (balance > 0, oldest open due date
+    before ``today``) counted in the same query from the ``customer_shop_oldest_due``
+    index range. ``overdue_amount`` is the unpaid part of dues whose due date has passed
+    (the ``due_shop_open`` index range); then what was collected this month. A shop
+    without a totals row gets one built (:func:`customers.totals.shop_totals`).
     """
     today = today or timezone.localdate()
-    customers = Customer.objects.filter(shop=shop).aggregate(
-        count=Count("pk", filter=Q(is_archived=False)),
-        outstanding=Coalesce(Sum("balance", filter=Q(balance__gt=0)), ZERO),
-        credit=Coalesce(Sum("balance", filter=Q(balance__lt=0)), ZERO),
-        overdue_customers=Count("pk", filter=Q(balance__gt=0, oldest_open_due_date__lt=today)),
-    )
+    # Overdue customers: an index range on (shop, oldest_open_due_date) with the balance read
+    # from the same index; grouped by the shop so the subquery is one row (or none: 0).
+    overdue_customers = (Customer.objects.filter(shop=shop, oldest_open_due_date__lt=today, balance__gt=0)
+                         .order_by().values("shop").annotate(n=Count("pk")).values("n"))
+    totals = (CustomerTotals.objects.filter(shop=shop)
+              .annotate(overdue_customers=Coalesce(Subquery(overdue_customers), 0)).first())
+    if totals is None:
+        totals = shop_totals(shop=shop)
+        totals.overdue_customers = Customer.objects.filter(
+            shop=shop, oldest_open_due_date__lt=today, balance__gt=0).count()
     # Open dues past their due date, read from the index (shop, outstanding, due_date) alone:
     # a void due's outstanding is 0, so no other column is needed.
     overdue = Due.objects.filter(shop=shop, outstanding__gt=0, due_date__lt=today).aggregate(
@@ -54,11 +64,11 @@ def dashboard_summary(*, shop: Shop, today: datetime.date | None = None) -> Dash
     collected = Payment.objects.filter(shop=shop, voided_at__isnull=True, received_on__gte=month_start,
                                        received_on__lte=today).aggregate(total=Coalesce(Sum("amount"), ZERO))
     return DashboardSummary(
-        customers_count=customers["count"],
-        total_outstanding=customers["outstanding"],
-        total_credit=-customers["credit"],
+        customers_count=totals.active_customers,
+        total_outstanding=totals.outstanding,
+        total_credit=totals.credit,
         overdue_amount=quantize_money(overdue["unpaid"]),
-        overdue_customers=customers["overdue_customers"],
+        overdue_customers=totals.overdue_customers,
         overdue_dues=overdue["open_count"],
         collected_this_month=collected["total"],
     )

@@ -9,7 +9,7 @@ from django.db.models.functions import Abs
 
 from accounts.models import Shop
 from core.money import CENT, ZERO, money_output_field, quantize_money, rounded_sum
-from customers.models import Customer
+from customers.models import Customer, CustomerTotals
 from ledger.models import Allocation, Due, Payment, Refund
 
 # Half the smallest money unit: stored and recomputed amounts closer than this are equal
@@ -56,9 +56,9 @@ def register_drift_check(check) -> None:
 
 
 def ledger_drift(*, shops=None) -> list[Drift]:
-    """Recompute every customer's balance and earliest open due date, and every due's
-    outstanding, from the entries and check every allocation; return each disagreement
-    (empty list: all exact).
+    """Recompute every customer's balance and earliest open due date, every due's
+    outstanding and each shop's customer totals, from the entries and check every
+    allocation; return each disagreement (empty list: all exact).
 
     Run outside any scope restriction (``scopes_disabled()``); ``shops`` limits the
     check to some shops. The checks registered with ``register_drift_check`` run too.
@@ -100,10 +100,15 @@ def ledger_drift(*, shops=None) -> list[Drift]:
                 problems.append(Drift(shop.pk, customer_id, f"refunds exceed the payment credit by {-credit}"))
             elif credit > 0 and customer_id in with_open_dues:
                 problems.append(Drift(shop.pk, customer_id, "has unapplied payment credit while dues are open"))
-        for customer_id, balance, stored_date in Customer.objects.filter(shop=shop).values_list(
-                "pk", "balance", "oldest_open_due_date"):
+        # The shop's customer totals as the entries say (the balances) and the rows (the count).
+        totals_expected = {"active_customers": 0, "outstanding": ZERO, "credit": ZERO}
+        for customer_id, balance, stored_date, archived in Customer.objects.filter(shop=shop).values_list(
+                "pk", "balance", "oldest_open_due_date", "is_archived"):
             expected = quantize_money(due_totals.get(customer_id, ZERO) - payment_totals.get(customer_id, ZERO)
                                       + refund_totals.get(customer_id, ZERO))
+            totals_expected["active_customers"] += 0 if archived else 1
+            totals_expected["outstanding"] += max(expected, ZERO)
+            totals_expected["credit"] += max(-expected, ZERO)
             if balance != expected:
                 problems.append(Drift(shop.pk, customer_id, f"balance is {balance}, entries say {expected}"))
             expected_date = earliest.get(customer_id)
@@ -131,6 +136,21 @@ def ledger_drift(*, shops=None) -> list[Drift]:
         for allocation in Allocation.objects.filter(shop=shop).exclude(
                 payment__customer_id=F("due__customer_id"), payment__shop=shop, due__shop=shop):
             problems.append(Drift(shop.pk, None, f"allocation {allocation.pk} links entries of different customers"))
+        problems.extend(_totals_drift(shop, totals_expected))
         for check in _drift_checks:
             problems.extend(check(shop))
     return problems
+
+
+def _totals_drift(shop: Shop, expected: dict) -> list[Drift]:
+    """The shop's stored customer totals (``customers.models.CustomerTotals``) against
+    ``expected`` (``active_customers`` int; ``outstanding``, ``credit`` Decimal: the sums
+    of the balances the entries say). A shop without the row has nothing stored to be
+    wrong (the dashboard builds it from the customers when it first reads it)."""
+    stored = CustomerTotals.objects.filter(shop=shop).values("active_customers", "outstanding", "credit").first()
+    if stored is None:
+        return []
+    names = {"active_customers": "active customers", "outstanding": "outstanding", "credit": "credit held"}
+    return [Drift(shop.pk, None, f"customer totals: {label} is {stored[key]}, "
+                                 f"{'customers say' if key == 'active_customers' else 'entries say'} {expected[key]}")
+            for key, label in names.items() if stored[key] != expected[key]]

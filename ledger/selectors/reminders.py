@@ -71,6 +71,9 @@ def _open_dues_of(customers, *, shop: Shop, today: datetime.date) -> dict[int, l
 
 def owing_customers(*, shop: Shop):
     """Customers with at least one open due that has a due date (the only ones a schedule can reach)."""
+    # ``is_archived=False`` on purpose (not ``__in=[False]`` as in customers.selectors): the
+    # (shop, oldest_open_due_date, …) index serves this range; an equality on is_archived can
+    # only draw SQLite to a (shop, is_archived, …) index that reads every active customer.
     return Customer.objects.filter(shop=shop, is_archived=False, oldest_open_due_date__isnull=False)
 
 

@@ -38,6 +38,7 @@ from accounts.permissions import check_actor
 from core.db import bulk_create_with_history
 from core.money import ZERO, quantize_money, rounded_sum
 from customers.models import Customer
+from customers.totals import totals_apply
 from ledger import markets, signals
 from ledger.models import Allocation, Due, Payment, Refund
 from ledger.services import LedgerError
@@ -217,11 +218,17 @@ def _apply_credit(customer: Customer) -> None:
 
 
 def _refresh_customer(customer: Customer, balance_change: Decimal, open_dues: list | None = None) -> None:
-    """Store the new balance, earliest open due date and last activity on the locked row.
+    """Store the new balance, earliest open due date and last activity on the locked row,
+    and move the shop's customer totals by the balance change (``customers.totals``).
 
     ``open_dues``: every open due of the customer with its current ``.outstanding`` (as
     ``payment_create`` holds them after allocating), to take the date from instead of a query.
+
+    Lock order: the customer's row is locked already (:func:`customer_lock`); the shop's
+    totals row is taken here, after it, and held to the end of the transaction. Nothing
+    may lock a customer after this call in the same transaction.
     """
+    old_balance = customer.balance
     customer.balance = customer.balance + balance_change
     if open_dues is not None:
         customer.oldest_open_due_date = min(
@@ -237,6 +244,7 @@ def _refresh_customer(customer: Customer, balance_change: Decimal, open_dues: li
     Customer.objects.filter(shop_id=customer.shop_id, pk=customer.pk).update(
         balance=customer.balance, oldest_open_due_date=customer.oldest_open_due_date,
         last_activity_at=customer.last_activity_at)
+    totals_apply(shop_id=customer.shop_id, balance_changes=[(old_balance, customer.balance)])
 
 
 def clean_amount(amount) -> Decimal:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Shop
 from customers.models import Customer
+from customers.totals import totals_apply
 from ledger.models import Due
 from ledger.services import LedgerError
 from ledger.services.entries import check_due_date, check_entry_date, clean_amount, due_create
@@ -135,7 +136,9 @@ def _create_with_history(dues: list[Due], *, created_by) -> list[Due]:
 
 def _refresh_customers(customers: dict[int, Customer], dues: list[Due]) -> None:
     """Add the new ``dues`` (none of them takes credit) to their customers' stored balance
-    and earliest open due date; set their last activity to now."""
+    and earliest open due date; set their last activity to now; move the shop's customer
+    totals by every balance changed (one ``UPDATE``, after the customers' rows: the lock
+    order of ``customers.totals``)."""
     added: dict[int, Decimal] = defaultdict(Decimal)
     earliest: dict[int, datetime.date] = {}
     for due in dues:
@@ -143,9 +146,10 @@ def _refresh_customers(customers: dict[int, Customer], dues: list[Due]) -> None:
         if due.due_date is not None:
             earliest[due.customer_id] = min(due.due_date, earliest.get(due.customer_id, due.due_date))
     now = timezone.now()
-    changed, dated = [], []
+    changed, dated, balance_changes = [], [], []
     for customer_id, amount in added.items():
         customer = customers[customer_id]
+        balance_changes.append((customer.balance, customer.balance + amount))
         customer.balance += amount
         customer.last_activity_at = now
         changed.append(customer)
@@ -162,3 +166,4 @@ def _refresh_customers(customers: dict[int, Customer], dues: list[Due]) -> None:
     for start in range(0, len(ids), BATCH_SIZE):
         Customer.objects.filter(shop_id=changed[0].shop_id, pk__in=ids[start:start + BATCH_SIZE]).update(
             last_activity_at=now)
+    totals_apply(shop_id=changed[0].shop_id, balance_changes=balance_changes)

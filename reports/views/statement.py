@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.tenancy import shop_required
 from core.pdf import render_pdf
 from customers.models import Customer
-from customers.selectors import customer_list
+from customers.selectors import customer_search
 from reports.periods import period_from_request
 from reports.permissions import reports_required, require_reports
 from reports.selectors.statement import EXPORT_HEADER, customer_period_statement, statement_export_rows
@@ -23,7 +23,9 @@ FORMATS = ("csv", "xlsx", "pdf")
 def statement_pick(request):
     """``GET /reports/statement/?q=…``: find the customer (by name or phone), 20 at most."""
     query = request.GET.get("q", "").strip()[:100]
-    found = list(customer_list(shop=request.shop, query=query)[:20]) if query else []
+    # ``customer_search`` with a limit of 21: rare matches are read by id, never by walking
+    # the shop's customers (issue 17).
+    found = list(customer_search(shop=request.shop, query=query, limit=21).customers[:20]) if query else []
     return render(request, "reports/statement_pick.html", {"title": _("Customer statement"), "query": query,
                                                            "found": found})
 

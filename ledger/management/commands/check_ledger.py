@@ -1,8 +1,9 @@
 """``manage.py check_ledger [--shop ID ...]``: verify the ledger figures stored on customers.
 
 Recomputes every customer's balance and earliest open due date from their dues and
-payments and checks every allocation (``ledger.selectors.drift.ledger_drift``), across all
-shops or only the ones given with ``--shop``. Prints one line per problem and exits
+payments, each shop's customer totals (the dashboard's count, outstanding and credit) and
+checks every allocation (``ledger.selectors.drift.ledger_drift``), across all shops or only
+the ones given with ``--shop``. Prints one line per problem and exits
 with status 1 when there is any, so it can run from cron or CI; prints
 "Ledger OK: …" otherwise. It only reads: fixing drift is a human decision.
 """
