@@ -3,6 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from customers.models import Customer
 from customers.phones import phone_tail, shop_e164
+from customers.totals import totals_rebuild
 
 
 @admin.register(Customer)
@@ -20,3 +21,18 @@ class CustomerAdmin(SimpleHistoryAdmin):
         obj.phone_e164 = shop_e164(obj.phone, shop=obj.shop) or ""
         obj.phone_tail = phone_tail(obj.phone, obj.phone_e164)
         super().save_model(request, obj, form, change)
+        # The operator may add, archive or restore a customer here: recount the shop's totals
+        # (one aggregate; the services move them by deltas instead).
+        totals_rebuild(shop=obj.shop)
+
+    def delete_model(self, request, obj):
+        """Delete, then recount the shop's customer totals."""
+        super().delete_model(request, obj)
+        totals_rebuild(shop=obj.shop)
+
+    def delete_queryset(self, request, queryset):
+        """Delete, then recount the customer totals of every shop concerned."""
+        shops = {customer.shop for customer in queryset.select_related("shop")}
+        super().delete_queryset(request, queryset)
+        for shop in shops:
+            totals_rebuild(shop=shop)

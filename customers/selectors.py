@@ -37,6 +37,8 @@ SQLITE_WALK_FROM = 100
 #: The full-text index of customers' names on SQLite: an FTS5 table over ``customers_customer``
 #: (rowid = the customer's id) kept by triggers (``customers/migrations/*_customer_search.py``).
 FTS_TABLE = "customers_customer_fts"
+#: The customers whose name matches an FTS5 query (the one parameter): a constant, written out.
+FTS_SUBQUERY = "(SELECT rowid FROM customers_customer_fts WHERE customers_customer_fts MATCH %s)"
 #: What the full-text indexes count as a word: runs of letters, digits and combining marks
 #: (the vowel signs of Devanagari and Bengali belong to their word).
 WORD_CATEGORIES = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No", "Mn", "Mc", "Me", "Co"})
@@ -72,9 +74,8 @@ class _Fts5Match(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        # The table name is a constant and the query a parameter.
-        sql = f"{lhs} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"  # noqa: S608
-        return sql, [*lhs_params, self.rhs]
+        # The table name is a constant (FTS_SUBQUERY) and the query a parameter.
+        return f"{lhs} IN {FTS_SUBQUERY}", [*lhs_params, self.rhs]
 
 
 def _starts_with(field: str, prefix: str, max_length: int) -> Q:

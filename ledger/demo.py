@@ -183,8 +183,9 @@ def delete_demo() -> int:
         Payment.objects.filter(shop_id=shop_id).delete()
         Due.objects.filter(shop_id=shop_id).delete()
         Shop.objects.filter(pk=shop_id).delete()
-        for model in (Allocation, Payment, Due, Customer):
+        for model in (Allocation, Payment, Due, Customer, Membership):
             model.history.filter(shop_id=shop_id).delete()
+        Shop.history.filter(id=shop_id).delete()  # the shop's settings history (and its deletion)
     User.objects.filter(username__in=DEMO_USERNAMES).delete()
     return len(shop_ids)
 

@@ -150,3 +150,22 @@ def test_claims_links_and_messages_have_read_only_admin_pages(operator, request,
 def test_the_statement_links_token_is_not_shown_in_full(operator, claim):
     body = operator.get(reverse("admin:ledger_statementlink_change", args=[claim.link.pk])).content.decode()
     assert claim.link.token not in body
+
+
+def test_archiving_or_deleting_a_customer_in_the_admin_recounts_the_shop_totals(operator):
+    from customers.models import CustomerTotals
+    from customers.totals import totals_recompute
+
+    customer = CustomerFactory(name="Asha")
+    other = CustomerFactory(shop=customer.shop, name="Bala")
+    assert CustomerTotals.objects.get(shop=customer.shop).active_customers == 2
+    url = reverse("admin:customers_customer_change", args=[customer.pk])
+    form = operator.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "is_archived"}
+    data.update({"name": "Asha", "is_archived": "on", "language": "", "credit_limit": ""})
+    assert operator.post(url, data).status_code == 302
+    assert CustomerTotals.objects.get(shop=customer.shop).active_customers == 1
+    delete = reverse("admin:customers_customer_delete", args=[other.pk])
+    assert operator.post(delete, {"post": "yes"}).status_code == 302
+    assert CustomerTotals.objects.get(shop=customer.shop).active_customers == 0
+    assert totals_recompute(shop_id=customer.shop_id)["active_customers"] == 0
