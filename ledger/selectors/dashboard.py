@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Subquery, Sum
+from django.db.models import Count, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -54,9 +54,13 @@ def dashboard_summary(*, shop: Shop, today: datetime.date | None = None) -> Dash
         totals = shop_totals(shop=shop)
         totals.overdue_customers = Customer.objects.filter(
             shop=shop, oldest_open_due_date__lt=today, balance__gt=0).count()
-    # Open dues past their due date, read from the index (shop, outstanding, due_date) alone:
-    # a void due's outstanding is 0, so no other column is needed.
-    overdue = Due.objects.filter(shop=shop, outstanding__gt=0, due_date__lt=today).aggregate(
+    # Open dues past their due date, read from the index (shop, outstanding, due_date, …) alone:
+    # a void due's outstanding is 0, so no other column is needed. The date is compared through
+    # COALESCE (the same test: a due without a due date is never overdue) so that no planner
+    # can take the (shop, due_date) index instead, a range over every past due date of the
+    # shop with a row read for each: MariaDB did at 100,000 customers, 0.9-4 s (bench/README.md).
+    overdue = Due.objects.alias(due_on=Coalesce("due_date", Value(datetime.date.max))).filter(
+        shop=shop, outstanding__gt=0, due_on__lt=today).aggregate(
         unpaid=Coalesce(Sum("outstanding"), ZERO),
         open_count=Count("pk"),
     )
