@@ -46,14 +46,13 @@ def dashboard_summary(*, shop: Shop, today: datetime.date | None = None) -> Dash
     today = today or timezone.localdate()
     # Overdue customers: an index range on (shop, oldest_open_due_date) with the balance read
     # from the same index; grouped by the shop so the subquery is one row (or none: 0).
-    overdue_customers = (Customer.objects.filter(shop=shop, oldest_open_due_date__lt=today, balance__gt=0)
-                         .order_by().values("shop").annotate(n=Count("pk")).values("n"))
+    overdue_customers = Customer.objects.filter(shop=shop, oldest_open_due_date__lt=today, balance__gt=0)
+    per_shop = overdue_customers.order_by().values("shop").annotate(n=Count("pk")).values("n")
     totals = (CustomerTotals.objects.filter(shop=shop)
-              .annotate(overdue_customers=Coalesce(Subquery(overdue_customers), 0)).first())
+              .annotate(overdue_customers=Coalesce(Subquery(per_shop), 0)).first())
     if totals is None:
         totals = shop_totals(shop=shop)
-        totals.overdue_customers = Customer.objects.filter(
-            shop=shop, oldest_open_due_date__lt=today, balance__gt=0).count()
+        totals.overdue_customers = overdue_customers.count()
     # Open dues past their due date, read from the index (shop, outstanding, due_date, …) alone:
     # a void due's outstanding is 0, so no other column is needed. The date is compared through
     # COALESCE (the same test: a due without a due date is never overdue) so that no planner
